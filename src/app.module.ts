@@ -1,0 +1,19 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Settings } from './config/settings';
+import { SettingsModule } from './config/settings.module';
+import { DatabaseModule } from './database/database.module';
+import { ExecutionModule } from './execution/execution.module';
+import { HealthModule } from './health/health.module';
+import { InstancesModule } from './instances/instances.module';
+import { TemplatesModule } from './templates/templates.module';
+
+@Module({})
+export class AppModule {
+  /** Async because plugins are loaded from disk before the module graph is built. */
+  static async forRoot(settings: Settings): Promise<DynamicModule> {
+    return {
+      module: AppModule,
+      imports: [SettingsModule.forRoot(settings), DatabaseModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule],
+    };
+  }
+}

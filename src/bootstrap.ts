@@ -1,0 +1,58 @@
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { FieldError, ValidationFailedError } from './common/domain-errors';
+import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { Settings } from './config/settings';
+import { createLogger, PinoNestLogger, requestIdFrom } from './logging/logger';
+import { buildOpenApiDocument, setupSwaggerUi } from './openapi/openapi';
+
+/** class-validator errors -> one FieldError per field, with JSON Pointer paths. */
+export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const path = error.property ? `${parent}/${error.property}` : parent;
+    const own = error.constraints ? [{ path, message: Object.values(error.constraints).join('; ') }] : [];
+    return [...own, ...toFieldErrors(error.children ?? [], path)];
+  });
+}
+
+/**
+ * Builds the whole application: Fastify adapter, logging with request ids, validation, the problem+json
+ * filter and Swagger. main.ts listens on it; tests and the spec generator use it as is.
+ */
+export async function createApp(settings: Settings): Promise<NestFastifyApplication> {
+  const logger = createLogger(settings);
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: settings.bodyLimitBytes,
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(request.headers),
+    requestIdLogLabel: 'reqId',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(settings), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      void reply.header('x-request-id', request.id);
+    });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      exceptionFactory: (errors) => {
+        const fieldErrors = toFieldErrors(errors);
+        return new ValidationFailedError(fieldErrors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ') || 'request is invalid', fieldErrors);
+      },
+    }),
+  );
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  setupSwaggerUi(app, buildOpenApiDocument(app));
+  return app;
+}

@@ -1,0 +1,69 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+
+/**
+ * Composite field decorators: one decorator applies the validation and documents the same
+ * constraints in the OpenAPI spec, so the two cannot drift.
+ */
+interface FieldOptions {
+  description: string;
+  example?: unknown;
+  /** Optional fields may be omitted; an explicit null is still rejected. */
+  optional?: boolean;
+}
+
+const present = (_object: object, value: unknown) => value !== undefined;
+
+function base(options: FieldOptions, schema: ApiPropertyOptions) {
+  return [
+    ...(options.optional ? [ValidateIf(present)] : []),
+    ApiProperty({ description: options.description, example: options.example, required: !options.optional, ...schema } as ApiPropertyOptions),
+  ];
+}
+
+export function StringField(options: FieldOptions & { minLength?: number; maxLength: number; pattern?: RegExp; patternMessage?: string; trim?: boolean }) {
+  return applyDecorators(
+    ...base(options, { type: String, minLength: options.minLength, maxLength: options.maxLength, pattern: options.pattern?.source }),
+    ...(options.trim ? [Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))] : []),
+    IsString(),
+    ...(options.minLength !== undefined ? [MinLength(options.minLength)] : []),
+    MaxLength(options.maxLength),
+    ...(options.pattern ? [Matches(options.pattern, { message: options.patternMessage })] : []),
+  );
+}
+
+export function BooleanField(options: FieldOptions & { default?: boolean }) {
+  return applyDecorators(...base(options, { type: Boolean, default: options.default }), IsBoolean());
+}
+
+export function JsonObjectField(options: FieldOptions) {
+  return applyDecorators(
+    ...base(options, { type: 'object', additionalProperties: true }),
+    IsObject({ message: '$property must be a JSON object' }),
+  );
+}
+
+export function EnumField(values: readonly string[], enumName: string, options: FieldOptions) {
+  return applyDecorators(...base(options, { enum: values as string[], enumName }), IsIn(values as string[], { message: `$property must be one of: ${values.join(', ')}` }));
+}
+
+/** Query-string flavours: values arrive as strings and are converted before validation. */
+export function QueryBooleanField(options: FieldOptions) {
+  return applyDecorators(
+    ...base({ ...options, optional: true }, { type: Boolean }),
+    Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    IsBoolean({ message: '$property must be true or false' }),
+  );
+}
+
+export function QueryIntField(options: FieldOptions & { min: number; max: number; default: number }) {
+  return applyDecorators(
+    ...base({ ...options, optional: true }, { type: 'integer', minimum: options.min, maximum: options.max, default: options.default }),
+    Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value)),
+    IsInt({ message: '$property must be an integer' }),
+    Min(options.min),
+    Max(options.max),
+  );
+}

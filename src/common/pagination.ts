@@ -1,0 +1,41 @@
+import { ValidationFailedError } from './domain-errors';
+
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 500;
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Position after the last row of a page, for keyset pagination ordered by (created_at DESC, id DESC). */
+export interface KeysetCursor {
+  createdAt: number;
+  id: string;
+}
+
+export function encodeCursor(cursor: KeysetCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(raw: string): KeysetCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && Number.isFinite(value[0]) && typeof value[1] === 'string') {
+      return { createdAt: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through to the validation error below
+  }
+  throw new ValidationFailedError('cursor is not one this server issued', [{ path: '/cursor', message: 'invalid cursor' }]);
+}
+
+/** Builds a page from limit+1 fetched rows: the extra row only says whether a next page exists. */
+export function toPage<Row, Item>(rows: Row[], limit: number, keyOf: (row: Row) => KeysetCursor, map: (row: Row) => Item): Page<Item> {
+  const hasMore = rows.length > limit;
+  const pageRows = hasMore ? rows.slice(0, limit) : rows;
+  return {
+    items: pageRows.map(map),
+    next_cursor: hasMore ? encodeCursor(keyOf(pageRows[pageRows.length - 1])) : null,
+  };
+}

@@ -1,0 +1,110 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, FieldError } from './domain-errors';
+import { PROBLEM_TYPES, ProblemType } from './problem-types';
+
+export interface ProblemBody {
+  type: ProblemType;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  request_id?: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+const STATUS_TO_TYPE: Record<number, ProblemType> = {
+  400: 'bad-request',
+  404: 'not-found',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+};
+
+/** Fastify's own client errors (body parsing, content type, limits) by error code. */
+const FASTIFY_CODES: Record<string, ProblemType> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-json',
+};
+
+/** Maps any thrown value to a problem body; pure so the Fastify error handler can share it. */
+export function toProblem(error: unknown): { problem: ProblemBody; location?: string; unexpected: boolean } {
+  if (error instanceof DomainError) {
+    const known = PROBLEM_TYPES[error.type];
+    return {
+      problem: {
+        type: error.type,
+        title: known.title,
+        status: known.status,
+        detail: error.message,
+        ...(error.options.errors ? { errors: error.options.errors } : {}),
+        ...(error.options.extensions ?? {}),
+      },
+      location: error.options.location,
+      unexpected: false,
+    };
+  }
+  const fastifyCode = (error as { code?: unknown })?.code;
+  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
+    return simple(FASTIFY_CODES[fastifyCode], (error as Error).message);
+  }
+  if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
+    return simple('malformed-json', `request body is not valid JSON: ${error.message}`);
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const type = STATUS_TO_TYPE[status];
+    if (type) return simple(type, messageOf(error));
+    if (status < 500) {
+      return {
+        problem: { type: 'bad-request', title: error.name, status, detail: messageOf(error) },
+        unexpected: false,
+      };
+    }
+  }
+  const statusCode = (error as { statusCode?: unknown })?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const type = STATUS_TO_TYPE[statusCode] ?? 'bad-request';
+    return { problem: { type, title: PROBLEM_TYPES[type].title, status: statusCode, detail: (error as Error).message }, unexpected: false };
+  }
+  return { ...simple('internal-error', 'an unexpected error occurred; see the server log for this request id'), unexpected: true };
+}
+
+function simple(type: ProblemType, detail: string) {
+  const known = PROBLEM_TYPES[type];
+  return { problem: { type, title: known.title, status: known.status, detail }, unexpected: false };
+}
+
+function messageOf(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : error.message;
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown, logger: Logger): void {
+  const { problem, location, unexpected } = toProblem(error);
+  problem.instance = request.url;
+  problem.request_id = String(request.id);
+  if (unexpected) {
+    logger.error({ msg: 'unhandled error', reqId: request.id, err: error instanceof Error ? { message: error.message, stack: error.stack } : error });
+  }
+  if (location) void reply.header('location', location);
+  void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
+}
+
+/** The one place errors become HTTP: RFC 9457 problem+json for everything. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), error, this.logger);
+  }
+}
+

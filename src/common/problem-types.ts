@@ -1,0 +1,28 @@
+/**
+ * The catalogue of problem `type` slugs: stable identifiers clients can switch on.
+ * The exception filter and the OpenAPI document both read from here so they never drift.
+ */
+export const PROBLEM_TYPES = {
+  'validation-failed': { status: 400, title: 'Request validation failed', description: 'The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.' },
+  'config-invalid': { status: 400, title: 'Config does not match the template schema', description: "The instance `config` fails the template's JSON Schema; `errors` has one entry per failing field." },
+  'malformed-json': { status: 400, title: 'Malformed JSON body', description: 'The request body is not valid JSON.' },
+  'bad-request': { status: 400, title: 'Bad request', description: 'The request could not be understood.' },
+  'not-found': { status: 404, title: 'Not found', description: 'No route matches this method and path.' },
+  'template-not-found': { status: 404, title: 'Template not found', description: 'No loaded template has this id.' },
+  'instance-not-found': { status: 404, title: 'Instance not found', description: 'No instance has this id.' },
+  'execution-not-found': { status: 404, title: 'Execution not found', description: 'No execution has this id.' },
+  'name-taken': { status: 409, title: 'Instance name already in use', description: 'Instance names are unique, compared trimmed and case-insensitively.' },
+  'single-instance-template': { status: 409, title: 'Template allows a single instance', description: 'The template declares supports_multiple_instances: false and already has an instance.' },
+  'instance-disabled': { status: 409, title: 'Instance is disabled', description: 'A disabled instance cannot be executed; enable it first.' },
+  'template-unavailable': { status: 409, title: 'Template is not loaded', description: "The instance's template is not loaded in this server (plugin removed or failed to load)." },
+  'execution-in-progress': { status: 409, title: 'Instance is already running', description: 'One run per instance at a time; `execution_id` names the run in progress.' },
+  'instance-running': { status: 409, title: 'Instance is running', description: 'An instance cannot be deleted while one of its runs is in progress.' },
+  'precondition-failed': { status: 412, title: 'Precondition failed', description: 'The If-Match header does not match the current ETag: the instance changed since it was read.' },
+  'payload-too-large': { status: 413, title: 'Payload too large', description: 'The request body exceeds the configured limit.' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type', description: 'Request bodies must be application/json.' },
+  'unknown-template': { status: 422, title: 'Unknown template', description: '`template_id` does not name a loaded template.' },
+  'service-unavailable': { status: 503, title: 'Service unavailable', description: 'A dependency (the database) is not answering.' },
+  'internal-error': { status: 500, title: 'Internal server error', description: 'An unexpected failure; the request id identifies it in the logs.' },
+} as const;
+
+export type ProblemType = keyof typeof PROBLEM_TYPES;

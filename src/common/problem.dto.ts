@@ -1,0 +1,40 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PROBLEM_TYPES } from './problem-types';
+
+export class FieldErrorDto {
+  @ApiProperty({ description: 'JSON Pointer into the request body (query parameters by name).', example: '/config/text' })
+  path: string;
+
+  @ApiProperty({ example: 'is required' })
+  message: string;
+}
+
+/** RFC 9457 problem details, as every error response carries them. */
+export class ProblemDto {
+  @ApiProperty({ enum: Object.keys(PROBLEM_TYPES), enumName: 'ProblemType', description: 'Stable slug identifying the problem; switch on this.', example: 'config-invalid' })
+  type: string;
+
+  @ApiProperty({ example: 'Config does not match the template schema' })
+  title: string;
+
+  @ApiProperty({ type: 'integer', example: 400 })
+  status: number;
+
+  @ApiProperty({ example: "config does not match the schema of template 'text_stats'" })
+  detail: string;
+
+  @ApiPropertyOptional({ description: 'The request path.', example: '/api/plugins/instances' })
+  instance?: string;
+
+  @ApiPropertyOptional({ description: 'Request id, also in the x-request-id response header and the logs.', example: 'req-1' })
+  request_id?: string;
+
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'One entry per failing field.' })
+  errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'execution-in-progress / instance-running: the run in progress.' })
+  execution_id?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'name-taken / single-instance-template: the existing instance.' })
+  instance_id?: string;
+}

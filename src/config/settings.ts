@@ -1,0 +1,128 @@
+import * as path from 'node:path';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_FORMATS = ['pretty', 'json'] as const;
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(text)) return true;
+  if (['false', '0', 'no', 'off'].includes(text)) return false;
+  return value; // left as a string so validation reports it
+};
+const toInteger = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  return /^-?\d+$/.test(String(value).trim()) ? Number(value) : value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** Raw environment variables, validated once at boot. */
+class EnvironmentVariables {
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  HOST?: string;
+
+  @IsOptional() @IsInt() @Min(0) @Max(65535) @Transform(toInteger)
+  PORT?: number;
+
+  @IsOptional() @IsString() @Transform(emptyToUndefined)
+  DATA_DIR?: string;
+
+  @IsOptional() @Matches(/^(sqlite:|postgres:\/\/|postgresql:\/\/|file:|\/|\.)/, {
+    message: 'DATABASE_URL must be a postgres:// URL, a sqlite: URL or a file path',
+  })
+  @Transform(emptyToUndefined)
+  DATABASE_URL?: string;
+
+  @IsOptional() @Matches(/^(sqlite:|postgres:\/\/|postgresql:\/\/|file:|\/|\.)/, {
+    message: 'DATA_STORE_URL must be a postgres:// URL, a sqlite: URL or a file path',
+  })
+  @Transform(emptyToUndefined)
+  DATA_STORE_URL?: string;
+
+  @IsOptional() @IsString() @Transform(emptyToUndefined)
+  PLUGIN_PATHS?: string;
+
+  @IsOptional() @IsBoolean({ message: 'PLUGINS_STRICT must be true or false' }) @Transform(toBoolean)
+  PLUGINS_STRICT?: boolean;
+
+  @IsOptional() @IsIn(LOG_LEVELS) @Transform(emptyToUndefined)
+  LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  @IsOptional() @IsIn(LOG_FORMATS) @Transform(emptyToUndefined)
+  LOG_FORMAT?: (typeof LOG_FORMATS)[number];
+
+  @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) @Transform(toInteger)
+  BODY_LIMIT_BYTES?: number;
+
+  @IsOptional() @IsInt() @Min(0) @Max(600_000) @Transform(toInteger)
+  SHUTDOWN_GRACE_MS?: number;
+}
+
+export type DatabaseTarget = { type: 'sqlite'; file: string } | { type: 'postgres'; url: string };
+
+/** Typed, validated settings: the only place the process environment is read. */
+export class Settings {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly database: DatabaseTarget;
+  readonly dataStore: DatabaseTarget;
+  readonly pluginPaths: string[];
+  readonly pluginsStrict: boolean;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly logFormat: (typeof LOG_FORMATS)[number];
+  readonly bodyLimitBytes: number;
+  readonly shutdownGraceMs: number;
+
+  constructor(values: Omit<Settings, never>) {
+    Object.assign(this, values);
+  }
+}
+
+export class InvalidSettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidSettingsError';
+  }
+}
+
+function resolveDatabase(url: string | undefined, dataDir: string, defaultFile: string): DatabaseTarget {
+  if (!url) return { type: 'sqlite', file: path.join(dataDir, defaultFile) };
+  if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url };
+  const file = url.replace(/^sqlite:(\/\/)?/, '').replace(/^file:(\/\/)?/, '');
+  return { type: 'sqlite', file: path.resolve(file) };
+}
+
+/** Reads and validates the environment; throws InvalidSettingsError listing every bad value. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const raw = plainToInstance(EnvironmentVariables, { ...env }, { excludeExtraneousValues: false });
+  const errors = validateSync(raw, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new InvalidSettingsError(
+      errors.flatMap((error) =>
+        Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`),
+      ),
+    );
+  }
+  const dataDir = path.resolve(raw.DATA_DIR ?? './data');
+  return new Settings({
+    host: raw.HOST ?? '127.0.0.1',
+    port: raw.PORT ?? 3000,
+    dataDir,
+    database: resolveDatabase(raw.DATABASE_URL, dataDir, 'app.sqlite'),
+    dataStore: resolveDatabase(raw.DATA_STORE_URL, dataDir, 'tables.sqlite'),
+    pluginPaths: (raw.PLUGIN_PATHS ?? '')
+      .split(':')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0)
+      .map((entry) => path.resolve(entry)),
+    pluginsStrict: raw.PLUGINS_STRICT ?? false,
+    logLevel: raw.LOG_LEVEL ?? 'info',
+    logFormat: raw.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
+    bodyLimitBytes: raw.BODY_LIMIT_BYTES ?? 1024 * 1024,
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS ?? 10_000,
+  });
+}

@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Mutex } from 'async-mutex';
+import { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Runs units of work in a transaction. TypeORM's SQLite driver shares one connection, so two
+ * concurrent transactions would interleave on it; on SQLite every unit of work therefore takes a
+ * process-wide lock (SQLite allows one writer at a time anyway). PostgreSQL uses its own isolation.
+ */
+@Injectable()
+export class TransactionService {
+  private readonly sqliteWriteLock: Mutex | null;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.sqliteWriteLock = dataSource.options.type === 'sqlite' ? new Mutex() : null;
+  }
+
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const transaction = () => this.dataSource.transaction(work);
+    return this.sqliteWriteLock ? this.sqliteWriteLock.runExclusive(transaction) : transaction();
+  }
+}

@@ -1,0 +1,103 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FieldErrorDto } from '../../common/problem.dto';
+import { Page } from '../../common/pagination';
+import { epochSecondsToIso } from '../../common/time';
+import { EXECUTION_STATUSES, ExecutionStatus, PluginExecutionEntity } from '../plugin-execution.entity';
+
+export class ExecutionTriggerDto {
+  @ApiProperty({ enum: ['manual', 'schedule', 'retry'], enumName: 'ExecutionTriggerType', example: 'manual' })
+  type: 'manual' | 'schedule' | 'retry';
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  payload?: Record<string, unknown>;
+}
+
+export class ExecutionProgressDto {
+  @ApiProperty({ example: 500 })
+  current: number;
+
+  @ApiPropertyOptional({ example: 1000 })
+  total?: number;
+
+  @ApiPropertyOptional({ example: 'rows imported' })
+  message?: string;
+}
+
+export class ExecutionErrorDto {
+  @ApiProperty({ description: 'handler_error (thrown, or returned status "error"), invalid_result, config_invalid or interrupted.', example: 'handler_error' })
+  type: string;
+
+  @ApiProperty({ example: 'file not found: data/equipment.csv' })
+  message: string;
+
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'config_invalid: the failing fields.' })
+  errors?: FieldErrorDto[];
+}
+
+/** One run of an instance. */
+export class ExecutionDto {
+  @ApiProperty({ format: 'uuid', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' })
+  instance_id: string;
+
+  @ApiProperty({ example: 'text_stats' })
+  template_id: string;
+
+  @ApiProperty({ enum: EXECUTION_STATUSES, enumName: 'ExecutionStatus', example: 'succeeded' })
+  status: ExecutionStatus;
+
+  @ApiProperty({ type: ExecutionTriggerDto })
+  trigger: ExecutionTriggerDto;
+
+  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
+  attempt: number;
+
+  @ApiProperty({ type: 'integer', description: 'The instance version whose config this run used.', example: 2 })
+  config_version: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-24T10:15:30.000Z' })
+  started_at: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-24T10:15:30.120Z' })
+  finished_at: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, example: 120 })
+  duration_ms: number | null;
+
+  @ApiProperty({ type: ExecutionProgressDto, nullable: true })
+  progress: ExecutionProgressDto | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: "The handler's result.", example: { words: 6, characters: 47 } })
+  result: Record<string, unknown> | null;
+
+  @ApiProperty({ type: ExecutionErrorDto, nullable: true, example: null })
+  error: ExecutionErrorDto | null;
+
+  static from(entity: PluginExecutionEntity): ExecutionDto {
+    return {
+      id: entity.id,
+      instance_id: entity.instance_id,
+      template_id: entity.template_id,
+      status: entity.status,
+      trigger: entity.trigger,
+      attempt: entity.attempt,
+      config_version: entity.config_version,
+      started_at: epochSecondsToIso(entity.started_at),
+      finished_at: epochSecondsToIso(entity.finished_at),
+      duration_ms: entity.duration_ms,
+      progress: entity.progress,
+      result: entity.result,
+      error: entity.error,
+    };
+  }
+}
+
+export class ExecutionPageDto implements Page<ExecutionDto> {
+  @ApiProperty({ type: [ExecutionDto] })
+  items: ExecutionDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page.', example: null })
+  next_cursor: string | null;
+}

@@ -1,0 +1,62 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { jsonText, realNumber } from '../database/json.transformer';
+import { ExecutionProgress, ExecutionTrigger } from '../sdk/types';
+
+export const EXECUTION_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted'] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+export const UNFINISHED_EXECUTION_STATUSES: ExecutionStatus[] = ['queued', 'running'];
+
+export interface ExecutionError {
+  type: string;
+  message: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** `plugin_executions`: one row per run. A partial unique index allows one unfinished run per instance. */
+@Entity({ name: 'plugin_executions' })
+@Index('idx_plugin_executions_instance', ['instance_id', 'created_at', 'id'])
+@Index('uq_plugin_executions_one_unfinished', ['instance_id'], { unique: true, where: "status IN ('queued', 'running')" })
+export class PluginExecutionEntity {
+  @PrimaryColumn({ type: 'text' })
+  id: string;
+
+  @Column({ type: 'text' })
+  instance_id: string;
+
+  @Column({ type: 'text' })
+  template_id: string;
+
+  @Column({ type: 'text' })
+  status: ExecutionStatus;
+
+  @Column({ type: 'text', transformer: jsonText })
+  trigger: ExecutionTrigger;
+
+  @Column({ type: 'integer', default: 1 })
+  attempt: number;
+
+  /** The instance version whose config this run used. */
+  @Column({ type: 'integer' })
+  config_version: number;
+
+  @Column({ type: 'real', transformer: realNumber })
+  created_at: number;
+
+  @Column({ type: 'real', nullable: true, transformer: realNumber })
+  started_at: number | null;
+
+  @Column({ type: 'real', nullable: true, transformer: realNumber })
+  finished_at: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  duration_ms: number | null;
+
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  progress: ExecutionProgress | null;
+
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  result: Record<string, unknown> | null;
+
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  error: ExecutionError | null;
+}

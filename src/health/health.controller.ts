@@ -1,0 +1,52 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { ApiProblems } from '../common/api-problems.decorator';
+import { DomainError } from '../common/domain-errors';
+import { TemplateRegistryService } from '../templates/template-registry.service';
+
+export class HealthDto {
+  @ApiProperty({ enum: ['ok'], example: 'ok' })
+  status: 'ok';
+
+  @ApiProperty({ enum: ['ok'], description: 'The framework database answered a query.', example: 'ok' })
+  database: 'ok';
+
+  @ApiProperty({ type: 'integer', description: 'Templates loaded.', example: 1 })
+  templates: number;
+
+  @ApiProperty({ type: 'integer', description: 'Plugins that failed to load (see /api/plugins/load-errors).', example: 0 })
+  plugin_load_errors: number;
+
+  @ApiProperty({ description: 'Seconds since the process started.', example: 42.5 })
+  uptime_s: number;
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly templates: TemplateRegistryService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: '200 when the service can answer requests and its database responds; 503 otherwise.' })
+  @ApiOkResponse({ type: HealthDto, description: 'Healthy.' })
+  @ApiProblems('service-unavailable')
+  async health(): Promise<HealthDto> {
+    try {
+      await this.dataSource.query('SELECT 1');
+    } catch (error) {
+      throw new DomainError('service-unavailable', `database check failed: ${(error as Error).message}`);
+    }
+    return {
+      status: 'ok',
+      database: 'ok',
+      templates: this.templates.list().length,
+      plugin_load_errors: this.templates.loadErrors().length,
+      uptime_s: Math.round(process.uptime() * 10) / 10,
+    };
+  }
+}

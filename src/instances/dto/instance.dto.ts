@@ -1,0 +1,77 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Page } from '../../common/pagination';
+import { epochSecondsToIso } from '../../common/time';
+import { INSTANCE_STATUSES, InstanceStatus, PluginInstanceEntity } from '../plugin-instance.entity';
+
+const EXAMPLE_ID = '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15';
+
+/** A configured instance of a template. */
+export class InstanceDto {
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_ID })
+  id: string;
+
+  @ApiProperty({ description: 'Unique (trimmed, case-insensitive) display name.', example: 'Lab notes word count' })
+  name: string;
+
+  @ApiProperty({ example: 'text_stats' })
+  template_id: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The configuration as stored (template defaults are applied when it runs).', example: { text: 'Plugins are code; instances are configuration.' } })
+  config: Record<string, unknown>;
+
+  @ApiProperty({ example: true })
+  enabled: boolean;
+
+  @ApiProperty({ enum: INSTANCE_STATUSES, enumName: 'InstanceStatus', description: 'pending: never run; active: last run succeeded; error: last run failed; inactive: disabled.', example: 'active' })
+  status: InstanceStatus;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the last run finished.', example: '2026-11-24T10:15:30.000Z' })
+  last_run: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The last run\'s result, or `{status: "error", error}` when it failed.', example: { words: 6, characters: 47 } })
+  last_result: Record<string, unknown> | null;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-24T10:00:00.000Z' })
+  created_at: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-24T10:15:30.000Z' })
+  updated_at: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Increments on every change; the ETag is this number in quotes.', example: 3 })
+  version: number;
+
+  static from(entity: PluginInstanceEntity): InstanceDto {
+    return {
+      id: entity.id,
+      name: entity.name,
+      template_id: entity.template_id,
+      config: entity.config,
+      enabled: entity.enabled,
+      status: entity.status,
+      last_run: epochSecondsToIso(entity.last_run),
+      last_result: entity.last_result,
+      created_at: epochSecondsToIso(entity.created_at),
+      updated_at: epochSecondsToIso(entity.updated_at),
+      version: entity.version,
+    };
+  }
+}
+
+export class InstancePageDto implements Page<InstanceDto> {
+  @ApiProperty({ type: [InstanceDto] })
+  items: InstanceDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page.', example: null })
+  next_cursor: string | null;
+}
+
+export class InstanceStatsDto {
+  @ApiProperty({ type: 'integer', example: 3 })
+  total: number;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Count per instance status (every status present).', example: { pending: 1, active: 1, error: 0, inactive: 1 } })
+  by_status: Record<InstanceStatus, number>;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Count per template id (templates with instances only).', example: { text_stats: 3 } })
+  by_template: Record<string, number>;
+}

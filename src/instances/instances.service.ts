@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, UnknownTemplateError, ValidationFailedError } from '../common/domain-errors';
+import { etagForVersion, etagMatches } from '../common/etag';
+import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
+import { nowEpochSeconds } from '../common/time';
+import { TransactionService } from '../database/transaction.service';
+import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from '../execution/plugin-execution.entity';
+import { TemplateRegistryService } from '../templates/template-registry.service';
+import { countInstancesByTemplate } from './instance-counts';
+import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
+import { INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
+
+/** The status an instance shows: inactive when disabled, else what its last run implies. */
+export function impliedStatus(instance: Pick<PluginInstanceEntity, 'enabled' | 'last_run' | 'last_result'>): InstanceStatus {
+  if (!instance.enabled) return 'inactive';
+  if (instance.last_run === null) return 'pending';
+  return instance.last_result?.status === 'error' ? 'error' : 'active';
+}
+
+export interface InstanceStats {
+  total: number;
+  by_status: Record<InstanceStatus, number>;
+  by_template: Record<string, number>;
+}
+
+export interface RunOutcome {
+  finishedAt: number;
+  lastResult: Record<string, unknown>;
+}
+
+const isUniqueViolation = (error: unknown, index: string): boolean =>
+  error instanceof QueryFailedError &&
+  (/UNIQUE constraint failed/i.test(error.message) || (error.driverError as { code?: string })?.code === '23505') &&
+  (error.message.includes(index) || error.message.includes('name_key') || (error.driverError as { constraint?: string })?.constraint === index);
+
+@Injectable()
+export class InstancesService {
+  constructor(
+    @InjectRepository(PluginInstanceEntity) private readonly instances: Repository<PluginInstanceEntity>,
+    private readonly transactions: TransactionService,
+    private readonly templates: TemplateRegistryService,
+  ) {}
+
+  async list(query: ListInstancesQueryDto): Promise<Page<PluginInstanceEntity>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const builder = this.instances.createQueryBuilder('i');
+    if (query.template_id !== undefined) builder.andWhere('i.template_id = :templateId', { templateId: query.template_id });
+    if (query.enabled !== undefined) builder.andWhere('i.enabled = :enabled', { enabled: query.enabled ? 1 : 0 });
+    if (query.status !== undefined) builder.andWhere('i.status = :status', { status: query.status });
+    if (query.q) {
+      const pattern = `%${nameKeyOf(query.q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      builder.andWhere(`i.name_key LIKE :pattern ESCAPE '\\'`, { pattern });
+    }
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor);
+      builder.andWhere('(i.created_at < :createdAt OR (i.created_at = :createdAt AND i.id < :id))', { createdAt: after.createdAt, id: after.id });
+    }
+    const rows = await builder.orderBy('i.created_at', 'DESC').addOrderBy('i.id', 'DESC').take(limit + 1).getMany();
+    return toPage(rows, limit, (row) => ({ createdAt: row.created_at, id: row.id }), (row) => row);
+  }
+
+  async stats(): Promise<InstanceStats> {
+    const byStatusRows: { status: InstanceStatus; count: string | number }[] = await this.instances
+      .createQueryBuilder('i')
+      .select('i.status', 'status')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('i.status')
+      .getRawMany();
+    const byTemplate = await countInstancesByTemplate(this.instances);
+    const by_status = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, 0])) as Record<InstanceStatus, number>;
+    let total = 0;
+    for (const row of byStatusRows) {
+      by_status[row.status] = Number(row.count);
+      total += Number(row.count);
+    }
+    return { total, by_status, by_template: byTemplate };
+  }
+
+  async get(id: string): Promise<PluginInstanceEntity> {
+    const instance = await this.instances.findOneBy({ id });
+    if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
+    return instance;
+  }
+
+  async create(request: CreateInstanceDto): Promise<PluginInstanceEntity> {
+    const template = this.templates.get(request.template_id);
+    if (!template) throw new UnknownTemplateError(request.template_id);
+    const config = request.config ?? {};
+    this.assertConfigValid(request.template_id, config);
+
+    const now = nowEpochSeconds();
+    const enabled = request.enabled ?? true;
+    const instance = this.instances.create({
+      id: randomUUID(),
+      name: request.name,
+      name_key: nameKeyOf(request.name),
+      template_id: template.id,
+      config,
+      enabled,
+      status: enabled ? 'pending' : 'inactive',
+      last_run: null,
+      last_result: null,
+      created_at: now,
+      updated_at: now,
+      version: 1,
+    });
+    return this.withNameConflictMapped(request.name, () =>
+      this.transactions.run(async (manager) => {
+        if (!template.supportsMultipleInstances) {
+          const existing = await manager.findOne(PluginInstanceEntity, { where: { template_id: template.id }, select: { id: true, name: true } });
+          if (existing) {
+            throw new ConflictError('single-instance-template', `template '${template.id}' allows one instance and '${existing.name}' exists`, {
+              extensions: { instance_id: existing.id },
+              location: `/api/plugins/instances/${existing.id}`,
+            });
+          }
+        }
+        await this.assertNameFree(manager, instance.name_key, request.name);
+        return manager.save(instance);
+      }),
+    );
+  }
+
+  async update(id: string, request: UpdateInstanceDto, ifMatch: string | undefined): Promise<PluginInstanceEntity> {
+    if (request.name === undefined && request.config === undefined && request.enabled === undefined) {
+      throw new ValidationFailedError('send at least one of name, config, enabled', [{ path: '', message: 'no field to update' }]);
+    }
+    return this.withNameConflictMapped(request.name ?? '', () =>
+      this.transactions.run(async (manager) => {
+        const instance = await manager.findOneBy(PluginInstanceEntity, { id });
+        if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
+        const etag = etagForVersion(instance.version);
+        if (ifMatch !== undefined && !etagMatches(ifMatch, etag, 'strong')) throw new PreconditionFailedError(etag);
+
+        if (request.config !== undefined) {
+          if (!this.templates.get(instance.template_id)) {
+            throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded, so the config cannot be validated`);
+          }
+          this.assertConfigValid(instance.template_id, request.config);
+          instance.config = request.config;
+        }
+        if (request.name !== undefined && nameKeyOf(request.name) !== instance.name_key) {
+          await this.assertNameFree(manager, nameKeyOf(request.name), request.name);
+        }
+        if (request.name !== undefined) {
+          instance.name = request.name;
+          instance.name_key = nameKeyOf(request.name);
+        }
+        if (request.enabled !== undefined) instance.enabled = request.enabled;
+        instance.status = impliedStatus(instance);
+        instance.updated_at = nowEpochSeconds();
+        instance.version += 1;
+        await manager.save(instance);
+        return instance;
+      }),
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.transactions.run(async (manager) => {
+      const instance = await manager.findOne(PluginInstanceEntity, { where: { id }, select: { id: true } });
+      if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
+      const running = await manager
+        .createQueryBuilder(PluginExecutionEntity, 'e')
+        .select(['e.id'])
+        .where('e.instance_id = :id AND e.status IN (:...statuses)', { id, statuses: UNFINISHED_EXECUTION_STATUSES })
+        .getOne();
+      if (running) {
+        throw new ConflictError('instance-running', `instance '${id}' has a run in progress; cancel it or wait`, {
+          extensions: { execution_id: running.id },
+          location: `/api/plugins/executions/${running.id}`,
+        });
+      }
+      await manager.delete(PluginExecutionEntity, { instance_id: id });
+      await manager.delete(PluginInstanceEntity, { id });
+    });
+  }
+
+  /** Records a finished run on its instance, inside the caller's transaction. */
+  async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<void> {
+    const instance = await manager.findOneBy(PluginInstanceEntity, { id: instanceId });
+    if (!instance) return; // deleted while running: nothing to update
+    instance.last_run = outcome.finishedAt;
+    instance.last_result = outcome.lastResult;
+    instance.status = impliedStatus(instance);
+    instance.updated_at = outcome.finishedAt;
+    instance.version += 1;
+    await manager.save(instance);
+  }
+
+  private assertConfigValid(templateId: string, config: Record<string, unknown>): void {
+    const template = this.templates.get(templateId);
+    if (!template) throw new UnknownTemplateError(templateId);
+    const validation = this.templates.validateConfig(template, config);
+    if (!validation.valid) throw new ConfigInvalidError(templateId, validation.errors);
+  }
+
+  private async assertNameFree(manager: EntityManager, nameKey: string, name: string): Promise<void> {
+    const clash = await manager.findOne(PluginInstanceEntity, { where: { name_key: nameKey }, select: { id: true } });
+    if (clash) throw this.nameTaken(name, clash.id);
+  }
+
+  private nameTaken(name: string, existingId?: string): ConflictError {
+    return new ConflictError('name-taken', `an instance named '${name.trim()}' already exists (names compare case-insensitively)`, {
+      extensions: existingId ? { instance_id: existingId } : {},
+      location: existingId ? `/api/plugins/instances/${existingId}` : undefined,
+    });
+  }
+
+  /** The unique index is the last word on names: a race past the check above still becomes a 409. */
+  private async withNameConflictMapped<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isUniqueViolation(error, 'uq_plugin_instances_name_key')) throw this.nameTaken(name);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { version } from '../../package.json';
+
+const DESCRIPTION = `Plugin templates are code; instances are named configurations of them; every run is recorded.
+
+**How it works**
+1. \`GET /api/plugins/templates\` lists the templates the server loaded, each with the JSON Schema of its config.
+2. \`POST /api/plugins/instances\` creates a named instance of a template with a config that validates against that schema.
+3. \`POST /api/plugins/instances/{id}/execute\` runs it; \`GET /api/plugins/instances/{id}/executions\` shows every run.
+
+Errors are RFC 9457 \`application/problem+json\` with a stable \`type\` slug and, for invalid input, one \`errors\` entry per field (a JSON Pointer into the request body).`;
+
+/** Recursively sorts object keys so the committed spec diffs cleanly. Arrays keep their order. */
+export function sortKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(sortKeys) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value as object)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  ) as T;
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Plugin Instance Framework')
+    .setDescription(DESCRIPTION)
+    .setVersion(version)
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addServer('http://127.0.0.1:3000', 'Local server (npm start)')
+    .addTag('templates', 'Plugin templates: code shipped in plugins/, each with a config JSON Schema.')
+    .addTag('instances', 'Named configurations of templates, stored in the database.')
+    .addTag('executions', 'Runs of instances and their recorded history.')
+    .addTag('health', 'Liveness and readiness.')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
+  return sortKeys(document);
+}
+
+/** Serves Swagger UI at /docs and the spec at /docs-json. */
+export function setupSwaggerUi(app: INestApplication, document: OpenAPIObject): void {
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+    customSiteTitle: 'Plugin Instance Framework API',
+    swaggerOptions: {
+      persistAuthorization: true,
+      displayRequestDuration: true,
+      deepLinking: true,
+      tagsSorter: 'alpha',
+      operationsSorter: 'alpha',
+      tryItOutEnabled: false,
+    },
+  });
+}

@@ -1,0 +1,2 @@
+export { PluginTemplate } from './plugin-template.decorator';
+export * from './types';

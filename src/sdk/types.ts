@@ -1,0 +1,72 @@
+/** Everything a plugin sees. Plugins import only from `src/sdk`. */
+
+export const TEMPLATE_CATEGORIES = ['data_import', 'api_fetcher', 'file_importer', 'exporter', 'transformer'] as const;
+export type TemplateCategory = (typeof TEMPLATE_CATEGORIES)[number];
+
+/** A JSON Schema (draft-07 / 2019-09 keywords as ajv understands them) describing a template's config. */
+export type JsonSchema = Record<string, unknown>;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a handler returns on success: a JSON object. `{ status: 'error' }` marks a failed run. */
+export type PluginResult = Record<string, unknown>;
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ExecutionProgress {
+  current: number;
+  total?: number;
+  message?: string;
+}
+
+export interface ExecutionTrigger {
+  type: 'manual' | 'schedule' | 'retry';
+  payload?: Record<string, unknown>;
+}
+
+/** Handed to every run: who is running, a cancellation signal, and ways to report back. */
+export interface ExecutionContext {
+  readonly executionId: string;
+  readonly instance: { readonly id: string; readonly name: string; readonly template_id: string };
+  /** Aborts on cancel, timeout and server shutdown: long handlers should pass it on or check it. */
+  readonly signal: AbortSignal;
+  readonly trigger: ExecutionTrigger;
+  progress(progress: ExecutionProgress): void;
+  log(level: LogLevel, message: string): void;
+}
+
+/** The class-style plugin contract. */
+export interface PluginHandler<Config = Record<string, unknown>> {
+  execute(config: Config, ctx: ExecutionContext): Promise<PluginResult> | PluginResult;
+}
+
+export interface PluginTemplateOptions {
+  /** Stable id, `^[a-z][a-z0-9_]*$`; instances refer to it. */
+  id: string;
+  name: string;
+  description: string;
+  category: TemplateCategory;
+  /** Semantic version of the template, e.g. `1.0.0`. */
+  version: string;
+  /** false: at most one instance of this template may exist. Default true. */
+  supportsMultipleInstances?: boolean;
+  configSchema: JsonSchema;
+}
+
+/** The seed's function style: `registerPlugin(ctx)` calls `ctx.templates.register(...)`. */
+export interface FunctionTemplateDefinition {
+  id: string;
+  name: string;
+  description?: string;
+  category: TemplateCategory;
+  version?: string;
+  supports_multiple_instances?: boolean;
+  config_schema: JsonSchema;
+  handler: (config: Record<string, unknown>, ctx: ExecutionContext) => Promise<PluginResult> | PluginResult;
+}
+
+export interface PluginRegistrationContext {
+  templates: { register(definition: FunctionTemplateDefinition): void };
+}
+
+export type RegisterPlugin = (ctx: PluginRegistrationContext) => void | Promise<void>;

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { NotFoundError } from '../common/domain-errors';
+import { countInstancesByTemplate } from '../instances/instance-counts';
+import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
+import { TemplateCategory } from '../sdk/types';
+import { ConfigValidation } from './config-schema.service';
+import { PluginLoadError } from './plugin-loader';
+import { RegisteredTemplate, TemplateRegistryService } from './template-registry.service';
+
+export interface TemplateWithCount {
+  template: RegisteredTemplate;
+  instanceCount: number;
+}
+
+/** Read side of the template catalogue for the HTTP API. */
+@Injectable()
+export class TemplatesService {
+  constructor(
+    private readonly registry: TemplateRegistryService,
+    @InjectRepository(PluginInstanceEntity) private readonly instances: Repository<PluginInstanceEntity>,
+  ) {}
+
+  async list(category?: TemplateCategory): Promise<TemplateWithCount[]> {
+    const counts = await countInstancesByTemplate(this.instances);
+    return this.registry
+      .list()
+      .filter((template) => category === undefined || template.category === category)
+      .map((template) => ({ template, instanceCount: counts[template.id] ?? 0 }));
+  }
+
+  async get(id: string): Promise<TemplateWithCount> {
+    const template = this.require(id);
+    return { template, instanceCount: await this.instances.countBy({ template_id: id }) };
+  }
+
+  validateConfig(id: string, config: Record<string, unknown>): ConfigValidation {
+    return this.registry.validateConfig(this.require(id), config);
+  }
+
+  loadErrors(): PluginLoadError[] {
+    return this.registry.loadErrors();
+  }
+
+  private require(id: string): RegisteredTemplate {
+    const template = this.registry.get(id);
+    if (!template) throw new NotFoundError('template-not-found', 'template', id);
+    return template;
+  }
+}
