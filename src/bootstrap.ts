@@ -1,9 +1,10 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { FieldError, ValidationFailedError } from './common/domain-errors';
-import { ProblemDetailsFilter } from './common/problem-details.filter';
+import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { Settings } from './config/settings';
 import { createLogger, PinoNestLogger, requestIdFrom } from './logging/logger';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi/openapi';
@@ -23,12 +24,15 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
  */
 export async function createApp(settings: Settings): Promise<NestFastifyApplication> {
   const logger = createLogger(settings);
+  const frameworkLogger = new Logger('Fastify');
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: settings.bodyLimitBytes,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(request.headers),
     requestIdLogLabel: 'reqId',
     return503OnClosing: true,
+    // Errors fastify raises before routing (a malformed URL) get the same problem+json as the rest.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, error, frameworkLogger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(settings), adapter, {
     logger: new PinoNestLogger(logger),
@@ -46,6 +50,7 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
       whitelist: true,
       forbidNonWhitelisted: true,
       forbidUnknownValues: true,
+      stopAtFirstError: true,
       exceptionFactory: (errors) => {
         const fieldErrors = toFieldErrors(errors);
         return new ValidationFailedError(fieldErrors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ') || 'request is invalid', fieldErrors);
@@ -54,5 +59,8 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
   );
   app.useGlobalFilters(new ProblemDetailsFilter());
   setupSwaggerUi(app, buildOpenApiDocument(app));
+  await app.init();
+  // JSON is the only request body this API takes: anything else is a 415, not a string to validate.
+  app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
   return app;
 }

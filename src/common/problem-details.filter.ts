@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { errorCodes } from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, FieldError } from './domain-errors';
 import { PROBLEM_TYPES, ProblemType } from './problem-types';
@@ -21,14 +22,21 @@ const STATUS_TO_TYPE: Record<number, ProblemType> = {
   415: 'unsupported-media-type',
 };
 
-/** Fastify's own client errors (body parsing, content type, limits) by error code. */
-const FASTIFY_CODES: Record<string, ProblemType> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad-request',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-json',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-json',
-};
+/**
+ * Fastify's own client errors (body parsing, content type, limits). Nest re-throws them as plain
+ * HttpExceptions without their code, so they are recognised by fastify's own messages.
+ */
+const FASTIFY_ERRORS: [keyof typeof errorCodes, ProblemType][] = [
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'unsupported-media-type'],
+  ['FST_ERR_CTP_BODY_TOO_LARGE', 'payload-too-large'],
+  ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 'bad-request'],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', 'malformed-json'],
+  ['FST_ERR_CTP_INVALID_JSON_BODY', 'malformed-json'],
+];
+const FASTIFY_CODES = new Map<string, ProblemType>(FASTIFY_ERRORS);
+const FASTIFY_MESSAGES = new Map<string, ProblemType>(
+  FASTIFY_ERRORS.map(([code, type]) => [new (errorCodes[code] as new () => Error)().message, type]),
+);
 
 /** Maps any thrown value to a problem body; pure so the Fastify error handler can share it. */
 export function toProblem(error: unknown): { problem: ProblemBody; location?: string; unexpected: boolean } {
@@ -47,13 +55,8 @@ export function toProblem(error: unknown): { problem: ProblemBody; location?: st
       unexpected: false,
     };
   }
-  const fastifyCode = (error as { code?: unknown })?.code;
-  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
-    return simple(FASTIFY_CODES[fastifyCode], (error as Error).message);
-  }
-  if (error instanceof SyntaxError && (error as { statusCode?: number }).statusCode === 400) {
-    return simple('malformed-json', `request body is not valid JSON: ${error.message}`);
-  }
+  const fastifyType = FASTIFY_CODES.get(String((error as { code?: unknown })?.code)) ?? (error instanceof HttpException ? FASTIFY_MESSAGES.get(messageOf(error)) : undefined);
+  if (fastifyType) return simple(fastifyType, (error as Error).message);
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const type = STATUS_TO_TYPE[status];

@@ -10,7 +10,7 @@ import { Settings } from '../config/settings';
 import { TransactionService } from '../database/transaction.service';
 import { InstancesService } from '../instances/instances.service';
 import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
-import { ExecutionContext, ExecutionProgress, ExecutionTrigger, LogLevel, PluginResult } from '../sdk/types';
+import { ExecutionContext, ExecutionProgress, ExecutionTrigger, LogLevel } from '../sdk/types';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
 import { ExecutionError, ExecutionStatus, PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 
