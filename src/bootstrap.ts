@@ -29,7 +29,6 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
     loggerInstance: logger,
     bodyLimit: settings.bodyLimitBytes,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(request.headers),
-    requestIdLogLabel: 'reqId',
     return503OnClosing: true,
     // Errors fastify raises before routing (a malformed URL) get the same problem+json as the rest.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, error, frameworkLogger),

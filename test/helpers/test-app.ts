@@ -1,0 +1,87 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/bootstrap';
+import { loadSettings } from '../../src/config/settings';
+
+export const FIXTURE_ROOTS = {
+  good: path.resolve(__dirname, '..', 'fixtures', 'plugins', 'good'),
+  broken: path.resolve(__dirname, '..', 'fixtures', 'plugins', 'broken'),
+};
+
+export interface HttpResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+/** The real app on a temporary SQLite file, listening on loopback, driven over HTTP. */
+export class TestApp {
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly baseUrl: string,
+    readonly dataDir: string,
+  ) {}
+
+  static async start(options: { dataDir?: string; pluginRoots?: string[]; env?: Record<string, string> } = {}): Promise<TestApp> {
+    const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pif-test-'));
+    const settings = loadSettings({
+      DATA_DIR: dataDir,
+      PLUGIN_PATHS: (options.pluginRoots ?? [FIXTURE_ROOTS.good]).join(':'),
+      LOG_LEVEL: 'silent',
+      LOG_FORMAT: 'json',
+      ...options.env,
+    });
+    const app = await createApp(settings);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.getHttpServer().address() as { port: number };
+    return new TestApp(app, `http://127.0.0.1:${address.port}`, dataDir);
+  }
+
+  async request<T = any>(method: string, url: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<HttpResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${this.baseUrl}${url}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if ((response.headers.get('content-type') ?? '').includes('json') && text.length > 0) parsed = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  get<T = any>(url: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', url, { headers });
+  }
+  post<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', url, { body, headers });
+  }
+  put<T = any>(url: string, body?: unknown, headers?: Record<string, string>) {
+    return this.request<T>('PUT', url, { body, headers });
+  }
+  delete<T = any>(url: string) {
+    return this.request<T>('DELETE', url);
+  }
+
+  /** Stops the app; the data directory stays so a restart can reopen it. */
+  async close(): Promise<void> {
+    await this.app.close();
+  }
+
+  removeData(): void {
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Every error response is problem+json with the documented shape. */
+export function expectProblem(response: HttpResponse, status: number, type: string): void {
+  expect({ status: response.status, type: response.body?.type }).toEqual({ status, type });
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(typeof response.body.title).toBe('string');
+  expect(typeof response.body.detail).toBe('string');
+  expect(response.body.status).toBe(status);
+}
