@@ -28,6 +28,16 @@ export interface ListExecutionsQuery {
 
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
 
+/** A run this process is executing: its abort switch, its latest progress, and a way to stop waiting for it. */
+interface InFlightRun {
+  controller: AbortController;
+  done: Promise<RunOutcome>;
+  latestProgress: ExecutionProgress | null;
+  abandon(outcome: RunOutcome): void;
+  /** Settles once the outcome is recorded. */
+  recorded: Promise<unknown>;
+}
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -60,7 +70,7 @@ export function classifyResult(returned: unknown): RunOutcome {
 @Injectable()
 export class ExecutionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExecutionService.name);
-  private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  private readonly inFlight = new Map<string, InFlightRun>();
 
   constructor(
     @InjectRepository(PluginExecutionEntity) private readonly executions: Repository<PluginExecutionEntity>,
@@ -86,9 +96,11 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
     for (const { controller } of this.inFlight.values()) controller.abort(new Error('server shutting down'));
     const settled = Promise.allSettled([...this.inFlight.values()].map(({ done }) => done));
     await Promise.race([settled, delay(this.settings.shutdownGraceMs)]);
-    for (const id of this.inFlight.keys()) {
-      await this.finish(id, { status: 'interrupted', result: null, error: { type: 'interrupted', message: 'the server shut down before the run finished' } });
+    // Handlers still going ignored their signal: record them interrupted; a late result is discarded.
+    for (const run of this.inFlight.values()) {
+      run.abandon({ status: 'interrupted', result: null, error: { type: 'interrupted', message: 'the server shut down before the run finished' } });
     }
+    await Promise.allSettled([...this.inFlight.values()].map(({ recorded }) => recorded));
   }
 
   async execute(instanceId: string, trigger: ExecutionTrigger): Promise<PluginExecutionEntity> {
@@ -99,12 +111,14 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
       throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded in this server; see GET /api/plugins/load-errors`);
     }
     const execution = await this.start(instance, trigger);
-    const controller = new AbortController();
-    const done = this.run(execution, instance, template, controller.signal);
-    this.inFlight.set(execution.id, { controller, done });
+    let abandon: (outcome: RunOutcome) => void = () => undefined;
+    const abandoned = new Promise<RunOutcome>((resolve) => (abandon = resolve));
+    const run: InFlightRun = { controller: new AbortController(), done: abandoned, latestProgress: null, abandon, recorded: abandoned };
+    this.inFlight.set(execution.id, run);
+    run.done = Promise.race([this.run(execution, instance, template, run), abandoned]);
+    run.recorded = run.done.then((outcome) => this.finish(execution.id, outcome, run.latestProgress));
     try {
-      const outcome = await done;
-      return await this.finish(execution.id, outcome);
+      return (await run.recorded) as PluginExecutionEntity;
     } finally {
       this.inFlight.delete(execution.id);
     }
@@ -172,7 +186,7 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
     });
   }
 
-  private async run(execution: PluginExecutionEntity, instance: PluginInstanceEntity, template: RegisteredTemplate, signal: AbortSignal): Promise<RunOutcome> {
+  private async run(execution: PluginExecutionEntity, instance: PluginInstanceEntity, template: RegisteredTemplate, state: InFlightRun): Promise<RunOutcome> {
     const validation = this.templates.validateConfig(template, instance.config);
     if (!validation.valid) {
       return {
@@ -182,7 +196,7 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
       };
     }
     try {
-      const returned = await template.run(validation.config, this.contextFor(execution, instance, signal));
+      const returned = await template.run(validation.config, this.contextFor(execution, instance, state));
       return classifyResult(returned);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -190,19 +204,20 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
-  private contextFor(execution: PluginExecutionEntity, instance: PluginInstanceEntity, signal: AbortSignal): ExecutionContext {
+  private contextFor(execution: PluginExecutionEntity, instance: PluginInstanceEntity, state: InFlightRun): ExecutionContext {
     const logger = new Logger(`run:${instance.template_id}`);
     let lastProgressWrite = 0;
     return {
       executionId: execution.id,
       instance: { id: instance.id, name: instance.name, template_id: instance.template_id },
-      signal,
+      signal: state.controller.signal,
       trigger: execution.trigger,
       progress: (progress: ExecutionProgress) => {
+        const stored = sanitiseProgress(progress);
+        state.latestProgress = stored;
         const now = Date.now();
         if (now - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
         lastProgressWrite = now;
-        const stored = sanitiseProgress(progress);
         // Best effort: a lost progress update is superseded by the next one and by the final row.
         void this.transactions
           .run((manager) => manager.update(PluginExecutionEntity, { id: execution.id, status: 'running' }, { progress: stored }))
@@ -219,7 +234,7 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /** Records the outcome on the run and on its instance in one transaction; a finished run is never rewritten. */
-  private finish(id: string, outcome: RunOutcome): Promise<PluginExecutionEntity> {
+  private finish(id: string, outcome: RunOutcome, progress: ExecutionProgress | null = null): Promise<PluginExecutionEntity> {
     return this.transactions.run(async (manager) => {
       const execution = await manager.findOneByOrFail(PluginExecutionEntity, { id });
       if (!UNFINISHED_EXECUTION_STATUSES.includes(execution.status)) return execution;
@@ -227,6 +242,7 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
       execution.status = outcome.status;
       execution.result = outcome.result;
       execution.error = outcome.error;
+      if (progress) execution.progress = progress;
       execution.finished_at = finishedAt;
       execution.duration_ms = execution.started_at === null ? null : Math.max(0, Math.round((finishedAt - execution.started_at) * 1000));
       await manager.save(execution);
