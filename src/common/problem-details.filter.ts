@@ -19,6 +19,7 @@ const STATUS_TO_TYPE: Record<number, ProblemType> = {
   400: 'bad-request',
   404: 'not-found',
   413: 'payload-too-large',
+  414: 'uri-too-long',
   415: 'unsupported-media-type',
 };
 

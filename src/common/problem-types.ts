@@ -19,6 +19,7 @@ export const PROBLEM_TYPES = {
   'instance-running': { status: 409, title: 'Instance is running', description: 'An instance cannot be deleted while one of its runs is in progress.' },
   'precondition-failed': { status: 412, title: 'Precondition failed', description: 'The If-Match header does not match the current ETag: the instance changed since it was read.' },
   'payload-too-large': { status: 413, title: 'Payload too large', description: 'The request body exceeds the configured limit.' },
+  'uri-too-long': { status: 414, title: 'URI too long', description: 'A path parameter exceeds the maximum length.' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', description: 'Request bodies must be application/json.' },
   'unknown-template': { status: 422, title: 'Unknown template', description: '`template_id` does not name a loaded template.' },
   'service-unavailable': { status: 503, title: 'Service unavailable', description: 'A dependency (the database) is not answering.' },
