@@ -5,9 +5,34 @@ import { InvalidSettingsError, loadSettings } from './config/settings';
 async function main(): Promise<void> {
   const settings = loadSettings();
   const app = await createApp(settings);
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const log = app.getHttpAdapter().getInstance().log;
+
+  // Graceful shutdown: stop accepting, let runs finish (SHUTDOWN_GRACE_MS), close the database, exit 0.
+  // A second signal while closing exits at once.
+  let closing = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (closing) {
+        log.warn(`received ${signal} again, exiting now`);
+        process.exit(1);
+      }
+      closing = true;
+      log.info(`received ${signal}, shutting down`);
+      app.close().then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+
   await app.listen({ host: settings.host, port: settings.port });
-  app.getHttpAdapter().getInstance().log.info(`listening on ${await app.getUrl()} (Swagger UI at /docs)`);
+  log.info(`listening on ${await app.getUrl()} (Swagger UI at /docs)`);
 }
 
 main().catch((error: unknown) => {

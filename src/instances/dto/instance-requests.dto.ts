@@ -2,7 +2,7 @@ import { BooleanField, EnumField, JsonObjectField, QueryBooleanField, QueryIntFi
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../common/pagination';
 import { INSTANCE_STATUSES, InstanceStatus } from '../plugin-instance.entity';
 
-const NAME = { minLength: 1, maxLength: 200, trim: true, pattern: /^[^\p{Cc}]*$/u, patternMessage: 'name must not contain control characters' };
+const NAME = { minLength: 1, maxLength: 200, trim: true, pattern: /^[^\u0000-\u001F\u007F-\u009F]*$/, patternMessage: 'name must not contain control characters' };
 
 export class CreateInstanceDto {
   @StringField({ description: 'The template to instantiate.', example: 'text_stats', minLength: 1, maxLength: 100 })

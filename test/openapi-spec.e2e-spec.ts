@@ -1,0 +1,72 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PROBLEM_TYPES } from '../src/common/problem-types';
+
+/** The committed spec is a product: every operation documented, every response typed, errors as problem+json. */
+describe('openapi/openapi.json', () => {
+  const spec = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'openapi', 'openapi.json'), 'utf8'));
+  const operations = Object.entries(spec.paths as Record<string, Record<string, any>>).flatMap(([route, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${route}`, operation })),
+  );
+
+  it('documents the whole contract', () => {
+    expect(operations.map((o) => o.operation.operationId).sort()).toEqual([
+      'createInstance',
+      'deleteInstance',
+      'executeInstance',
+      'getExecution',
+      'getHealth',
+      'getInstance',
+      'getInstanceStats',
+      'getTemplate',
+      'listInstanceExecutions',
+      'listInstances',
+      'listPluginLoadErrors',
+      'listTemplates',
+      'updateInstance',
+      'validateTemplateConfig',
+    ]);
+  });
+
+  it.each(operations.map((o) => [o.name, o.operation]))('%s has an id, tag, summary, description and typed responses', (_name, operation) => {
+    expect(operation.operationId).toMatch(/^[a-z][A-Za-z]+$/);
+    expect(operation.tags).toHaveLength(1);
+    expect(operation.summary.length).toBeGreaterThan(5);
+    expect(operation.description.length).toBeGreaterThan(20);
+    const statuses = Object.keys(operation.responses);
+    expect(statuses.some((s) => s.startsWith('2'))).toBe(true);
+    expect(statuses).toContain('500');
+    for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+      expect(response.description).toBeTruthy();
+      if (status === '204') continue;
+      if (Number(status) >= 400) {
+        const problem = response.content['application/problem+json'];
+        expect(problem.schema.$ref).toBe('#/components/schemas/ProblemDto');
+        for (const [slug, example] of Object.entries(problem.examples as Record<string, any>)) {
+          expect(PROBLEM_TYPES[slug as keyof typeof PROBLEM_TYPES].status).toBe(Number(status));
+          expect(example.value.type).toBe(slug);
+        }
+      } else {
+        expect(response.content['application/json'].schema).toBeDefined();
+      }
+    }
+  });
+
+  it('is written with sorted keys', () => {
+    const check = (value: unknown): void => {
+      if (Array.isArray(value)) return value.forEach(check);
+      if (value && typeof value === 'object') {
+        const keys = Object.keys(value);
+        expect(keys).toEqual([...keys].sort());
+        Object.values(value).forEach(check);
+      }
+    };
+    check(spec);
+  });
+
+  it('names its enums', () => {
+    for (const name of ['InstanceStatus', 'ExecutionStatus', 'TemplateCategory', 'ProblemType']) {
+      expect(spec.components.schemas[name].enum.length).toBeGreaterThan(1);
+    }
+  });
+});

@@ -1,0 +1,90 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * The real entry point (dist/src/main.js, built by `npm test`'s pretest step) as a user runs it:
+ * boot validation, listening, and shutdown on signals.
+ */
+const ROOT = path.resolve(__dirname, '..');
+const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startMain(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => output, exited };
+}
+
+async function listeningUrl(started: Started): Promise<string> {
+  for (let i = 0; i < 300; i++) {
+    const match = started.output().match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    if (match) return match[1];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`server did not start:\n${started.output()}`);
+}
+
+describe('the server process', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build (npm test does it first)`);
+  });
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pif-process-'));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('creates its data directory, serves, and exits cleanly on SIGTERM and SIGINT', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const target = path.join(dataDir, signal, 'nested');
+      const started = startMain({ DATA_DIR: target, PORT: '0' });
+      const url = await listeningUrl(started);
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      expect(fs.existsSync(path.join(target, 'app.sqlite'))).toBe(true);
+      started.child.kill(signal);
+      expect(await started.exited).toEqual({ code: 0, signal: null });
+      expect(started.output()).toContain(`received ${signal}, shutting down`);
+      expect(started.output()).toContain('"msg":"stopped"');
+    }
+  });
+
+  it('refuses to boot on invalid configuration, naming each bad variable', async () => {
+    const started = startMain({ DATA_DIR: dataDir, PORT: 'eighty', LOG_LEVEL: 'chatty' });
+    expect((await started.exited).code).toBe(1);
+    expect(started.output()).toMatch(/Invalid configuration/);
+    expect(started.output()).toContain('PORT');
+    expect(started.output()).toContain('LOG_LEVEL');
+  });
+
+  it('refuses to boot with PLUGINS_STRICT=true when a plugin fails to load', async () => {
+    const brokenRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pif-broken-'));
+    fs.mkdirSync(path.join(brokenRoot, 'explodes'));
+    fs.writeFileSync(path.join(brokenRoot, 'explodes', 'index.js'), "throw new Error('kaboom');\n");
+    try {
+      const strict = startMain({ DATA_DIR: dataDir, PORT: '0', PLUGIN_PATHS: brokenRoot, PLUGINS_STRICT: 'true' });
+      expect((await strict.exited).code).toBe(1);
+      expect(strict.output()).toMatch(/PLUGINS_STRICT=true.*\n.*explodes\/index\.js: import failed: kaboom/);
+
+      const lenient = startMain({ DATA_DIR: dataDir, PORT: '0', PLUGIN_PATHS: brokenRoot });
+      const url = await listeningUrl(lenient);
+      const errors = await (await fetch(`${url}/api/plugins/load-errors`)).json();
+      expect(errors.items).toEqual([{ source: path.join(brokenRoot, 'explodes', 'index.js'), error: 'import failed: kaboom' }]);
+      lenient.child.kill('SIGTERM');
+      expect((await lenient.exited).code).toBe(0);
+    } finally {
+      fs.rmSync(brokenRoot, { recursive: true, force: true });
+    }
+  });
+});
