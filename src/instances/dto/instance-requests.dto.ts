@@ -2,6 +2,8 @@ import { BooleanField, EnumField, JsonObjectField, QueryBooleanField, QueryIntFi
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../common/pagination';
 import { INSTANCE_STATUSES, InstanceStatus } from '../plugin-instance.entity';
 
+// Control characters in names break logs and UIs; the range is the point of this pattern.
+// eslint-disable-next-line no-control-regex
 const NAME = { minLength: 1, maxLength: 200, trim: true, pattern: /^[^\u0000-\u001F\u007F-\u009F]*$/, patternMessage: 'name must not contain control characters' };
 
 export class CreateInstanceDto {
