@@ -47,6 +47,7 @@ describe('HTTP behaviour (e2e)', () => {
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
       const response = await app.request('POST', '/api/plugins/instances', { rawBody: 'name=x', headers: { 'content-type': contentType } });
       expectProblem(response, 415, 'unsupported-media-type');
+      expect(response.body.detail).toContain(contentType);
     }
   });
 

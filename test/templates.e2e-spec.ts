@@ -97,9 +97,10 @@ describe('templates (e2e)', () => {
     ]);
     expect(find('no_index')[0].error).toContain('no index file');
     expect(find('not_a_plugin')[0].error).toContain('exports no @PluginTemplate class');
-    expect(errors).toHaveLength(8);
+    expect(find('module_missing_class')[0].error).toContain('ForgottenTemplate is exported but the plugin\'s module does not provide it');
+    expect(errors).toHaveLength(9);
     const health = await app.get('/health');
-    expect(health.body).toMatchObject({ status: 'ok', plugin_load_errors: 8, templates: 4 });
+    expect(health.body).toMatchObject({ status: 'ok', plugin_load_errors: 9, templates: 4 });
     // The duplicate did not replace the original.
     expect((await app.get('/api/plugins/templates/fixture_function')).body.name).toBe('Fixture Function');
   });

@@ -92,6 +92,9 @@ function messageOf(error: HttpException): string {
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown, logger: Logger): void {
   const { problem, location, unexpected } = toProblem(error);
+  if (problem.type === 'unsupported-media-type') {
+    problem.detail = `Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not supported; send application/json`;
+  }
   problem.instance = request.url;
   problem.request_id = String(request.id);
   if (unexpected) {

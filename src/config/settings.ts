@@ -99,7 +99,7 @@ function resolveDatabase(url: string | undefined, dataDir: string, defaultFile: 
 /** Reads and validates the environment; throws InvalidSettingsError listing every bad value. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const raw = plainToInstance(EnvironmentVariables, { ...env }, { excludeExtraneousValues: false });
-  const errors = validateSync(raw, { whitelist: false, forbidUnknownValues: false });
+  const errors = validateSync(raw, { whitelist: false, forbidUnknownValues: false, stopAtFirstError: true });
   if (errors.length > 0) {
     throw new InvalidSettingsError(
       errors.flatMap((error) =>

@@ -20,6 +20,8 @@ export interface FunctionTemplateRegistration {
 export interface LoadedPlugins {
   /** @PluginTemplate classes to register as providers. */
   templateClasses: Type[];
+  /** Every exported @PluginTemplate class, whoever provides it. */
+  declaredTemplateClasses: Type[];
   /** Nest modules exported by plugins that bring providers of their own. */
   pluginModules: Type[];
   functionTemplates: FunctionTemplateRegistration[];
@@ -57,7 +59,7 @@ function resolveIndex(folder: string): string | null {
  * Nest modules and function-style registrations. A plugin that throws is recorded, never fatal here.
  */
 export async function loadPlugins(roots: string[]): Promise<LoadedPlugins> {
-  const loaded: LoadedPlugins = { templateClasses: [], pluginModules: [], functionTemplates: [], sources: new Map(), errors: [] };
+  const loaded: LoadedPlugins = { templateClasses: [], declaredTemplateClasses: [], pluginModules: [], functionTemplates: [], sources: new Map(), errors: [] };
   for (const root of roots) {
     let folders: string[];
     try {
@@ -100,6 +102,7 @@ async function loadFolder(folder: string, loaded: LoadedPlugins): Promise<void> 
   // A plugin that exports a module provides its template classes itself; otherwise we register them.
   for (const templateClass of classes) {
     loaded.sources.set(templateClass, indexFile);
+    loaded.declaredTemplateClasses.push(templateClass);
     if (modules.length === 0) loaded.templateClasses.push(templateClass);
   }
 

@@ -60,7 +60,14 @@ export class TemplateRegistryService implements OnModuleInit {
 
   onModuleInit(): void {
     this.errors.push(...this.loaded.errors);
-    for (const wrapper of this.discovery.getProviders({ metadataKey: PluginTemplate.KEY })) {
+    const wrappers = this.discovery.getProviders({ metadataKey: PluginTemplate.KEY });
+    const provided = new Set(wrappers.map((wrapper) => wrapper.metatype));
+    for (const declared of this.loaded.declaredTemplateClasses) {
+      if (!provided.has(declared)) {
+        this.errors.push({ source: this.loaded.sources.get(declared) ?? declared.name, error: `@PluginTemplate class ${declared.name} is exported but the plugin's module does not provide it` });
+      }
+    }
+    for (const wrapper of wrappers) {
       const options = this.discovery.getMetadataByDecorator(PluginTemplate, wrapper);
       const handler = wrapper.instance as PluginHandler | undefined;
       const source = this.loaded.sources.get(wrapper.metatype) ?? String(wrapper.name);
