@@ -79,7 +79,7 @@ describe('the server process', () => {
 
       const lenient = startMain({ DATA_DIR: dataDir, PORT: '0', PLUGIN_PATHS: brokenRoot });
       const url = await listeningUrl(lenient);
-      const errors = await (await fetch(`${url}/api/plugins/load-errors`)).json();
+      const errors = (await (await fetch(`${url}/api/plugins/load-errors`)).json()) as { items: unknown[] };
       expect(errors.items).toEqual([{ source: path.join(brokenRoot, 'explodes', 'index.js'), error: 'import failed: kaboom' }]);
       lenient.child.kill('SIGTERM');
       expect((await lenient.exited).code).toBe(0);

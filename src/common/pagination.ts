@@ -39,3 +39,8 @@ export function toPage<Row, Item>(rows: Row[], limit: number, keyOf: (row: Row) 
     next_cursor: hasMore ? encodeCursor(keyOf(pageRows[pageRows.length - 1])) : null,
   };
 }
+
+/** Maps the items of a page, keeping its cursor. */
+export function mapPage<From, To>(page: Page<From>, map: (item: From) => To): Page<To> {
+  return { items: page.items.map(map), next_cursor: page.next_cursor };
+}

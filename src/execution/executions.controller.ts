@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems.decorator';
+import { mapPage } from '../common/pagination';
 import { ListExecutionsQueryDto } from './dto/execution-requests.dto';
 import { ExecutionDto, ExecutionPageDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
@@ -33,7 +34,7 @@ export class ExecutionsController {
   @ApiProblems('validation-failed', 'instance-not-found')
   async list(@Param('id') id: string, @Query() query: ListExecutionsQueryDto): Promise<ExecutionPageDto> {
     const page = await this.executions.listForInstance(id, query);
-    return { items: page.items.map(ExecutionDto.from), next_cursor: page.next_cursor };
+    return mapPage(page, ExecutionDto.from);
   }
 
   @Get('executions/:execution_id')

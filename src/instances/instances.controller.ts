@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Que
 import { ApiBody, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../common/api-problems.decorator';
+import { mapPage } from '../common/pagination';
 import { etagForVersion } from '../common/etag';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceDto, InstancePageDto, InstanceStatsDto } from './dto/instance.dto';
@@ -21,7 +22,7 @@ export class InstancesController {
   @ApiProblems('validation-failed')
   async list(@Query() query: ListInstancesQueryDto): Promise<InstancePageDto> {
     const page = await this.instances.list(query);
-    return { items: page.items.map(InstanceDto.from), next_cursor: page.next_cursor };
+    return mapPage(page, InstanceDto.from);
   }
 
   @Post()

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FieldErrorDto } from '../../common/problem.dto';
-import { Page } from '../../common/pagination';
+import { PageDtoOf } from '../../common/page.dto';
 import { epochSecondsToIso } from '../../common/time';
 import { EXECUTION_STATUSES, ExecutionStatus, PluginExecutionEntity } from '../plugin-execution.entity';
 
@@ -94,10 +94,4 @@ export class ExecutionDto {
   }
 }
 
-export class ExecutionPageDto implements Page<ExecutionDto> {
-  @ApiProperty({ type: [ExecutionDto] })
-  items: ExecutionDto[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page.', example: null })
-  next_cursor: string | null;
-}
+export class ExecutionPageDto extends PageDtoOf(ExecutionDto) {}

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Page } from '../../common/pagination';
+import { PageDtoOf } from '../../common/page.dto';
 import { epochSecondsToIso } from '../../common/time';
 import { INSTANCE_STATUSES, InstanceStatus, PluginInstanceEntity } from '../plugin-instance.entity';
 
@@ -57,13 +57,7 @@ export class InstanceDto {
   }
 }
 
-export class InstancePageDto implements Page<InstanceDto> {
-  @ApiProperty({ type: [InstanceDto] })
-  items: InstanceDto[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` to get the next page; null on the last page.', example: null })
-  next_cursor: string | null;
-}
+export class InstancePageDto extends PageDtoOf(InstanceDto) {}
 
 export class InstanceStatsDto {
   @ApiProperty({ type: 'integer', example: 3 })
