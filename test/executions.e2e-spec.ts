@@ -1,23 +1,10 @@
-import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import sqlite3 from 'sqlite3';
+import { DataSource } from 'typeorm';
+import { PluginExecutionEntity } from '../src/execution/plugin-execution.entity';
 import { releaseRun } from './fixtures/plugins/good/function_style';
 import { expectProblem, FIXTURE_ROOTS, TestApp } from './helpers/test-app';
 
 const INSTANCES = '/api/plugins/instances';
-
-function runSqlite(file: string, sql: string, params: unknown[] = []): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(file, (openError) => {
-      if (openError) return reject(openError);
-      db.run(sql, params, (error) => {
-        db.close();
-        if (error) reject(error);
-        else resolve();
-      });
-    });
-  });
-}
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
   for (let attempt = 0; attempt < 200; attempt++) {
@@ -194,15 +181,16 @@ describe('persistence across restarts (e2e)', () => {
     const created = await app.post(INSTANCES, { template_id: 'fixture_function', name: 'Survivor', config: { mode: 'ok', label: 'kept' } });
     const run = (await app.post(`${INSTANCES}/${created.body.id}/execute`)).body;
     const instanceBefore = (await app.get(`${INSTANCES}/${created.body.id}`)).body;
+    // What a killed process leaves behind: a row still marked running, written behind the service's back.
+    const now = Date.now() / 1000;
+    await app.app
+      .get(DataSource)
+      .createQueryBuilder()
+      .insert()
+      .into(PluginExecutionEntity)
+      .values({ id: '11111111-2222-3333-4444-555555555555', instance_id: created.body.id, template_id: 'fixture_function', status: 'running', trigger: { type: 'manual' }, attempt: 1, config_version: 2, created_at: now, started_at: now })
+      .execute();
     await app.close();
-
-    // What a killed process leaves behind: a row still marked running.
-    await runSqlite(
-      path.join(dataDir, 'app.sqlite'),
-      `INSERT INTO plugin_executions (id, instance_id, template_id, status, trigger, attempt, config_version, created_at, started_at)
-       VALUES ('11111111-2222-3333-4444-555555555555', ?, 'fixture_function', 'running', '{"type":"manual"}', 1, 2, ?, ?)`,
-      [created.body.id, Date.now() / 1000, Date.now() / 1000],
-    );
 
     app = await TestApp.start({ dataDir });
     try {

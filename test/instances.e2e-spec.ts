@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import sqlite3 from 'sqlite3';
-import { expectProblem, TestApp } from './helpers/test-app';
+import { expectProblem, ON_POSTGRES, TestApp } from './helpers/test-app';
 
 const BASE = '/api/plugins/instances';
 
@@ -246,7 +246,7 @@ describe('instances (e2e)', () => {
     expect(response.body.by_status.inactive).toBe(list.body.items.filter((i: { status: string }) => i.status === 'inactive').length);
   });
 
-  it("keeps the seed's plugin_instances columns and types in a real SQLite file in WAL mode", async () => {
+  (ON_POSTGRES ? it.skip : it)("keeps the seed's plugin_instances columns and types in a real SQLite file in WAL mode", async () => {
     const file = path.join(app.dataDir, 'app.sqlite');
     const columns = await querySqlite<{ name: string; type: string; notnull: number; dflt_value: string | null; pk: number }>(file, 'PRAGMA table_info(plugin_instances)');
     const shape = Object.fromEntries(columns.map((c) => [c.name, `${c.type}${c.notnull ? ' NOT NULL' : ''}${c.pk ? ' PK' : ''}${c.dflt_value ? ` DEFAULT ${c.dflt_value}` : ''}`]));
@@ -269,5 +269,31 @@ describe('instances (e2e)', () => {
     const rows = await querySqlite<{ config: string; enabled: number; created_at: number }>(file, "SELECT config, enabled, created_at FROM plugin_instances WHERE name = 'Only one'");
     expect(rows).toEqual([{ config: '{}', enabled: 0, created_at: expect.any(Number) }]);
     expect(rows[0].created_at).toBeGreaterThan(1.7e9);
+  });
+});
+
+describe('instance rules under concurrency (e2e)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(async () => {
+    await app.close();
+    app.removeData();
+  });
+
+  it('creates exactly one instance of a single-instance template from 10 concurrent requests', async () => {
+    const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => app.post(BASE, { template_id: 'fixture_singleton', name: `Racing singleton ${i}` })));
+    expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+    expect(responses.filter((r) => r.status === 409).every((r) => r.body.type === 'single-instance-template')).toBe(true);
+    expect((await app.get(`${BASE}?template_id=fixture_singleton`)).body.items).toHaveLength(1);
+  });
+
+  it('gives a name to exactly one of 10 concurrent requests that differ only in case', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => app.post(BASE, { template_id: 'fixture_function', name: i % 2 ? 'Racing Name' : 'racing name', config: { mode: 'ok' } })),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+    expect((await app.get(`${BASE}?q=${encodeURIComponent('racing name')}`)).body.items).toHaveLength(1);
   });
 });

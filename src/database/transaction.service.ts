@@ -16,6 +16,14 @@ export class TransactionService {
     this.sqliteWriteLock = dataSource.options.type === 'sqlite' ? new Mutex() : null;
   }
 
+  /**
+   * Serialises transactions that take the same key until they commit, for rules no index can hold
+   * (one instance of a single-instance template). SQLite transactions are serialised already.
+   */
+  async lock(manager: EntityManager, key: string): Promise<void> {
+    if (this.dataSource.options.type === 'postgres') await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+  }
+
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const transaction = () => this.dataSource.transaction(work);
     return this.sqliteWriteLock ? this.sqliteWriteLock.runExclusive(transaction) : transaction();

@@ -110,6 +110,7 @@ export class InstancesService {
     return this.withNameConflictMapped(request.name, () =>
       this.transactions.run(async (manager) => {
         if (!template.supportsMultipleInstances) {
+          await this.transactions.lock(manager, `single-instance:${template.id}`);
           const existing = await manager.findOne(PluginInstanceEntity, { where: { template_id: template.id }, select: { id: true, name: true } });
           if (existing) {
             throw new ConflictError('single-instance-template', `template '${template.id}' allows one instance and '${existing.name}' exists`, {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Client } from 'pg';
 import { createApp } from '../../src/bootstrap';
 import { loadSettings } from '../../src/config/settings';
 
@@ -29,6 +30,7 @@ export class TestApp {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pif-test-'));
     const settings = loadSettings({
       DATA_DIR: dataDir,
+      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: await postgresDatabaseFor(dataDir) } : {}),
       PLUGIN_PATHS: (options.pluginRoots ?? [FIXTURE_ROOTS.good]).join(':'),
       LOG_LEVEL: 'silent',
       LOG_FORMAT: 'json',
@@ -75,6 +77,28 @@ export class TestApp {
   removeData(): void {
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/** True when the suites run against PostgreSQL (scripts/test-postgres.sh) instead of SQLite files. */
+export const ON_POSTGRES = Boolean(process.env.TEST_DATABASE_URL);
+
+/**
+ * Under scripts/test-postgres.sh each data directory gets its own database, named after it, so a
+ * restart on the same directory reopens the same database.
+ */
+async function postgresDatabaseFor(dataDir: string): Promise<string> {
+  const name = `pif_${path.basename(dataDir).replace(/[^a-zA-Z0-9]/g, '_').toLowerCase()}`;
+  const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /** Every error response is problem+json with the documented shape. */
