@@ -19,12 +19,12 @@ const toInteger = ({ value }: { value: unknown }) => {
 };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
-/** Raw environment variables, validated once at boot. */
+/** Raw environment variables, validated once at boot. Decorators apply bottom-up: the type check sits last so it is reported first. */
 class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
   HOST?: string;
 
-  @IsOptional() @IsInt() @Min(0) @Max(65535) @Transform(toInteger)
+  @IsOptional() @Max(65535) @Min(0) @IsInt() @Transform(toInteger)
   PORT?: number;
 
   @IsOptional() @IsString() @Transform(emptyToUndefined)
@@ -54,10 +54,10 @@ class EnvironmentVariables {
   @IsOptional() @IsIn(LOG_FORMATS) @Transform(emptyToUndefined)
   LOG_FORMAT?: (typeof LOG_FORMATS)[number];
 
-  @IsOptional() @IsInt() @Min(1024) @Max(64 * 1024 * 1024) @Transform(toInteger)
+  @IsOptional() @Max(64 * 1024 * 1024) @Min(1024) @IsInt() @Transform(toInteger)
   BODY_LIMIT_BYTES?: number;
 
-  @IsOptional() @IsInt() @Min(0) @Max(600_000) @Transform(toInteger)
+  @IsOptional() @Max(600_000) @Min(0) @IsInt() @Transform(toInteger)
   SHUTDOWN_GRACE_MS?: number;
 }
 
