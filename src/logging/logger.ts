@@ -8,7 +8,7 @@ import { Settings } from '../config/settings';
 export function createLogger(settings: Pick<Settings, 'logLevel' | 'logFormat'>): PinoLogger {
   const options = { level: settings.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
   return settings.logFormat === 'pretty'
-    ? pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }))
+    ? pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', messageFormat: '{if context}[{context}] {end}{msg}' }))
     : pino(options);
 }
 
