@@ -1,0 +1,62 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sqlite3 from 'sqlite3';
+import { ON_POSTGRES, TestApp } from './helpers/test-app';
+
+function execSqlite(file: string, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file, (openError) => {
+      if (openError) return reject(openError);
+      db.exec(sql, (error) => {
+        db.close();
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  });
+}
+
+/** A database written by the seed application is adopted in place: its rows stay, the new columns are added. */
+(ON_POSTGRES ? describe.skip : describe)('adopting a seed database (e2e)', () => {
+  it('keeps the seed rows, adds version and name_key, and runs them', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pif-seed-'));
+    await execSqlite(
+      path.join(dataDir, 'app.sqlite'),
+      `CREATE TABLE plugin_instances (
+         id TEXT PRIMARY KEY, name TEXT NOT NULL, template_id TEXT NOT NULL, config TEXT NOT NULL,
+         enabled INTEGER DEFAULT 1, status TEXT, last_run REAL, last_result TEXT,
+         created_at REAL NOT NULL, updated_at REAL NOT NULL);
+       INSERT INTO plugin_instances VALUES
+         ('seed-1', 'iLab Equipment 2024', 'fixture_function', '{"mode":"ok","label":"equipment"}', 1, 'active', 1700000100.5, '{"rows_imported":12}', 1700000000.25, 1700000100.5),
+         ('seed-2', 'PI Directory', 'fixture_function', '{"mode":"ok"}', 0, 'inactive', NULL, NULL, 1700000200, 1700000200);`,
+    );
+    const app = await TestApp.start({ dataDir });
+    try {
+      const list = (await app.get('/api/plugins/instances')).body.items;
+      expect(list.map((i: { id: string }) => i.id)).toEqual(['seed-2', 'seed-1']);
+      const first = (await app.get('/api/plugins/instances/seed-1')).body;
+      expect(first).toEqual({
+        id: 'seed-1',
+        name: 'iLab Equipment 2024',
+        template_id: 'fixture_function',
+        config: { mode: 'ok', label: 'equipment' },
+        enabled: true,
+        status: 'active',
+        last_run: '2023-11-14T22:15:00.500Z',
+        last_result: { rows_imported: 12 },
+        created_at: '2023-11-14T22:13:20.250Z',
+        updated_at: '2023-11-14T22:15:00.500Z',
+        version: 1,
+      });
+      // The backfilled name_key makes seed names unique case-insensitively too.
+      const clash = await app.post('/api/plugins/instances', { template_id: 'fixture_function', name: 'ilab equipment 2024', config: { mode: 'ok' } });
+      expect(clash.status).toBe(409);
+      expect((await app.post('/api/plugins/instances/seed-1/execute')).body).toMatchObject({ status: 'succeeded', result: { ok: true, label: 'equipment' } });
+      expect((await app.put('/api/plugins/instances/seed-2', { enabled: true })).body.status).toBe('pending');
+    } finally {
+      await app.close();
+      app.removeData();
+    }
+  });
+});
