@@ -28,7 +28,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(DESCRIPTION)
     .setVersion(version)
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
-    .addServer('http://127.0.0.1:3000', 'Local server (npm start)')
+    .addServer('/', 'This server (Swagger UI calls the origin it was loaded from)')
     .addTag('templates', 'Plugin templates: code shipped in plugins/, each with a config JSON Schema.')
     .addTag('instances', 'Named configurations of templates, stored in the database.')
     .addTag('executions', 'Runs of instances and their recorded history.')
@@ -48,7 +48,6 @@ export function setupSwaggerUi(app: INestApplication, document: OpenAPIObject): 
       persistAuthorization: true,
       displayRequestDuration: true,
       deepLinking: true,
-      tagsSorter: 'alpha',
       operationsSorter: 'alpha',
       tryItOutEnabled: false,
     },
