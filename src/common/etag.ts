@@ -1,17 +1,10 @@
 /** Strong ETag for a versioned resource: the version changes on every write to the row. */
 export const etagForVersion = (version: number): string => `"${version}"`;
 
-/**
- * True when an If-Match (strong comparison) or If-None-Match (weak comparison) header value
- * matches the ETag; `*` matches any current representation.
- */
-export function etagMatches(header: string, etag: string, comparison: 'strong' | 'weak'): boolean {
+/** True when an If-Match header value matches the ETag (strong comparison; `*` matches any). */
+export function ifMatchSatisfied(header: string, etag: string): boolean {
   return header
     .split(',')
     .map((candidate) => candidate.trim())
-    .some((candidate) => {
-      if (candidate === '*') return true;
-      if (comparison === 'weak') candidate = candidate.replace(/^W\//, '');
-      return candidate === etag;
-    });
+    .some((candidate) => candidate === '*' || candidate === etag);
 }

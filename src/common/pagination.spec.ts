@@ -1,5 +1,5 @@
 import { ValidationFailedError } from './domain-errors';
-import { etagForVersion, etagMatches } from './etag';
+import { etagForVersion, ifMatchSatisfied } from './etag';
 import { decodeCursor, encodeCursor, toPage } from './pagination';
 
 describe('cursors', () => {
@@ -21,14 +21,13 @@ describe('cursors', () => {
 });
 
 describe('etags', () => {
-  it('compares If-Match strongly and If-None-Match weakly', () => {
+  it('compares If-Match strongly', () => {
     const etag = etagForVersion(3);
     expect(etag).toBe('"3"');
-    expect(etagMatches('"3"', etag, 'strong')).toBe(true);
-    expect(etagMatches('"2", "3"', etag, 'strong')).toBe(true);
-    expect(etagMatches('*', etag, 'strong')).toBe(true);
-    expect(etagMatches('W/"3"', etag, 'strong')).toBe(false);
-    expect(etagMatches('W/"3"', etag, 'weak')).toBe(true);
-    expect(etagMatches('"4"', etag, 'strong')).toBe(false);
+    expect(ifMatchSatisfied('"3"', etag)).toBe(true);
+    expect(ifMatchSatisfied('"2", "3"', etag)).toBe(true);
+    expect(ifMatchSatisfied('*', etag)).toBe(true);
+    expect(ifMatchSatisfied('W/"3"', etag)).toBe(false);
+    expect(ifMatchSatisfied('"4"', etag)).toBe(false);
   });
 });

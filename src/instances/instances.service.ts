@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, UnknownTemplateError, ValidationFailedError } from '../common/domain-errors';
-import { etagForVersion, etagMatches } from '../common/etag';
+import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { TransactionService } from '../database/transaction.service';
@@ -134,7 +134,7 @@ export class InstancesService {
         const instance = await manager.findOneBy(PluginInstanceEntity, { id });
         if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
         const etag = etagForVersion(instance.version);
-        if (ifMatch !== undefined && !etagMatches(ifMatch, etag, 'strong')) throw new PreconditionFailedError(etag);
+        if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etag)) throw new PreconditionFailedError(etag);
 
         if (request.config !== undefined) {
           if (!this.templates.get(instance.template_id)) {
