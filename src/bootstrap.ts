@@ -10,11 +10,11 @@ import { createLogger, PinoNestLogger, requestIdFrom } from './logging/logger';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi/openapi';
 
 /** class-validator errors -> one FieldError per field, with JSON Pointer paths. */
-export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+export function classValidatorFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const path = error.property ? `${parent}/${error.property}` : parent;
     const own = error.constraints ? [{ path, message: Object.values(error.constraints).join('; ') }] : [];
-    return [...own, ...toFieldErrors(error.children ?? [], path)];
+    return [...own, ...classValidatorFieldErrors(error.children ?? [], path)];
   });
 }
 
@@ -51,7 +51,7 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
       forbidUnknownValues: true,
       stopAtFirstError: true,
       exceptionFactory: (errors) => {
-        const fieldErrors = toFieldErrors(errors);
+        const fieldErrors = classValidatorFieldErrors(errors);
         return new ValidationFailedError(fieldErrors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ') || 'request is invalid', fieldErrors);
       },
     }),
