@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Settings } from './config/settings';
 import { SettingsModule } from './config/settings.module';
+import { DataStoreModule } from './data-store/data-store.module';
 import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { HealthModule } from './health/health.module';
@@ -13,7 +14,7 @@ export class AppModule {
   static async forRoot(settings: Settings): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [SettingsModule.forRoot(settings), DatabaseModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule],
+      imports: [SettingsModule.forRoot(settings), DatabaseModule, DataStoreModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule],
     };
   }
 }

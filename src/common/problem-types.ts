@@ -10,6 +10,7 @@ export const PROBLEM_TYPES = {
   'not-found': { status: 404, title: 'Not found', description: 'No route matches this method and path.' },
   'template-not-found': { status: 404, title: 'Template not found', description: 'No loaded template has this id.' },
   'instance-not-found': { status: 404, title: 'Instance not found', description: 'No instance has this id.' },
+  'table-not-found': { status: 404, title: 'Table not found', description: 'The data store has no table with this name.' },
   'execution-not-found': { status: 404, title: 'Execution not found', description: 'No execution has this id.' },
   'name-taken': { status: 409, title: 'Instance name already in use', description: 'Instance names are unique, compared trimmed and case-insensitively.' },
   'single-instance-template': { status: 409, title: 'Template allows a single instance', description: 'The template declares supports_multiple_instances: false and already has an instance.' },

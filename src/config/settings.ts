@@ -45,6 +45,12 @@ class EnvironmentVariables {
   @IsOptional() @IsString() @Transform(emptyToUndefined)
   PLUGIN_PATHS?: string;
 
+  @IsOptional() @IsString() @Transform(emptyToUndefined)
+  IMPORT_ROOTS?: string;
+
+  @IsOptional() @IsString() @MinLength(1) @Transform(emptyToUndefined)
+  EXPORT_ROOT?: string;
+
   @IsOptional() @IsBoolean({ message: 'PLUGINS_STRICT must be true or false' }) @Transform(toBoolean)
   PLUGINS_STRICT?: boolean;
 
@@ -71,6 +77,10 @@ export class Settings {
   readonly database: DatabaseTarget;
   readonly dataStore: DatabaseTarget;
   readonly pluginPaths: string[];
+  /** Absolute import paths must lie under one of these (DATA_DIR always counts). */
+  readonly importRoots: string[];
+  /** Where exports are written; relative export paths resolve here. */
+  readonly exportRoot: string;
   readonly pluginsStrict: boolean;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logFormat: (typeof LOG_FORMATS)[number];
@@ -96,6 +106,15 @@ function resolveDatabase(url: string | undefined, dataDir: string, defaultFile: 
   return { type: 'sqlite', file: path.resolve(file) };
 }
 
+/** A colon-separated list of folders, resolved to absolute paths. */
+function pathList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(':')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0)
+    .map((entry) => path.resolve(entry));
+}
+
 /** Reads and validates the environment; throws InvalidSettingsError listing every bad value. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const raw = plainToInstance(EnvironmentVariables, { ...env }, { excludeExtraneousValues: false });
@@ -114,11 +133,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dataDir,
     database: resolveDatabase(raw.DATABASE_URL, dataDir, 'app.sqlite'),
     dataStore: resolveDatabase(raw.DATA_STORE_URL, dataDir, 'tables.sqlite'),
-    pluginPaths: (raw.PLUGIN_PATHS ?? '')
-      .split(':')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry.length > 0)
-      .map((entry) => path.resolve(entry)),
+    pluginPaths: pathList(raw.PLUGIN_PATHS),
+    importRoots: pathList(raw.IMPORT_ROOTS),
+    exportRoot: path.resolve(raw.EXPORT_ROOT ?? path.join(dataDir, 'exports')),
     pluginsStrict: raw.PLUGINS_STRICT ?? false,
     logLevel: raw.LOG_LEVEL ?? 'info',
     logFormat: raw.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),

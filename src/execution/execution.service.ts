@@ -187,12 +187,16 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async run(execution: PluginExecutionEntity, instance: PluginInstanceEntity, template: RegisteredTemplate, state: InFlightRun): Promise<RunOutcome> {
-    const validation = this.templates.validateConfig(template, instance.config);
+    const validation = await this.templates.validateConfig(template, instance.config);
     if (!validation.valid) {
       return {
         status: 'failed',
         result: null,
-        error: { type: 'config_invalid', message: `the stored config no longer matches template '${template.id}' ${template.version}`, errors: validation.errors },
+        error: {
+          type: 'config_invalid',
+          message: `the stored config is no longer valid for template '${template.id}' ${template.version}: ${validation.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+          errors: validation.errors,
+        },
       };
     }
     try {

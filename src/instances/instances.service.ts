@@ -89,7 +89,7 @@ export class InstancesService {
     const template = this.templates.get(request.template_id);
     if (!template) throw new UnknownTemplateError(request.template_id);
     const config = request.config ?? {};
-    this.assertConfigValid(request.template_id, config);
+    await this.assertConfigValid(request.template_id, config);
 
     const now = nowEpochSeconds();
     const enabled = request.enabled ?? true;
@@ -140,7 +140,7 @@ export class InstancesService {
           if (!this.templates.get(instance.template_id)) {
             throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded, so the config cannot be validated`);
           }
-          this.assertConfigValid(instance.template_id, request.config);
+          await this.assertConfigValid(instance.template_id, request.config);
           instance.config = request.config;
         }
         if (request.name !== undefined && nameKeyOf(request.name) !== instance.name_key) {
@@ -192,10 +192,10 @@ export class InstancesService {
     await manager.save(instance);
   }
 
-  private assertConfigValid(templateId: string, config: Record<string, unknown>): void {
+  private async assertConfigValid(templateId: string, config: Record<string, unknown>): Promise<void> {
     const template = this.templates.get(templateId);
     if (!template) throw new UnknownTemplateError(templateId);
-    const validation = this.templates.validateConfig(template, config);
+    const validation = await this.templates.validateConfig(template, config);
     if (!validation.valid) throw new ConfigInvalidError(templateId, validation.errors);
   }
 

@@ -1,2 +1,8 @@
 export { PluginTemplate } from './plugin-template.decorator';
 export * from './types';
+// The framework services plugins may inject, and the helpers that go with them.
+export { DataStoreService } from '../data-store/data-store.service';
+export { FileRootsService } from '../data-store/file-roots.service';
+export { DataStoreError } from '../data-store/data-store.types';
+export type { CellValue, ColumnType, TableColumn, TableInfo, WriteTableOptions, WriteTableResult, QueryOptions } from '../data-store/data-store.types';
+export { parseCell, uniqueColumnNames, defaultColumnNames } from '../data-store/cells';

@@ -35,9 +35,20 @@ export interface ExecutionContext {
   log(level: LogLevel, message: string): void;
 }
 
+/** A problem with a config that JSON Schema cannot express; `path` is a JSON Pointer inside the config. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
 /** The class-style plugin contract. */
 export interface PluginHandler<Config = Record<string, unknown>> {
   execute(config: Config, ctx: ExecutionContext): Promise<PluginResult> | PluginResult;
+  /**
+   * Optional checks beyond the schema (paths inside their roots, table names, read-only SQL). Runs
+   * after the schema passed, when an instance is created or updated, on validate, and before each run.
+   */
+  validate?(config: Config): ConfigIssue[] | Promise<ConfigIssue[]>;
 }
 
 export interface PluginTemplateOptions {
@@ -63,6 +74,7 @@ export interface FunctionTemplateDefinition {
   supports_multiple_instances?: boolean;
   config_schema: JsonSchema;
   handler: (config: Record<string, unknown>, ctx: ExecutionContext) => Promise<PluginResult> | PluginResult;
+  validate?: (config: Record<string, unknown>) => ConfigIssue[] | Promise<ConfigIssue[]>;
 }
 
 export interface PluginRegistrationContext {

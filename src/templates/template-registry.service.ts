@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Settings } from '../config/settings';
 import { PluginTemplate } from '../sdk/plugin-template.decorator';
-import { ExecutionContext, PluginHandler, PluginResult, TEMPLATE_CATEGORIES, TemplateCategory } from '../sdk/types';
+import { ConfigIssue, ExecutionContext, PluginHandler, PluginResult, TEMPLATE_CATEGORIES, TemplateCategory } from '../sdk/types';
 import { CompiledConfigSchema, ConfigSchemaService, ConfigValidation } from './config-schema.service';
 import { LOADED_PLUGINS, LoadedPlugins, PluginLoadError } from './plugin-loader';
 
@@ -17,6 +17,8 @@ export interface RegisteredTemplate {
   configSchema: CompiledConfigSchema;
   source: string;
   run(config: Record<string, unknown>, ctx: ExecutionContext): Promise<PluginResult>;
+  /** The plugin's own checks beyond the schema, if it has any. */
+  check?(config: Record<string, unknown>): Promise<ConfigIssue[]>;
 }
 
 interface TemplateCandidate {
@@ -29,6 +31,7 @@ interface TemplateCandidate {
   configSchema: unknown;
   source: string;
   run: RegisteredTemplate['run'];
+  check?: RegisteredTemplate['check'];
 }
 
 export class PluginsStrictError extends Error {
@@ -79,6 +82,7 @@ export class TemplateRegistryService implements OnModuleInit {
         ...options,
         source,
         run: async (config, ctx) => handler.execute(config, ctx),
+        check: typeof handler.validate === 'function' ? async (config) => handler.validate!(config) : undefined,
       });
     }
     for (const { definition, source } of this.loaded.functionTemplates) {
@@ -97,6 +101,7 @@ export class TemplateRegistryService implements OnModuleInit {
         configSchema: definition.config_schema,
         source,
         run: async (config, ctx) => handler(config, ctx),
+        check: typeof definition.validate === 'function' ? async (config) => definition.validate!(config) : undefined,
       });
     }
     for (const error of this.errors) this.logger.error(`plugin failed to load: ${error.source}: ${error.error}`);
@@ -127,6 +132,7 @@ export class TemplateRegistryService implements OnModuleInit {
       configSchema,
       source: candidate.source,
       run: candidate.run,
+      check: candidate.check,
     });
   }
 
@@ -150,9 +156,23 @@ export class TemplateRegistryService implements OnModuleInit {
     return [...this.templates.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  /** Validates a config against the template's schema; the result carries a defaults-applied copy. */
-  validateConfig(template: RegisteredTemplate, config: unknown): ConfigValidation {
-    return this.configSchemas.validate(template.configSchema, config);
+  /**
+   * Validates a config against the template's schema and then the template's own checks; the result
+   * carries a defaults-applied copy. Paths are JSON Pointers under /config.
+   */
+  async validateConfig(template: RegisteredTemplate, config: unknown): Promise<ConfigValidation> {
+    const validation = this.configSchemas.validate(template.configSchema, config);
+    if (!validation.valid || !template.check) return validation;
+    let issues: ConfigIssue[];
+    try {
+      issues = await template.check(validation.config);
+    } catch (error) {
+      // A plugin bug must not turn a client's request into a 5xx: report it as a config problem.
+      this.logger.error(`template '${template.id}' validate() threw: ${(error as Error)?.message}`);
+      issues = [{ path: '', message: `template '${template.id}' could not check this config: ${(error as Error)?.message ?? String(error)}` }];
+    }
+    const errors = (Array.isArray(issues) ? issues : []).map((issue) => ({ path: `/config${issue.path ?? ''}`, message: String(issue.message) }));
+    return { valid: errors.length === 0, errors, config: validation.config };
   }
 
   loadErrors(): PluginLoadError[] {

@@ -38,7 +38,7 @@ export class TemplatesController {
   @ApiBody({ type: ValidateConfigDto })
   @ApiOkResponse({ type: ConfigValidationDto, description: 'The verdict (200 whether or not the config is valid).' })
   @ApiProblems('validation-failed', 'malformed-json', 'template-not-found', 'payload-too-large', 'unsupported-media-type')
-  validate(@Param('template_id') templateId: string, @Body() body: ValidateConfigDto): ConfigValidationDto {
+  validate(@Param('template_id') templateId: string, @Body() body: ValidateConfigDto): Promise<ConfigValidationDto> {
     return this.templates.validateConfig(templateId, body.config);
   }
 

@@ -35,7 +35,7 @@ export class TemplatesService {
     return { template, instanceCount: await this.instances.countBy({ template_id: id }) };
   }
 
-  validateConfig(id: string, config: Record<string, unknown>): ConfigValidation {
+  validateConfig(id: string, config: Record<string, unknown>): Promise<ConfigValidation> {
     return this.registry.validateConfig(this.require(id), config);
   }
 

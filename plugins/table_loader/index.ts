@@ -1,0 +1,250 @@
+import {
+  CellValue,
+  ConfigIssue,
+  DataStoreService,
+  defaultColumnNames,
+  ExecutionContext,
+  FileRootsService,
+  parseCell,
+  PluginHandler,
+  PluginResult,
+  PluginTemplate,
+  uniqueColumnNames,
+} from '../../src/sdk';
+import { readDelimited } from './csv-source';
+import { assertReadableFile, resolveFileType, TableFileType, unsupportedTypeReason } from './source-file';
+import { readSheet, SheetValue } from './xlsx-source';
+
+export interface TableLoaderConfig {
+  file_path: string;
+  table_name: string;
+  file_type: 'auto' | 'csv' | 'tsv' | 'xlsx';
+  has_header: boolean;
+  sheet?: string | number;
+  delimiter?: string;
+  quote: string;
+  encoding: 'utf8' | 'utf16le' | 'latin1';
+  replace_existing: boolean;
+  skip_empty_lines: boolean;
+}
+
+/** A source row: where it sits in the file (1-based line or sheet row) and its cells. */
+interface SourceRow {
+  line: number;
+  cells: (string | number | null)[];
+}
+
+const isBlank = (cells: (string | number | null)[]) => cells.every((cell) => cell === null || cell === '');
+
+@PluginTemplate({
+  id: 'table_loader',
+  name: 'Table Loader',
+  description:
+    'Imports a CSV, TSV or Excel (.xlsx/.xlsm) file into a data-store table, streaming it so files of millions of rows ' +
+    'load in constant memory. Replacing a table is atomic: a failed import leaves the previous table as it was.',
+  category: 'data_import',
+  version: '1.0.0',
+  supportsMultipleInstances: true,
+  configSchema: {
+    type: 'object',
+    title: 'Table Loader',
+    additionalProperties: false,
+    required: ['file_path', 'table_name'],
+    properties: {
+      file_path: {
+        type: 'string',
+        title: 'File',
+        description:
+          'The file to import. A relative path is resolved under DATA_DIR; an absolute path must lie under DATA_DIR or one of ' +
+          "IMPORT_ROOTS. '..' segments and symbolic links leading outside those roots are refused.",
+        minLength: 1,
+        maxLength: 4096,
+        examples: ['imports/equipment.csv', 'imports/pi_directory.xlsx'],
+      },
+      table_name: {
+        type: 'string',
+        title: 'Table name',
+        description: 'The data-store table to fill: letters, digits and underscores, not starting with a digit, at most 63 characters.',
+        pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+        minLength: 1,
+        maxLength: 63,
+        examples: ['equipment'],
+      },
+      file_type: {
+        type: 'string',
+        title: 'File type',
+        description:
+          'How to read the file. auto picks by extension: .csv and .txt are CSV, .tsv and .tab are TSV, .xlsx and .xlsm are Excel. ' +
+          'Legacy .xls workbooks are not supported: save them as .xlsx.',
+        enum: ['auto', 'csv', 'tsv', 'xlsx'],
+        default: 'auto',
+      },
+      has_header: {
+        type: 'boolean',
+        title: 'First row is a header',
+        description:
+          'Take column names from the first non-blank row (kept exactly; empty names become col_<index>, repeated ones get _2, _3, ...). ' +
+          'When false, columns are named col_0, col_1, ... and the first row sets how many there are.',
+        default: true,
+      },
+      sheet: {
+        title: 'Sheet',
+        description: 'Excel only: the sheet to import, by name or by 0-based position in tab order. Default: the first sheet.',
+        oneOf: [
+          { type: 'string', title: 'Sheet name', minLength: 1, maxLength: 255 },
+          { type: 'integer', title: 'Sheet index (0-based)', minimum: 0 },
+        ],
+        examples: ['Directory', 1],
+      },
+      delimiter: {
+        type: 'string',
+        title: 'Delimiter',
+        description: "CSV/TSV only: the field separator. Default: ',' for CSV, a tab for TSV.",
+        minLength: 1,
+        maxLength: 8,
+        examples: [',', ';', '\t', '|'],
+      },
+      quote: {
+        type: 'string',
+        title: 'Quote character',
+        description: 'CSV/TSV only: the character that quotes fields containing delimiters or line breaks. An empty string turns quoting off.',
+        maxLength: 1,
+        default: '"',
+      },
+      encoding: {
+        type: 'string',
+        title: 'Text encoding',
+        description: 'CSV/TSV only: the character encoding of the file. A byte-order mark, if present, is dropped.',
+        enum: ['utf8', 'utf16le', 'latin1'],
+        default: 'utf8',
+      },
+      replace_existing: {
+        type: 'boolean',
+        title: 'Replace existing table',
+        description:
+          'true: the import replaces the table in one transaction (readers see the old or the new table, never a mix). ' +
+          'false: rows are appended (the table is created if missing; its columns must match the file).',
+        default: true,
+      },
+      skip_empty_lines: {
+        type: 'boolean',
+        title: 'Skip empty lines',
+        description: 'Skip blank lines (CSV/TSV) and empty rows (Excel). When false they become rows of nulls. Blank lines before the header are always skipped.',
+        default: true,
+      },
+    },
+  },
+})
+export class TableLoader implements PluginHandler<TableLoaderConfig> {
+  constructor(
+    private readonly store: DataStoreService,
+    private readonly roots: FileRootsService,
+  ) {}
+
+  /** Checks JSON Schema cannot make: the path's roots, reserved table names, unsupported extensions. */
+  validate(config: TableLoaderConfig): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const pathProblem = this.roots.checkImportPath(config.file_path) ?? unsupportedTypeReason(config.file_path, config.file_type ?? 'auto');
+    if (pathProblem) issues.push({ path: '/file_path', message: pathProblem });
+    const tableProblem = this.store.checkTableName(config.table_name);
+    if (tableProblem) issues.push({ path: '/table_name', message: tableProblem });
+    if (config.delimiter !== undefined) {
+      if (/[\r\n]/.test(config.delimiter)) issues.push({ path: '/delimiter', message: 'the delimiter cannot contain a line break' });
+      else if (config.quote && config.delimiter.includes(config.quote)) issues.push({ path: '/delimiter', message: `the delimiter cannot contain the quote character (${config.quote})` });
+    }
+    if (config.quote && /[\r\n]/.test(config.quote)) issues.push({ path: '/quote', message: 'the quote character cannot be a line break' });
+    return issues;
+  }
+
+  async execute(config: TableLoaderConfig, ctx: ExecutionContext): Promise<PluginResult> {
+    const started = Date.now();
+    const fileType = resolveFileType(config.file_path, config.file_type);
+    const absolutePath = this.roots.resolveImportPath(config.file_path);
+    await assertReadableFile(absolutePath, config.file_path);
+
+    let sheetName: string | undefined;
+    const source: AsyncGenerator<SourceRow> =
+      fileType === 'xlsx' ? this.sheetRows(absolutePath, config, ctx, (name) => (sheetName = name)) : this.delimitedRows(absolutePath, fileType, config, ctx);
+
+    try {
+      // The header (or the first data row, which sets the width) comes before the table is created.
+      let first = await source.next();
+      while (!first.done && isBlank(first.value.cells)) first = await source.next();
+      if (first.done) {
+        throw new Error(fileType === 'xlsx' ? `sheet '${sheetName ?? ''}' of ${config.file_path} is empty: nothing to import` : `${config.file_path} is empty: nothing to import`);
+      }
+      const columns = config.has_header
+        ? uniqueColumnNames(first.value.cells.map((cell) => (cell === null ? null : String(cell))))
+        : defaultColumnNames(first.value.cells.length);
+      const firstData = config.has_header ? null : first.value;
+      const toValue = fileType === 'xlsx' ? (cell: string | number | null) => cell : (cell: string | number | null) => (typeof cell === 'string' ? parseCell(cell) : cell);
+
+      ctx.log('info', `importing ${fileType.toUpperCase()} ${config.file_path}${sheetName ? ` (sheet '${sheetName}')` : ''} into '${config.table_name}' with ${columns.length} columns`);
+
+      async function* rows(): AsyncGenerator<CellValue[]> {
+        const width = columns.length;
+        const convert = (row: SourceRow): CellValue[] => {
+          if (row.cells.length > width) throw new Error(`ragged row ${row.line}: expected ${width} fields, found ${row.cells.length}`);
+          const values: CellValue[] = new Array(width).fill(null);
+          for (let i = 0; i < row.cells.length; i++) values[i] = toValue(row.cells[i]);
+          return values;
+        };
+        if (firstData) yield convert(firstData);
+        for (let next = await source.next(); !next.done; next = await source.next()) yield convert(next.value);
+      }
+
+      const written = await this.store.writeTable(config.table_name, rows(), {
+        mode: config.replace_existing ? 'replace' : 'append',
+        columns,
+        signal: ctx.signal,
+        onProgress: (count) => ctx.progress({ current: count, message: `${count} rows imported` }),
+      });
+      ctx.progress({ current: written.rows_written, total: written.rows_written, message: `${written.rows_written} rows imported` });
+      ctx.log('info', `imported ${written.rows_written} rows into '${written.table_name}' (${written.mode})`);
+      return {
+        rows_imported: written.rows_written,
+        columns: written.columns,
+        table_name: written.table_name,
+        file_path: config.file_path,
+        file_type: fileType,
+        ...(sheetName !== undefined ? { sheet: sheetName } : {}),
+        mode: written.mode,
+        duration_ms: Date.now() - started,
+      };
+    } finally {
+      await source.return(undefined); // closes the file however the import ended
+    }
+  }
+
+  private async *delimitedRows(absolutePath: string, fileType: TableFileType, config: TableLoaderConfig, ctx: ExecutionContext): AsyncGenerator<SourceRow> {
+    const records = readDelimited(absolutePath, {
+      delimiter: config.delimiter ?? (fileType === 'tsv' ? '\t' : ','),
+      quote: config.quote,
+      encoding: config.encoding,
+      skipEmptyLines: config.skip_empty_lines,
+      displayPath: config.file_path,
+      label: fileType.toUpperCase(),
+      signal: ctx.signal,
+    });
+    try {
+      for await (const record of records) yield { line: record.line, cells: record.fields };
+    } finally {
+      await records.return(undefined);
+    }
+  }
+
+  private async *sheetRows(absolutePath: string, config: TableLoaderConfig, ctx: ExecutionContext, onSheet: (name: string) => void): AsyncGenerator<SourceRow> {
+    const rows = readSheet(absolutePath, {
+      sheet: config.sheet,
+      keepEmptyRows: !config.skip_empty_lines,
+      displayPath: config.file_path,
+      onSheet,
+      signal: ctx.signal,
+    });
+    try {
+      for await (const row of rows) yield { line: row.line, cells: row.values as SheetValue[] };
+    } finally {
+      await rows.return(undefined);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/api-problems.decorator';
+import { DataStoreService } from './data-store.service';
+import { DataRowPageDto, DataTableListDto, ReadRowsQueryDto } from './dto/data-tables.dto';
+
+@ApiTags('data')
+@Controller('api/data/tables')
+export class DataTablesController {
+  constructor(private readonly dataStore: DataStoreService) {}
+
+  @Get()
+  @ApiOperation({ operationId: 'listDataTables', summary: 'List imported tables', description: 'Every table in the data store (DATA_STORE_URL) with its columns, inferred types and row count: what the imports produced.' })
+  @ApiOkResponse({ type: DataTableListDto, description: 'The tables, sorted by name.' })
+  @ApiProblems()
+  async list(): Promise<DataTableListDto> {
+    return { items: await this.dataStore.listTables() };
+  }
+
+  @Get(':name/rows')
+  @ApiParam({ name: 'name', description: 'Table name.', example: 'ilab_equipment_2024' })
+  @ApiOperation({ operationId: 'listDataTableRows', summary: 'Preview a table', description: 'Rows of one table in storage order, cursor-paginated, to check what an import wrote.' })
+  @ApiOkResponse({ type: DataRowPageDto, description: 'A page of rows.' })
+  @ApiProblems('validation-failed', 'table-not-found')
+  async rows(@Param('name') name: string, @Query() query: ReadRowsQueryDto): Promise<DataRowPageDto> {
+    return this.dataStore.readPage(name, query.limit ?? 50, query.cursor);
+  }
+}

@@ -1,0 +1,95 @@
+/** Statements that may start a read-only query. */
+const ALLOWED_FIRST = new Set(['select', 'with', 'values']);
+
+/**
+ * Words that only appear in statements that change something (or in SELECT ... INTO, which creates a
+ * table in PostgreSQL). Found outside quotes and comments anywhere in the query, they refuse it.
+ */
+const FORBIDDEN = new Set([
+  'insert', 'update', 'delete', 'merge', 'upsert', 'into', 'create', 'drop', 'alter', 'attach', 'detach', 'pragma',
+  'vacuum', 'reindex', 'analyze', 'analyse', 'begin', 'commit', 'rollback', 'savepoint', 'release', 'grant', 'revoke',
+  'truncate', 'copy', 'call', 'do', 'lock', 'set', 'reset', 'listen', 'notify', 'load', 'refresh', 'cluster', 'comment',
+  'security', 'prepare', 'execute', 'deallocate', 'discard', 'checkpoint',
+]);
+
+interface Scan {
+  words: string[];
+  /** Index in `words` after which each top-level `;` appeared. */
+  semicolonAfter: number[];
+  error?: string;
+}
+
+/** Splits SQL into bare words and semicolons, skipping strings, quoted identifiers and comments. */
+function scan(sql: string): Scan {
+  const result: Scan = { words: [], semicolonAfter: [] };
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    const next = sql[i + 1];
+    if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end + 1;
+    } else if (c === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      if (end === -1) return { ...result, error: 'unterminated /* comment' };
+      i = end + 2;
+    } else if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      for (;;) {
+        const close = sql.indexOf(c, j);
+        if (close === -1) return { ...result, error: `unterminated ${c === "'" ? 'string' : 'quoted identifier'}` };
+        if (sql[close + 1] === c) j = close + 2; // doubled quote escapes itself
+        else {
+          i = close + 1;
+          break;
+        }
+      }
+    } else if (c === '[') {
+      const close = sql.indexOf(']', i + 1);
+      if (close === -1) return { ...result, error: 'unterminated [identifier]' };
+      i = close + 1;
+    } else if (c === '$' && /[A-Za-z_$]/.test(next ?? '')) {
+      // PostgreSQL dollar quoting: $tag$ ... $tag$
+      const tagMatch = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i));
+      if (!tagMatch) {
+        i++;
+        continue;
+      }
+      const close = sql.indexOf(tagMatch[0], i + tagMatch[0].length);
+      if (close === -1) return { ...result, error: 'unterminated dollar-quoted string' };
+      i = close + tagMatch[0].length;
+    } else if (c === ';') {
+      result.semicolonAfter.push(result.words.length);
+      i++;
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i + 1;
+      while (j < sql.length && /[A-Za-z0-9_$]/.test(sql[j])) j++;
+      result.words.push(sql.slice(i, j).toLowerCase());
+      i = j;
+    } else {
+      i++;
+    }
+  }
+  return result;
+}
+
+/**
+ * null when `sql` is one read-only statement (SELECT, WITH ... SELECT or VALUES), else why not.
+ * The check is lexical and conservative; queries also run on a read-only connection or transaction.
+ */
+export function checkReadOnlyQuery(sql: unknown): string | null {
+  if (typeof sql !== 'string' || sql.trim() === '') return 'query is empty';
+  if (sql.length > 100_000) return 'query is longer than 100000 characters';
+  if (sql.includes('\u0000')) return 'query contains a NUL character';
+  const { words, semicolonAfter, error } = scan(sql);
+  if (error) return `query cannot be read: ${error}`;
+  if (words.length === 0) return 'query is empty';
+  if (semicolonAfter.some((position) => position < words.length)) return 'only one statement is allowed';
+  if (!ALLOWED_FIRST.has(words[0])) return `only a read-only SELECT (or WITH ... SELECT) is allowed, not ${words[0].toUpperCase()}`;
+  const forbidden = words.find((word) => FORBIDDEN.has(word));
+  if (forbidden) return `${forbidden.toUpperCase()} is not allowed in a read-only query`;
+  return null;
+}
+
+/** The query without a trailing semicolon, for wrapping or preparing. */
+export const withoutTrailingSemicolon = (sql: string): string => sql.trim().replace(/;\s*$/, '').replace(/;(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*$/, '');
