@@ -19,6 +19,8 @@ describe('openapi/openapi.json', () => {
       'getInstance',
       'getInstanceStats',
       'getTemplate',
+      'listDataTableRows',
+      'listDataTables',
       'listInstanceExecutions',
       'listInstances',
       'listPluginLoadErrors',
@@ -65,7 +67,7 @@ describe('openapi/openapi.json', () => {
   });
 
   it('names its enums', () => {
-    for (const name of ['InstanceStatus', 'ExecutionStatus', 'TemplateCategory', 'ProblemType']) {
+    for (const name of ['InstanceStatus', 'ExecutionStatus', 'TemplateCategory', 'ProblemType', 'ColumnType']) {
       expect(spec.components.schemas[name].enum.length).toBeGreaterThan(1);
     }
   });

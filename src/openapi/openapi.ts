@@ -32,6 +32,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('templates', 'Plugin templates: code shipped in plugins/, each with a config JSON Schema.')
     .addTag('instances', 'Named configurations of templates, stored in the database.')
     .addTag('executions', 'Runs of instances and their recorded history.')
+    .addTag('data', 'Read-only views of the data store: the tables imports wrote.')
     .addTag('health', 'Liveness and readiness.')
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
