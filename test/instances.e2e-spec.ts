@@ -215,7 +215,7 @@ describe('instances (e2e)', () => {
       expect((await app.put(`${BASE}/${other.body.id}`, { name: 'taken NAME' })).body.name).toBe('taken NAME');
       expectProblem(await app.put(`${BASE}/${id}`, {}), 400, 'validation-failed');
       expectProblem(await app.put(`${BASE}/${id}`, { name: null }), 400, 'validation-failed');
-      expectProblem(await app.put(`${BASE}/${id}`, { template_id: 'text_stats' }), 400, 'validation-failed');
+      expectProblem(await app.put(`${BASE}/${id}`, { template_id: 'table_loader' }), 400, 'validation-failed');
       expectProblem(await app.put(`${BASE}/00000000-0000-0000-0000-000000000000`, { name: 'x' }), 404, 'instance-not-found');
     });
   });

@@ -20,7 +20,7 @@ export class ProblemDto {
   @ApiProperty({ type: 'integer', example: 400 })
   status: number;
 
-  @ApiProperty({ example: "config does not match the schema of template 'text_stats'" })
+  @ApiProperty({ example: "config does not match the schema of template 'table_loader'" })
   detail: string;
 
   @ApiPropertyOptional({ description: 'The request path.', example: '/api/plugins/instances' })

@@ -16,12 +16,14 @@ interface Scan {
   words: string[];
   /** Index in `words` after which each top-level `;` appeared. */
   semicolonAfter: number[];
+  /** Character offset of each top-level `;`. */
+  semicolonAt: number[];
   error?: string;
 }
 
 /** Splits SQL into bare words and semicolons, skipping strings, quoted identifiers and comments. */
 function scan(sql: string): Scan {
-  const result: Scan = { words: [], semicolonAfter: [] };
+  const result: Scan = { words: [], semicolonAfter: [], semicolonAt: [] };
   let i = 0;
   while (i < sql.length) {
     const c = sql[i];
@@ -60,6 +62,7 @@ function scan(sql: string): Scan {
       i = close + tagMatch[0].length;
     } else if (c === ';') {
       result.semicolonAfter.push(result.words.length);
+      result.semicolonAt.push(i);
       i++;
     } else if (/[A-Za-z_]/.test(c)) {
       let j = i + 1;
@@ -84,12 +87,15 @@ export function checkReadOnlyQuery(sql: unknown): string | null {
   const { words, semicolonAfter, error } = scan(sql);
   if (error) return `query cannot be read: ${error}`;
   if (words.length === 0) return 'query is empty';
-  if (semicolonAfter.some((position) => position < words.length)) return 'only one statement is allowed';
+  if (semicolonAfter.length > 1 || semicolonAfter.some((position) => position < words.length)) return 'only one statement is allowed';
   if (!ALLOWED_FIRST.has(words[0])) return `only a read-only SELECT (or WITH ... SELECT) is allowed, not ${words[0].toUpperCase()}`;
   const forbidden = words.find((word) => FORBIDDEN.has(word));
   if (forbidden) return `${forbidden.toUpperCase()} is not allowed in a read-only query`;
   return null;
 }
 
-/** The query without a trailing semicolon, for wrapping or preparing. */
-export const withoutTrailingSemicolon = (sql: string): string => sql.trim().replace(/;\s*$/, '').replace(/;(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*$/, '');
+/** A checked query without its trailing semicolon (and whatever comment follows it), for preparing. */
+export function withoutTrailingSemicolon(sql: string): string {
+  const { semicolonAt } = scan(sql);
+  return (semicolonAt.length > 0 ? sql.slice(0, semicolonAt[semicolonAt.length - 1]) : sql).trim();
+}

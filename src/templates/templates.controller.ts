@@ -5,7 +5,7 @@ import { ListTemplatesQueryDto, ValidateConfigDto } from './dto/template-request
 import { ConfigValidationDto, PluginLoadErrorListDto, TemplateDto, TemplateListDto } from './dto/template.dto';
 import { TemplatesService } from './templates.service';
 
-const TEMPLATE_ID_PARAM = ApiParam({ name: 'template_id', description: 'Template id.', example: 'text_stats' });
+const TEMPLATE_ID_PARAM = ApiParam({ name: 'template_id', description: 'Template id.', example: 'table_loader' });
 
 @ApiTags('templates')
 @Controller('api/plugins')

@@ -42,7 +42,7 @@ export class ExecutionDto {
   @ApiProperty({ format: 'uuid', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' })
   instance_id: string;
 
-  @ApiProperty({ example: 'text_stats' })
+  @ApiProperty({ example: 'table_loader' })
   template_id: string;
 
   @ApiProperty({ enum: EXECUTION_STATUSES, enumName: 'ExecutionStatus', example: 'succeeded' })
@@ -69,7 +69,7 @@ export class ExecutionDto {
   @ApiProperty({ type: ExecutionProgressDto, nullable: true })
   progress: ExecutionProgressDto | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: "The handler's result.", example: { words: 6, characters: 47 } })
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: "The handler's result.", example: { rows_imported: 12, table_name: 'ilab_equipment_2024' } })
   result: Record<string, unknown> | null;
 
   @ApiProperty({ type: ExecutionErrorDto, nullable: true, example: null })

@@ -7,13 +7,13 @@ import { INSTANCE_STATUSES, InstanceStatus } from '../plugin-instance.entity';
 const NAME = { minLength: 1, maxLength: 200, trim: true, pattern: /^[^\u0000-\u001F\u007F-\u009F]*$/, patternMessage: 'name must not contain control characters' };
 
 export class CreateInstanceDto {
-  @StringField({ description: 'The template to instantiate.', example: 'text_stats', minLength: 1, maxLength: 100 })
+  @StringField({ description: 'The template to instantiate.', example: 'table_loader', minLength: 1, maxLength: 100 })
   template_id: string;
 
-  @StringField({ description: 'Display name, unique trimmed and case-insensitively.', example: 'Lab notes word count', ...NAME })
+  @StringField({ description: 'Display name, unique trimmed and case-insensitively.', example: 'iLab Equipment 2024', ...NAME })
   name: string;
 
-  @JsonObjectField({ description: "Configuration; must validate against the template's config_schema. Default {}.", example: { text: 'Plugins are code; instances are configuration.' }, optional: true })
+  @JsonObjectField({ description: "Configuration; must validate against the template's config_schema. Default {}.", example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' }, optional: true })
   config?: Record<string, unknown>;
 
   @BooleanField({ description: 'Disabled instances cannot run. Default true.', example: true, optional: true, default: true })
@@ -22,10 +22,10 @@ export class CreateInstanceDto {
 
 /** Partial update: at least one field; `config` replaces the stored config whole. */
 export class UpdateInstanceDto {
-  @StringField({ description: 'New display name.', example: 'Lab notes (weekly)', optional: true, ...NAME })
+  @StringField({ description: 'New display name.', example: 'iLab Equipment 2025', optional: true, ...NAME })
   name?: string;
 
-  @JsonObjectField({ description: 'Replacement configuration, validated against the template schema.', example: { text: 'New text to analyse', top_words: 3 }, optional: true })
+  @JsonObjectField({ description: 'Replacement configuration, validated against the template schema.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', replace_existing: false }, optional: true })
   config?: Record<string, unknown>;
 
   @BooleanField({ description: 'false disables the instance (status inactive); true restores the status its last run implies.', example: false, optional: true })
@@ -33,7 +33,7 @@ export class UpdateInstanceDto {
 }
 
 export class ListInstancesQueryDto {
-  @StringField({ description: 'Only instances of this template.', example: 'text_stats', optional: true, maxLength: 100 })
+  @StringField({ description: 'Only instances of this template.', example: 'table_loader', optional: true, maxLength: 100 })
   template_id?: string;
 
   @QueryBooleanField({ description: 'Only enabled (true) or disabled (false) instances.', example: true })

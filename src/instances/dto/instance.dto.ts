@@ -10,13 +10,13 @@ export class InstanceDto {
   @ApiProperty({ format: 'uuid', example: EXAMPLE_ID })
   id: string;
 
-  @ApiProperty({ description: 'Unique (trimmed, case-insensitive) display name.', example: 'Lab notes word count' })
+  @ApiProperty({ description: 'Unique (trimmed, case-insensitive) display name.', example: 'iLab Equipment 2024' })
   name: string;
 
-  @ApiProperty({ example: 'text_stats' })
+  @ApiProperty({ example: 'table_loader' })
   template_id: string;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The configuration as stored (template defaults are applied when it runs).', example: { text: 'Plugins are code; instances are configuration.' } })
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The configuration as stored (template defaults are applied when it runs).', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' } })
   config: Record<string, unknown>;
 
   @ApiProperty({ example: true })
@@ -28,7 +28,7 @@ export class InstanceDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the last run finished.', example: '2026-11-24T10:15:30.000Z' })
   last_run: string | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The last run\'s result, or `{status: "error", error}` when it failed.', example: { words: 6, characters: 47 } })
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The last run\'s result, or `{status: "error", error}` when it failed.', example: { rows_imported: 12, table_name: 'ilab_equipment_2024' } })
   last_result: Record<string, unknown> | null;
 
   @ApiProperty({ format: 'date-time', example: '2026-11-24T10:00:00.000Z' })
@@ -66,6 +66,6 @@ export class InstanceStatsDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Count per instance status (every status present).', example: { pending: 1, active: 1, error: 0, inactive: 1 } })
   by_status: Record<InstanceStatus, number>;
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Count per template id (templates with instances only).', example: { text_stats: 3 } })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Count per template id (templates with instances only).', example: { table_loader: 3 } })
   by_template: Record<string, number>;
 }

@@ -4,13 +4,13 @@ import { TEMPLATE_CATEGORIES, TemplateCategory } from '../../sdk/types';
 import { RegisteredTemplate } from '../template-registry.service';
 
 export class TemplateDto {
-  @ApiProperty({ pattern: '^[a-z][a-z0-9_]*$', example: 'text_stats' })
+  @ApiProperty({ pattern: '^[a-z][a-z0-9_]*$', example: 'table_loader' })
   id: string;
 
-  @ApiProperty({ example: 'Text Statistics' })
+  @ApiProperty({ example: 'Table Loader' })
   name: string;
 
-  @ApiProperty({ example: 'Counts words, lines and characters of a text and lists the most frequent words.' })
+  @ApiProperty({ example: 'Imports a CSV, TSV or XLSX file into a data-store table.' })
   description: string;
 
   @ApiProperty({ enum: TEMPLATE_CATEGORIES, enumName: 'TemplateCategory', example: 'transformer' })
@@ -26,7 +26,7 @@ export class TemplateDto {
     type: 'object',
     additionalProperties: true,
     description: 'JSON Schema of the instance config (property-level `required: true` already normalised into `required`).',
-    example: { type: 'object', required: ['text'], properties: { text: { type: 'string', title: 'Text' }, top_words: { type: 'integer', default: 5 } } },
+    example: { type: 'object', required: ['file_path', 'table_name'], properties: { file_path: { type: 'string', title: 'File path' }, table_name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, has_header: { type: 'boolean', default: true } } },
   })
   config_schema: Record<string, unknown>;
 
@@ -62,7 +62,7 @@ export class ConfigValidationDto {
   @ApiProperty({ type: [FieldErrorDto], description: 'One entry per failing field; empty when valid.', example: [{ path: '/config/text', message: 'is required' }] })
   errors: FieldErrorDto[];
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The config with schema defaults applied.', example: { top_words: 5 } })
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The config with schema defaults applied.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', has_header: true } })
   config: Record<string, unknown>;
 }
 
