@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the database-facing e2e suites against a real, throwaway PostgreSQL server on 127.0.0.1.
+# Runs the database-facing e2e suites (framework database and data store) against a real, throwaway
+# PostgreSQL server on 127.0.0.1.
 # Installs Debian's postgresql package when it is missing (as root), starts a private cluster in a
 # temporary directory, runs jest with TEST_DATABASE_URL set, and always stops and removes the cluster.
 # Extra arguments go to jest (e.g. --json --outputFile=...).
@@ -32,4 +33,5 @@ as_pg "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w \
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
-npx jest test/instances.e2e-spec.ts test/executions.e2e-spec.ts test/templates.e2e-spec.ts "$@"
+npx jest test/instances.e2e-spec.ts test/executions.e2e-spec.ts test/templates.e2e-spec.ts test/data-store.e2e-spec.ts \
+  test/table-loader.e2e-spec.ts test/file-importer.e2e-spec.ts test/api-fetcher.e2e-spec.ts test/exporter.e2e-spec.ts test/transformer.e2e-spec.ts "$@"

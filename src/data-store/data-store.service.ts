@@ -9,7 +9,7 @@ import { DataStoreDriver, Row, WriteTransaction } from './drivers/driver';
 import { PostgresDataStoreDriver } from './drivers/postgres.driver';
 import { SqliteDataStoreDriver } from './drivers/sqlite.driver';
 import { checkColumnNames, checkTableName, INTERNAL_TABLE_PREFIX, quoteIdentifier } from './identifiers';
-import { checkReadOnlyQuery, withoutTrailingSemicolon } from './read-only-sql';
+import { checkReadOnlyQuery, numberedPlaceholders, withoutTrailingSemicolon } from './read-only-sql';
 
 /** Rows per INSERT at most; fewer when many columns would exceed the driver's parameter limit. */
 const MAX_BATCH_ROWS = 500;
@@ -184,7 +184,9 @@ export class DataStoreService implements OnApplicationShutdown {
     if (problem) throw new DataStoreError(problem);
     const driver = await this.driver();
     try {
-      yield* driver.iterate(withoutTrailingSemicolon(sql), params, options.signal);
+      const statement = withoutTrailingSemicolon(sql);
+      // Queries use `?` placeholders everywhere; PostgreSQL numbers them.
+      yield* driver.iterate(driver.dialect === 'postgres' ? numberedPlaceholders(statement) : statement, params, options.signal);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       throw new DataStoreError(`query failed: ${(error as Error).message}`);

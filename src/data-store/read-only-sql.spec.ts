@@ -1,4 +1,4 @@
-import { checkReadOnlyQuery, withoutTrailingSemicolon } from './read-only-sql';
+import { checkReadOnlyQuery, numberedPlaceholders, withoutTrailingSemicolon } from './read-only-sql';
 
 describe('checkReadOnlyQuery', () => {
   it.each([
@@ -36,5 +36,11 @@ describe('checkReadOnlyQuery', () => {
   it('drops a trailing semicolon and comment', () => {
     expect(withoutTrailingSemicolon('SELECT 1 ;  ')).toBe('SELECT 1');
     expect(withoutTrailingSemicolon('SELECT 1; -- done')).toBe('SELECT 1');
+  });
+});
+
+describe('numberedPlaceholders', () => {
+  it('numbers ? outside strings and comments', () => {
+    expect(numberedPlaceholders("SELECT * FROM t WHERE a = ? AND b = '?' AND c > ? -- ?")).toBe("SELECT * FROM t WHERE a = $1 AND b = '?' AND c > $2 -- ?");
   });
 });

@@ -18,12 +18,14 @@ interface Scan {
   semicolonAfter: number[];
   /** Character offset of each top-level `;`. */
   semicolonAt: number[];
+  /** Character offset of each `?` placeholder outside strings and comments. */
+  placeholderAt: number[];
   error?: string;
 }
 
 /** Splits SQL into bare words and semicolons, skipping strings, quoted identifiers and comments. */
 function scan(sql: string): Scan {
-  const result: Scan = { words: [], semicolonAfter: [], semicolonAt: [] };
+  const result: Scan = { words: [], semicolonAfter: [], semicolonAt: [], placeholderAt: [] };
   let i = 0;
   while (i < sql.length) {
     const c = sql[i];
@@ -64,6 +66,9 @@ function scan(sql: string): Scan {
       result.semicolonAfter.push(result.words.length);
       result.semicolonAt.push(i);
       i++;
+    } else if (c === '?') {
+      result.placeholderAt.push(i);
+      i++;
     } else if (/[A-Za-z_]/.test(c)) {
       let j = i + 1;
       while (j < sql.length && /[A-Za-z0-9_$]/.test(sql[j])) j++;
@@ -98,4 +103,16 @@ export function checkReadOnlyQuery(sql: unknown): string | null {
 export function withoutTrailingSemicolon(sql: string): string {
   const { semicolonAt } = scan(sql);
   return (semicolonAt.length > 0 ? sql.slice(0, semicolonAt[semicolonAt.length - 1]) : sql).trim();
+}
+
+/** Rewrites `?` placeholders as PostgreSQL's `$1`, `$2`, ... so one query text works on both databases. */
+export function numberedPlaceholders(sql: string): string {
+  const { placeholderAt } = scan(sql);
+  let result = '';
+  let from = 0;
+  placeholderAt.forEach((at, index) => {
+    result += `${sql.slice(from, at)}$${index + 1}`;
+    from = at + 1;
+  });
+  return result + sql.slice(from);
 }

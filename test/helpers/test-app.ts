@@ -30,7 +30,9 @@ export class TestApp {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pif-test-'));
     const settings = loadSettings({
       DATA_DIR: dataDir,
-      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: await postgresDatabaseFor(dataDir) } : {}),
+      ...(process.env.TEST_DATABASE_URL
+        ? { DATABASE_URL: await postgresDatabaseFor(path.basename(dataDir)), DATA_STORE_URL: await postgresDatabaseFor(`${path.basename(dataDir)}_tables`) }
+        : {}),
       PLUGIN_PATHS: (options.pluginRoots ?? [FIXTURE_ROOTS.good]).join(':'),
       LOG_LEVEL: 'silent',
       LOG_FORMAT: 'json',
@@ -86,8 +88,8 @@ export const ON_POSTGRES = Boolean(process.env.TEST_DATABASE_URL);
  * Under scripts/test-postgres.sh each data directory gets its own database, named after it, so a
  * restart on the same directory reopens the same database.
  */
-async function postgresDatabaseFor(dataDir: string): Promise<string> {
-  const name = `pif_${path.basename(dataDir).replace(/[^a-zA-Z0-9]/g, '_').toLowerCase()}`;
+async function postgresDatabaseFor(key: string): Promise<string> {
+  const name = `pif_${key.replace(/[^a-zA-Z0-9]/g, '_').toLowerCase()}`;
   const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL });
   await admin.connect();
   try {
