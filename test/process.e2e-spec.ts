@@ -53,6 +53,7 @@ describe('the server process', () => {
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
       expect(fs.existsSync(path.join(target, 'app.sqlite'))).toBe(true);
+      expect(fs.existsSync(path.join(target, 'tables.sqlite'))).toBe(true);
       started.child.kill(signal);
       expect(await started.exited).toEqual({ code: 0, signal: null });
       expect(started.output()).toContain(`received ${signal}, shutting down`);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { NotFoundError, ValidationFailedError } from '../common/domain-errors';
 import { Page } from '../common/pagination';
 import { Settings } from '../config/settings';
@@ -19,13 +19,19 @@ const MAX_BATCH_ROWS = 500;
  * to write a table: streamed, batched, in one transaction, replace by build-and-swap.
  */
 @Injectable()
-export class DataStoreService implements OnApplicationShutdown {
+export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DataStoreService.name);
   private driverPromise: Promise<DataStoreDriver> | null = null;
 
   constructor(private readonly settings: Settings) {}
 
-  /** Opens lazily: the file is created on first use, not at boot. */
+  /** Opens at boot, so the SQLite file exists from the first start and a bad DATA_STORE_URL fails early. */
+  async onModuleInit(): Promise<void> {
+    const driver = await this.driver();
+    await driver.all('SELECT 1 AS ok');
+    this.logger.log(`data store: ${this.settings.dataStore.type === 'sqlite' ? this.settings.dataStore.file : 'PostgreSQL'}`);
+  }
+
   private driver(): Promise<DataStoreDriver> {
     if (!this.driverPromise) {
       const target = this.settings.dataStore;
