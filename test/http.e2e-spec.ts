@@ -17,7 +17,7 @@ describe('HTTP behaviour (e2e)', () => {
     const response = await app.get('/health');
     expect(response.status).toBe(200);
     const templates = (await app.get('/api/plugins/templates')).body.items.length;
-    expect(response.body).toMatchObject({ status: 'ok', database: 'ok', templates, plugin_load_errors: 0 });
+    expect(response.body).toMatchObject({ status: 'ok', database: 'ok', data_store: 'ok', templates, plugin_load_errors: 0 });
   });
 
   it('echoes a safe x-request-id, makes one otherwise, and puts it in problems', async () => {

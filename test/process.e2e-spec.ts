@@ -61,6 +61,15 @@ describe('the server process', () => {
     }
   });
 
+  it('refuses to boot, with one clear line, when the data store cannot be opened', async () => {
+    const blocker = path.join(dataDir, 'not-a-dir');
+    fs.writeFileSync(blocker, 'a file where a folder should be');
+    const started = startMain({ DATA_DIR: dataDir, PORT: '0', DATA_STORE_URL: path.join(blocker, 'tables.sqlite') });
+    expect((await started.exited).code).toBe(1);
+    expect(started.output()).toMatch(/the data store \(DATA_STORE_URL\) cannot be opened: .*/);
+    expect(started.output()).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses to boot on invalid configuration, naming each bad variable', async () => {
     const started = startMain({ DATA_DIR: dataDir, PORT: 'eighty', LOG_LEVEL: 'chatty' });
     expect((await started.exited).code).toBe(1);

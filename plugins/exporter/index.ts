@@ -75,7 +75,7 @@ interface RowSource {
           query: {
             type: 'string',
             title: 'Query',
-            description: 'One read-only SELECT (or WITH ... SELECT) over the data store. Use `?` placeholders (`$1`, `$2`, ... on PostgreSQL) for values.',
+            description: 'One read-only SELECT (or WITH ... SELECT) over the data store. Use `?` placeholders for values (they work on SQLite and PostgreSQL alike).',
             minLength: 1,
             maxLength: 100000,
             examples: ['SELECT site, AVG(value) AS mean FROM measurements WHERE value > ? GROUP BY site ORDER BY site'],

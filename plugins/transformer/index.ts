@@ -31,7 +31,7 @@ type Row = Record<string, unknown>;
         title: 'Query',
         description:
           'One read-only SELECT (or WITH ... SELECT) over the data store; anything else is refused. Its column names become the ' +
-          'columns of the target table, and their types are inferred from the values. Use `?` placeholders (`$1`, `$2`, ... on PostgreSQL) for values.',
+          'columns of the target table, and their types are inferred from the values. Use `?` placeholders for values (they work on SQLite and PostgreSQL alike).',
         minLength: 1,
         maxLength: 100000,
         examples: ['SELECT site, COUNT(*) AS readings, AVG(value) AS mean FROM measurements GROUP BY site ORDER BY site'],

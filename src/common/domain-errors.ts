@@ -29,7 +29,7 @@ export class ValidationFailedError extends DomainError {
 
 export class ConfigInvalidError extends DomainError {
   constructor(templateId: string, errors: FieldError[]) {
-    super('config-invalid', `config does not match the schema of template '${templateId}'`, { errors });
+    super('config-invalid', `config is not valid for template '${templateId}'`, { errors });
   }
 }
 

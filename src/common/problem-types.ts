@@ -4,7 +4,7 @@
  */
 export const PROBLEM_TYPES = {
   'validation-failed': { status: 400, title: 'Request validation failed', description: 'The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.' },
-  'config-invalid': { status: 400, title: 'Config does not match the template schema', description: "The instance `config` fails the template's JSON Schema; `errors` has one entry per failing field." },
+  'config-invalid': { status: 400, title: 'Config is not valid for the template', description: "The instance `config` fails the template's JSON Schema or its own checks (paths, table names, SQL); `errors` has one entry per failing field." },
   'malformed-json': { status: 400, title: 'Malformed JSON body', description: 'The request body is not valid JSON.' },
   'bad-request': { status: 400, title: 'Bad request', description: 'The request could not be understood.' },
   'not-found': { status: 404, title: 'Not found', description: 'No route matches this method and path.' },

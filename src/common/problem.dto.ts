@@ -14,13 +14,13 @@ export class ProblemDto {
   @ApiProperty({ enum: Object.keys(PROBLEM_TYPES), enumName: 'ProblemType', description: 'Stable slug identifying the problem; switch on this.', example: 'config-invalid' })
   type: string;
 
-  @ApiProperty({ example: 'Config does not match the template schema' })
+  @ApiProperty({ example: 'Config is not valid for the template' })
   title: string;
 
   @ApiProperty({ type: 'integer', example: 400 })
   status: number;
 
-  @ApiProperty({ example: "config does not match the schema of template 'table_loader'" })
+  @ApiProperty({ example: "config is not valid for template 'table_loader'" })
   detail: string;
 
   @ApiPropertyOptional({ description: 'The request path.', example: '/api/plugins/instances' })

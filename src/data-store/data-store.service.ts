@@ -4,7 +4,7 @@ import { NotFoundError, ValidationFailedError } from '../common/domain-errors';
 import { Page } from '../common/pagination';
 import { Settings } from '../config/settings';
 import { toStoredValue, widen } from './cells';
-import { CellValue, ColumnType, DataStoreError, QueryOptions, TableColumn, TableInfo, WriteTableOptions, WriteTableResult } from './data-store.types';
+import { CellValue, ColumnType, DataStoreError, DataStoreUnavailableError, QueryOptions, TableColumn, TableInfo, WriteTableOptions, WriteTableResult } from './data-store.types';
 import { DataStoreDriver, Row, WriteTransaction } from './drivers/driver';
 import { PostgresDataStoreDriver } from './drivers/postgres.driver';
 import { SqliteDataStoreDriver } from './drivers/sqlite.driver';
@@ -27,9 +27,17 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
 
   /** Opens at boot, so the SQLite file exists from the first start and a bad DATA_STORE_URL fails early. */
   async onModuleInit(): Promise<void> {
-    const driver = await this.driver();
-    await driver.all('SELECT 1 AS ok');
+    try {
+      await this.ping();
+    } catch (error) {
+      throw new DataStoreUnavailableError(`the data store (DATA_STORE_URL) cannot be opened: ${(error as Error).message}`);
+    }
     this.logger.log(`data store: ${this.settings.dataStore.type === 'sqlite' ? this.settings.dataStore.file : 'PostgreSQL'}`);
+  }
+
+  /** Throws unless the data store answers a query. */
+  async ping(): Promise<void> {
+    await (await this.driver()).all('SELECT 1 AS ok');
   }
 
   private driver(): Promise<DataStoreDriver> {

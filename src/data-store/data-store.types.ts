@@ -43,6 +43,14 @@ export interface QueryOptions {
   signal?: AbortSignal;
 }
 
+/** The data store cannot be opened or reached (boot fails with it). */
+export class DataStoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataStoreUnavailableError';
+  }
+}
+
 /** Thrown for anything the caller did wrong (bad identifier, not read-only SQL, unknown table, ...). */
 export class DataStoreError extends Error {
   constructor(message: string) {

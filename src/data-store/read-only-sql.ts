@@ -2,15 +2,12 @@
 const ALLOWED_FIRST = new Set(['select', 'with', 'values']);
 
 /**
- * Words that only appear in statements that change something (or in SELECT ... INTO, which creates a
- * table in PostgreSQL). Found outside quotes and comments anywhere in the query, they refuse it.
+ * Words that can smuggle a change into a statement that starts with SELECT/WITH/VALUES: data-changing
+ * CTEs and WITH ... INSERT/UPDATE/DELETE, SELECT ... INTO (creates a table in PostgreSQL), ATTACH.
+ * Found outside quotes and comments, they refuse the query. Other statements are refused by their
+ * first word, and queries also run on a read-only connection (SQLite) or READ ONLY transaction.
  */
-const FORBIDDEN = new Set([
-  'insert', 'update', 'delete', 'merge', 'upsert', 'into', 'create', 'drop', 'alter', 'attach', 'detach', 'pragma',
-  'vacuum', 'reindex', 'analyze', 'analyse', 'begin', 'commit', 'rollback', 'savepoint', 'release', 'grant', 'revoke',
-  'truncate', 'copy', 'call', 'do', 'lock', 'set', 'reset', 'listen', 'notify', 'load', 'refresh', 'cluster', 'comment',
-  'security', 'prepare', 'execute', 'deallocate', 'discard', 'checkpoint',
-]);
+const FORBIDDEN = new Set(['insert', 'update', 'delete', 'merge', 'into', 'create', 'drop', 'alter', 'truncate', 'attach', 'detach', 'pragma', 'vacuum', 'grant', 'revoke']);
 
 interface Scan {
   words: string[];

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { DomainError } from '../common/domain-errors';
+import { DataStoreService } from '../data-store/data-store.service';
 import { TemplateRegistryService } from '../templates/template-registry.service';
 
 export class HealthDto {
@@ -13,7 +14,10 @@ export class HealthDto {
   @ApiProperty({ enum: ['ok'], description: 'The framework database answered a query.', example: 'ok' })
   database: 'ok';
 
-  @ApiProperty({ type: 'integer', description: 'Templates loaded.', example: 1 })
+  @ApiProperty({ enum: ['ok'], description: 'The data store (imported tables) answered a query.', example: 'ok' })
+  data_store: 'ok';
+
+  @ApiProperty({ type: 'integer', description: 'Templates loaded.', example: 5 })
   templates: number;
 
   @ApiProperty({ type: 'integer', description: 'Plugins that failed to load (see /api/plugins/load-errors).', example: 0 })
@@ -29,10 +33,11 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly templates: TemplateRegistryService,
+    private readonly dataStore: DataStoreService,
   ) {}
 
   @Get()
-  @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: '200 when the service can answer requests and its database responds; 503 otherwise.' })
+  @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: '200 when the service can answer requests and both its database and the data store respond; 503 otherwise.' })
   @ApiOkResponse({ type: HealthDto, description: 'Healthy.' })
   @ApiProblems('service-unavailable')
   async health(): Promise<HealthDto> {
@@ -41,9 +46,15 @@ export class HealthController {
     } catch (error) {
       throw new DomainError('service-unavailable', `database check failed: ${(error as Error).message}`);
     }
+    try {
+      await this.dataStore.ping();
+    } catch (error) {
+      throw new DomainError('service-unavailable', `data store check failed: ${(error as Error).message}`);
+    }
     return {
       status: 'ok',
       database: 'ok',
+      data_store: 'ok',
       templates: this.templates.list().length,
       plugin_load_errors: this.templates.loadErrors().length,
       uptime_s: Math.round(process.uptime() * 10) / 10,
