@@ -45,6 +45,7 @@ describe('instances (e2e)', () => {
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         updated_at: expect.any(String),
         version: 1,
+        execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
       });
       expect(response.headers.get('location')).toBe(`${BASE}/${response.body.id}`);
       expect(response.headers.get('etag')).toBe('"1"');
@@ -263,6 +264,7 @@ describe('instances (e2e)', () => {
       updated_at: 'REAL NOT NULL',
       version: 'INTEGER NOT NULL DEFAULT 1',
       name_key: 'TEXT NOT NULL',
+      execution_policy: 'TEXT',
     });
     const [mode] = await querySqlite<{ journal_mode: string }>(file, 'PRAGMA journal_mode');
     expect(mode.journal_mode).toBe('wal');

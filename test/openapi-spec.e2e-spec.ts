@@ -11,6 +11,7 @@ describe('openapi/openapi.json', () => {
 
   it('documents the whole contract', () => {
     expect(operations.map((o) => o.operation.operationId).sort()).toEqual([
+      'cancelExecution',
       'createInstance',
       'deleteInstance',
       'executeInstance',
@@ -21,6 +22,7 @@ describe('openapi/openapi.json', () => {
       'getTemplate',
       'listDataTableRows',
       'listDataTables',
+      'listExecutionLogs',
       'listInstanceExecutions',
       'listInstances',
       'listPluginLoadErrors',

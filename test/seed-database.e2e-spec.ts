@@ -48,6 +48,7 @@ function execSqlite(file: string, sql: string): Promise<void> {
         created_at: '2023-11-14T22:13:20.250Z',
         updated_at: '2023-11-14T22:15:00.500Z',
         version: 1,
+        execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
       });
       // The backfilled name_key makes seed names unique case-insensitively too.
       const clash = await app.post('/api/plugins/instances', { template_id: 'fixture_function', name: 'ilab equipment 2024', config: { mode: 'ok' } });

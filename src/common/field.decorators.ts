@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 
 /**
  * Composite field decorators: one decorator applies the validation and documents the same
@@ -65,5 +65,35 @@ export function QueryIntField(options: FieldOptions & { min: number; max: number
     IsInt({ message: '$property must be an integer' }),
     Min(options.min),
     Max(options.max),
+  );
+}
+
+/** A whole number in a JSON body; `nullable` accepts an explicit null (meaning "inherit"). */
+export function IntField(options: FieldOptions & { min: number; max: number; default?: number; nullable?: boolean }) {
+  return applyDecorators(
+    ...(options.optional ? [ValidateIf((_object: object, value: unknown) => value !== undefined && !(options.nullable && value === null))] : []),
+    ApiProperty({
+      description: options.description,
+      example: options.example,
+      required: !options.optional,
+      type: 'integer',
+      minimum: options.min,
+      maximum: options.max,
+      default: options.default,
+      nullable: options.nullable,
+    } as ApiPropertyOptions),
+    IsInt({ message: '$property must be a whole number' }),
+    Min(options.min),
+    Max(options.max),
+  );
+}
+
+/** A nested JSON object validated by its own DTO class. */
+export function NestedField(type: () => new () => object, options: FieldOptions) {
+  return applyDecorators(
+    ...base(options, { type }),
+    IsObject({ message: '$property must be a JSON object' }),
+    ValidateNested(),
+    Type(type),
   );
 }

@@ -18,6 +18,7 @@ export const PROBLEM_TYPES = {
   'template-unavailable': { status: 409, title: 'Template is not loaded', description: "The instance's template is not loaded in this server (plugin removed or failed to load)." },
   'execution-in-progress': { status: 409, title: 'Instance is already running', description: 'One run per instance at a time; `execution_id` names the run in progress.' },
   'instance-running': { status: 409, title: 'Instance is running', description: 'An instance cannot be deleted while one of its runs is in progress.' },
+  'execution-finished': { status: 409, title: 'Execution already finished', description: 'Only a queued or running execution can be cancelled.' },
   'precondition-failed': { status: 412, title: 'Precondition failed', description: 'The If-Match header does not match the current ETag: the instance changed since it was read.' },
   'payload-too-large': { status: 413, title: 'Payload too large', description: 'The request body exceeds the configured limit.' },
   'uri-too-long': { status: 414, title: 'URI too long', description: 'A path parameter exceeds the maximum length.' },

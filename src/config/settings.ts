@@ -65,6 +65,12 @@ class EnvironmentVariables {
 
   @IsOptional() @Max(600_000) @Min(0) @IsInt() @Transform(toInteger)
   SHUTDOWN_GRACE_MS?: number;
+
+  @IsOptional() @Max(64) @Min(1) @IsInt() @Transform(toInteger)
+  EXECUTION_CONCURRENCY?: number;
+
+  @IsOptional() @Max(600_000) @Min(0) @IsInt() @Transform(toInteger)
+  CANCEL_GRACE_MS?: number;
 }
 
 export type DatabaseTarget = { type: 'sqlite'; file: string } | { type: 'postgres'; url: string };
@@ -86,6 +92,10 @@ export class Settings {
   readonly logFormat: (typeof LOG_FORMATS)[number];
   readonly bodyLimitBytes: number;
   readonly shutdownGraceMs: number;
+  /** Runs executing at once in this process; the rest wait in the queue. */
+  readonly executionConcurrency: number;
+  /** How long a cancelled or timed-out handler may take to stop before it is abandoned. */
+  readonly cancelGraceMs: number;
 
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
@@ -141,5 +151,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logFormat: raw.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     bodyLimitBytes: raw.BODY_LIMIT_BYTES ?? 1024 * 1024,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS ?? 10_000,
+    executionConcurrency: raw.EXECUTION_CONCURRENCY ?? 4,
+    cancelGraceMs: raw.CANCEL_GRACE_MS ?? 5_000,
   });
 }

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseTarget } from '../config/settings';
-import { PluginExecutionEntity } from '../execution/plugin-execution.entity';
+import { PluginExecutionEntity, PluginExecutionLogEntity } from '../execution/plugin-execution.entity';
 import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { MIGRATIONS } from './migrations';
 
-export const ENTITIES = [PluginInstanceEntity, PluginExecutionEntity];
+export const ENTITIES = [PluginInstanceEntity, PluginExecutionEntity, PluginExecutionLogEntity];
 
 /** TypeORM options for the framework's own database: SQLite (WAL, busy timeout) or PostgreSQL. */
 export function databaseOptions(target: DatabaseTarget): DataSourceOptions {

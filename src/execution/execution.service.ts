@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, QueryFailedError, Repository } from 'typeorm';
-import { ConflictError, NotFoundError } from '../common/domain-errors';
+import { EntityManager, In, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { ConflictError, DomainError, NotFoundError } from '../common/domain-errors';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { Settings } from '../config/settings';
 import { TransactionService } from '../database/transaction.service';
 import { InstancesService } from '../instances/instances.service';
-import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
+import { executionPolicyOf, PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { ExecutionContext, ExecutionProgress, ExecutionTrigger, LogLevel } from '../sdk/types';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
-import { ExecutionError, ExecutionStatus, PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
+import { ExecutionEvents } from './execution-events';
+import { ExecutionQueue } from './execution-queue';
+import { ExecutionError, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 
 interface RunOutcome {
-  status: Extract<ExecutionStatus, 'succeeded' | 'failed' | 'interrupted'>;
+  status: Extract<ExecutionStatus, 'succeeded' | 'failed' | 'interrupted' | 'cancelled' | 'timed_out'>;
   result: Record<string, unknown> | null;
   error: ExecutionError | null;
 }
@@ -26,14 +28,29 @@ export interface ListExecutionsQuery {
   cursor?: string;
 }
 
-const PROGRESS_WRITE_INTERVAL_MS = 1000;
+export interface ExecuteOptions {
+  /** Return once the run is queued instead of waiting for its final outcome. */
+  async: boolean;
+  idempotencyKey?: string;
+}
 
-/** A run this process is executing: its abort switch, its latest progress, and a way to stop waiting for it. */
+const PROGRESS_WRITE_INTERVAL_MS = 1000;
+const LOG_FLUSH_INTERVAL_MS = 250;
+const MAX_LOG_LINES = 10_000;
+const MAX_LOG_MESSAGE = 8_000;
+const IDEMPOTENCY_WINDOW_S = 24 * 3600;
+
+/** A run this process is executing: how to stop it, and what it reported. */
 interface InFlightRun {
   controller: AbortController;
-  done: Promise<RunOutcome>;
   latestProgress: ExecutionProgress | null;
+  /** Set when the run was told to stop (cancel, timeout, shutdown): the outcome it ends with. */
+  stopOutcome: RunOutcome | null;
+  /** Ends the wait for a handler that ignores its signal. */
   abandon(outcome: RunOutcome): void;
+  timers: NodeJS.Timeout[];
+  logs: { at: number; level: string; message: string }[];
+  logCount: number;
   /** Settles once the outcome is recorded. */
   recorded: Promise<unknown>;
 }
@@ -43,6 +60,9 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const isUniqueViolation = (error: unknown): boolean =>
   error instanceof QueryFailedError && (/UNIQUE constraint failed/i.test(error.message) || (error.driverError as { code?: string })?.code === '23505');
+
+/** Outcomes that use up an attempt and may be retried; a cancel is final. */
+const FINAL_STATUSES_RETRIED: ExecutionStatus[] = ['failed', 'timed_out', 'interrupted'];
 
 /** Turns whatever a handler returned into the run's outcome; the soft-error style counts as a failure. */
 export function classifyResult(returned: unknown): RunOutcome {
@@ -63,71 +83,114 @@ export function classifyResult(returned: unknown): RunOutcome {
   return { status: 'succeeded', result, error: null };
 }
 
+/** Delay before attempt `nextAttempt` (2, 3, ...): backoff doubling per attempt, times a jitter of 0.5x-1.5x. */
+export function retryDelayMs(backoffMs: number, nextAttempt: number, random = Math.random): number {
+  return Math.round(backoffMs * 2 ** (nextAttempt - 2) * (0.5 + random()));
+}
+
 /**
- * Runs instance handlers and records every run. Runs are synchronous to the request for now; one
- * unfinished run per instance is enforced by a partial unique index in the database.
+ * Accepts runs, queues them, runs handlers with timeouts and cancellation, retries by policy and
+ * records every attempt. The database holds every state; one unfinished run per instance is enforced
+ * by a partial unique index.
  */
 @Injectable()
-export class ExecutionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExecutionService.name);
   private readonly inFlight = new Map<string, InFlightRun>();
+  private shuttingDown = false;
 
   constructor(
     @InjectRepository(PluginExecutionEntity) private readonly executions: Repository<PluginExecutionEntity>,
+    @InjectRepository(PluginExecutionLogEntity) private readonly logs: Repository<PluginExecutionLogEntity>,
     private readonly transactions: TransactionService,
     private readonly instances: InstancesService,
     private readonly templates: TemplateRegistryService,
+    private readonly queue: ExecutionQueue,
+    private readonly events: ExecutionEvents,
     private readonly settings: Settings,
   ) {}
 
-  /** Runs left unfinished by a process that died cannot still be running: mark them interrupted. */
-  async onApplicationBootstrap(): Promise<void> {
-    const stale = await this.executions.find({ where: { status: In(UNFINISHED_EXECUTION_STATUSES) }, select: { id: true } });
-    for (const { id } of stale) {
-      await this.finish(id, { status: 'interrupted', result: null, error: { type: 'interrupted', message: 'the server stopped while this run was in progress' } });
-    }
-    if (stale.length > 0) this.logger.warn(`marked ${stale.length} run(s) left unfinished by a previous process as interrupted`);
+  onModuleInit(): void {
+    this.queue.process((executionId) => this.runQueued(executionId));
   }
 
-  /** On shutdown: signal running handlers, give them the grace period, then record them as interrupted. */
+  /** Crash recovery: runs a dead process left running are interrupted (and retried if attempts remain); queued ones are queued again. */
+  async onApplicationBootstrap(): Promise<void> {
+    const stale = await this.executions.find({ where: { status: In(UNFINISHED_EXECUTION_STATUSES) }, order: { created_at: 'ASC' } });
+    let interrupted = 0;
+    for (const execution of stale) {
+      if (execution.status === 'running') {
+        interrupted++;
+        await this.finish(execution.id, { status: 'interrupted', result: null, error: { type: 'interrupted', message: 'the server stopped while this run was in progress' } }, null, true);
+      } else {
+        this.queue.enqueue(execution.id, execution.not_before);
+      }
+    }
+    if (stale.length > 0) this.logger.warn(`recovered ${interrupted} interrupted and ${stale.length - interrupted} queued run(s) left by a previous process`);
+  }
+
+  /** On shutdown: stop taking runs, give running handlers the grace period, then record them as interrupted. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.shuttingDown = true;
+    this.queue.close();
     if (this.inFlight.size === 0) return;
     this.logger.warn(`shutting down with ${this.inFlight.size} run(s) in progress; waiting up to ${this.settings.shutdownGraceMs} ms`);
-    for (const { controller } of this.inFlight.values()) controller.abort(new Error('server shutting down'));
-    const settled = Promise.allSettled([...this.inFlight.values()].map(({ done }) => done));
-    await Promise.race([settled, delay(this.settings.shutdownGraceMs)]);
-    // Handlers still going ignored their signal: record them interrupted; a late result is discarded.
+    const recorded = () => Promise.allSettled([...this.inFlight.values()].map(({ recorded }) => recorded));
+    await Promise.race([recorded(), delay(this.settings.shutdownGraceMs)]);
     for (const run of this.inFlight.values()) {
-      run.abandon({ status: 'interrupted', result: null, error: { type: 'interrupted', message: 'the server shut down before the run finished' } });
+      const outcome: RunOutcome = { status: 'interrupted', result: null, error: { type: 'interrupted', message: 'the server shut down before the run finished' } };
+      run.stopOutcome = outcome;
+      run.controller.abort(new Error('server shutting down'));
+      run.abandon(outcome);
     }
-    await Promise.allSettled([...this.inFlight.values()].map(({ recorded }) => recorded));
+    await recorded();
   }
 
-  async execute(instanceId: string, trigger: ExecutionTrigger): Promise<PluginExecutionEntity> {
+  /** Accepts a run: queued now, and either returned at once (async) or once its final attempt settles. */
+  async execute(instanceId: string, trigger: ExecutionTrigger, options: ExecuteOptions): Promise<PluginExecutionEntity> {
     const instance = await this.instances.get(instanceId);
+    if (options.idempotencyKey) {
+      const earlier = await this.executions.findOne({
+        where: { instance_id: instance.id, idempotency_key: options.idempotencyKey, created_at: MoreThan(nowEpochSeconds() - IDEMPOTENCY_WINDOW_S) },
+      });
+      if (earlier) return options.async ? earlier : this.settledOf(earlier);
+    }
+    if (this.shuttingDown) throw new DomainError('service-unavailable', 'the server is shutting down and takes no new runs');
     if (!instance.enabled) throw new ConflictError('instance-disabled', `instance '${instance.name}' is disabled; enable it to run it`);
-    const template = this.templates.get(instance.template_id);
-    if (!template) {
+    if (!this.templates.get(instance.template_id)) {
       throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded in this server; see GET /api/plugins/load-errors`);
     }
-    const execution = await this.start(instance, trigger);
-    let abandon: (outcome: RunOutcome) => void = () => undefined;
-    const abandoned = new Promise<RunOutcome>((resolve) => (abandon = resolve));
-    const run: InFlightRun = { controller: new AbortController(), done: abandoned, latestProgress: null, abandon, recorded: abandoned };
-    this.inFlight.set(execution.id, run);
-    run.done = Promise.race([this.run(execution, instance, template, run), abandoned]);
-    run.recorded = run.done.then((outcome) => this.finish(execution.id, outcome, run.latestProgress));
-    try {
-      return (await run.recorded) as PluginExecutionEntity;
-    } finally {
-      this.inFlight.delete(execution.id);
+    const execution = await this.createQueued(instance, trigger, options.idempotencyKey ?? null);
+    const settled = options.async ? null : this.events.waitSettled(execution.id);
+    this.queue.enqueue(execution.id);
+    return settled ? settled : execution;
+  }
+
+  /** Cancels a queued run at once, or signals a running one (abandoned after CANCEL_GRACE_MS). */
+  async cancel(executionId: string): Promise<PluginExecutionEntity> {
+    const execution = await this.get(executionId);
+    if (!UNFINISHED_EXECUTION_STATUSES.includes(execution.status)) {
+      throw new ConflictError('execution-finished', `execution '${executionId}' already ended (${execution.status})`);
     }
+    const outcome: RunOutcome = { status: 'cancelled', result: null, error: { type: 'cancelled', message: 'cancelled on request' } };
+    const run = this.inFlight.get(executionId);
+    if (run) {
+      this.stop(run, outcome, new Error('cancelled on request'));
+      return this.get(executionId);
+    }
+    // Queued (or orphaned): nothing is executing it here, so it ends now.
+    return this.finish(executionId, outcome, null, false);
   }
 
   async get(id: string): Promise<PluginExecutionEntity> {
     const execution = await this.executions.findOneBy({ id });
     if (!execution) throw new NotFoundError('execution-not-found', 'execution', id);
     return execution;
+  }
+
+  async listLogs(executionId: string): Promise<PluginExecutionLogEntity[]> {
+    await this.get(executionId);
+    return this.logs.find({ where: { execution_id: executionId }, order: { id: 'ASC' }, take: MAX_LOG_LINES });
   }
 
   async listForInstance(instanceId: string, query: ListExecutionsQuery): Promise<Page<PluginExecutionEntity>> {
@@ -143,7 +206,19 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
     return toPage(rows, limit, (row) => ({ createdAt: row.created_at, id: row.id }), (row) => row);
   }
 
-  private async start(instance: PluginInstanceEntity, trigger: ExecutionTrigger): Promise<PluginExecutionEntity> {
+  /** The final attempt of the chain `execution` belongs to, waiting for it when the chain is still going. */
+  private async settledOf(execution: PluginExecutionEntity): Promise<PluginExecutionEntity> {
+    const rootId = execution.retry_of ?? execution.id;
+    const waiting = this.events.waitSettled(rootId);
+    const latest = await this.executions.findOne({ where: [{ id: rootId }, { retry_of: rootId }], order: { attempt: 'DESC' } });
+    if (latest && !UNFINISHED_EXECUTION_STATUSES.includes(latest.status)) {
+      const retryPending = await this.executions.exist({ where: { retry_of: rootId, status: In(UNFINISHED_EXECUTION_STATUSES) } });
+      if (!retryPending) return latest;
+    }
+    return waiting;
+  }
+
+  private async createQueued(instance: PluginInstanceEntity, trigger: ExecutionTrigger, idempotencyKey: string | null): Promise<PluginExecutionEntity> {
     try {
       return await this.transactions.run(async (manager) => {
         const running = await manager.findOne(PluginExecutionEntity, {
@@ -151,32 +226,48 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
           select: { id: true },
         });
         if (running) throw this.alreadyRunning(instance, running.id);
-        const now = nowEpochSeconds();
-        return manager.save(
-          manager.create(PluginExecutionEntity, {
-            id: randomUUID(),
-            instance_id: instance.id,
-            template_id: instance.template_id,
-            status: 'running',
-            trigger,
-            attempt: 1,
-            config_version: instance.version,
-            created_at: now,
-            started_at: now,
-            finished_at: null,
-            duration_ms: null,
-            progress: null,
-            result: null,
-            error: null,
-          }),
-        );
+        if (idempotencyKey) {
+          // A key older than the window may be used again: forget it on the old run.
+          await manager.update(PluginExecutionEntity, { instance_id: instance.id, idempotency_key: idempotencyKey }, { idempotency_key: null });
+        }
+        return manager.save(this.newAttempt(manager, instance, trigger, 1, null, idempotencyKey, null));
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      // Another process started a run between our check and insert; the index had the last word.
+      // Another request got there between our check and insert; the index had the last word.
       const running = await this.executions.findOne({ where: { instance_id: instance.id, status: In(UNFINISHED_EXECUTION_STATUSES) }, select: { id: true } });
       throw this.alreadyRunning(instance, running?.id);
     }
+  }
+
+  private newAttempt(
+    manager: EntityManager,
+    instance: PluginInstanceEntity,
+    trigger: ExecutionTrigger,
+    attempt: number,
+    retryOf: string | null,
+    idempotencyKey: string | null,
+    notBefore: number | null,
+  ): PluginExecutionEntity {
+    return manager.create(PluginExecutionEntity, {
+      id: randomUUID(),
+      instance_id: instance.id,
+      template_id: instance.template_id,
+      status: 'queued',
+      trigger,
+      attempt,
+      config_version: instance.version,
+      created_at: nowEpochSeconds(),
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+      progress: null,
+      result: null,
+      error: null,
+      retry_of: retryOf,
+      idempotency_key: idempotencyKey,
+      not_before: notBefore,
+    });
   }
 
   private alreadyRunning(instance: PluginInstanceEntity, executionId: string | undefined): ConflictError {
@@ -186,7 +277,62 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
     });
   }
 
-  private async run(execution: PluginExecutionEntity, instance: PluginInstanceEntity, template: RegisteredTemplate, state: InFlightRun): Promise<RunOutcome> {
+  /** The queue's worker: claims a queued row, runs it, records the outcome. */
+  private async runQueued(executionId: string): Promise<void> {
+    const claimed = await this.transactions.run(async (manager) => {
+      const execution = await manager.findOneBy(PluginExecutionEntity, { id: executionId });
+      if (!execution || execution.status !== 'queued') return null;
+      const instance = await manager.findOneBy(PluginInstanceEntity, { id: execution.instance_id });
+      if (!instance) return null;
+      execution.status = 'running';
+      execution.started_at = nowEpochSeconds();
+      execution.config_version = instance.version;
+      await manager.save(execution);
+      return { execution, instance };
+    });
+    if (!claimed) return;
+    const { execution, instance } = claimed;
+    const template = this.templates.get(instance.template_id);
+
+    let abandon: (outcome: RunOutcome) => void = () => undefined;
+    const abandoned = new Promise<RunOutcome>((resolve) => (abandon = resolve));
+    const run: InFlightRun = { controller: new AbortController(), latestProgress: null, stopOutcome: null, abandon, timers: [], logs: [], logCount: 0, recorded: abandoned };
+    this.inFlight.set(execution.id, run);
+    const timeoutMs = executionPolicyOf(instance).timeout_ms ?? template?.timeoutMs ?? null;
+    if (timeoutMs) {
+      run.timers.push(
+        setTimeout(() => {
+          const error = { type: 'timeout', message: `the run exceeded its timeout of ${timeoutMs} ms` };
+          this.stop(run, { status: 'timed_out', result: null, error }, Object.assign(new Error(error.message), { name: 'TimeoutError' }));
+        }, timeoutMs),
+      );
+    }
+    run.recorded = (async () => {
+      const handled = template
+        ? this.runHandler(execution, instance, template, run)
+        : Promise.resolve<RunOutcome>({ status: 'failed', result: null, error: { type: 'template_unavailable', message: `template '${instance.template_id}' is not loaded` } });
+      const outcome = await Promise.race([handled, abandoned]);
+      run.timers.forEach(clearTimeout);
+      await this.flushLogs(execution.id, run);
+      // A run told to stop ends as it was told, whatever the handler did after its signal aborted.
+      return this.finish(execution.id, run.stopOutcome ?? outcome, run.latestProgress, !run.stopOutcome || run.stopOutcome.status === 'timed_out');
+    })();
+    try {
+      await run.recorded;
+    } finally {
+      this.inFlight.delete(execution.id);
+    }
+  }
+
+  /** Aborts the handler's signal and gives it CANCEL_GRACE_MS to stop before the run is abandoned. */
+  private stop(run: InFlightRun, outcome: RunOutcome, reason: Error): void {
+    if (run.stopOutcome) return;
+    run.stopOutcome = outcome;
+    run.controller.abort(reason);
+    run.timers.push(setTimeout(() => run.abandon(outcome), this.settings.cancelGraceMs));
+  }
+
+  private async runHandler(execution: PluginExecutionEntity, instance: PluginInstanceEntity, template: RegisteredTemplate, run: InFlightRun): Promise<RunOutcome> {
     const validation = await this.templates.validateConfig(template, instance.config);
     if (!validation.valid) {
       return {
@@ -200,25 +346,25 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
       };
     }
     try {
-      const returned = await template.run(validation.config, this.contextFor(execution, instance, state));
-      return classifyResult(returned);
+      return classifyResult(await template.run(validation.config, this.contextFor(execution, instance, run)));
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       return { status: 'failed', result: null, error: { type: 'handler_error', message } };
     }
   }
 
-  private contextFor(execution: PluginExecutionEntity, instance: PluginInstanceEntity, state: InFlightRun): ExecutionContext {
+  private contextFor(execution: PluginExecutionEntity, instance: PluginInstanceEntity, run: InFlightRun): ExecutionContext {
     const logger = new Logger(`run:${instance.template_id}`);
     let lastProgressWrite = 0;
+    let flushTimer: NodeJS.Timeout | null = null;
     return {
       executionId: execution.id,
       instance: { id: instance.id, name: instance.name, template_id: instance.template_id },
-      signal: state.controller.signal,
+      signal: run.controller.signal,
       trigger: execution.trigger,
       progress: (progress: ExecutionProgress) => {
         const stored = sanitiseProgress(progress);
-        state.latestProgress = stored;
+        run.latestProgress = stored;
         const now = Date.now();
         if (now - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
         lastProgressWrite = now;
@@ -228,34 +374,70 @@ export class ExecutionService implements OnApplicationBootstrap, BeforeApplicati
           .catch((error: Error) => logger.warn(`progress not stored: ${error.message}`));
       },
       log: (level: LogLevel, message: string) => {
-        const line = `[${execution.id}] ${String(message)}`;
+        const text = String(message);
+        const line = `[${execution.id}] ${text}`;
         if (level === 'error') logger.error(line);
         else if (level === 'warn') logger.warn(line);
         else if (level === 'debug') logger.debug(line);
         else logger.log(line);
+        if (run.stopOutcome && run.logCount >= MAX_LOG_LINES) return;
+        if (++run.logCount > MAX_LOG_LINES) return;
+        const storedLevel = ['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info';
+        run.logs.push({ at: nowEpochSeconds(), level: storedLevel, message: text.length > MAX_LOG_MESSAGE ? `${text.slice(0, MAX_LOG_MESSAGE)}…` : text });
+        // Lines are written in small batches rather than one transaction each.
+        flushTimer ??= setTimeout(() => {
+          flushTimer = null;
+          void this.flushLogs(execution.id, run).catch((error: Error) => logger.warn(`logs not stored: ${error.message}`));
+        }, LOG_FLUSH_INTERVAL_MS);
       },
     };
   }
 
-  /** Records the outcome on the run and on its instance in one transaction; a finished run is never rewritten. */
-  private finish(id: string, outcome: RunOutcome, progress: ExecutionProgress | null = null): Promise<PluginExecutionEntity> {
-    return this.transactions.run(async (manager) => {
-      const execution = await manager.findOneByOrFail(PluginExecutionEntity, { id });
-      if (!UNFINISHED_EXECUTION_STATUSES.includes(execution.status)) return execution;
+  private async flushLogs(executionId: string, run: InFlightRun): Promise<void> {
+    if (run.logs.length === 0) return;
+    const lines = run.logs.splice(0, run.logs.length);
+    await this.transactions.run((manager) => manager.insert(PluginExecutionLogEntity, lines.map((line) => ({ execution_id: executionId, ...line }))));
+  }
+
+  /**
+   * Records an attempt's outcome; a finished run is never rewritten. A failed or timed-out attempt
+   * with attempts left queues the next one; otherwise the chain settles and the instance records it.
+   */
+  private async finish(id: string, outcome: RunOutcome, progress: ExecutionProgress | null, mayRetry: boolean): Promise<PluginExecutionEntity> {
+    const { execution, retry, final } = await this.transactions.run(async (manager) => {
+      const current = await manager.findOneBy(PluginExecutionEntity, { id });
+      if (!current) return { execution: null, retry: null, final: false };
+      if (!UNFINISHED_EXECUTION_STATUSES.includes(current.status)) return { execution: current, retry: null, final: false };
       const finishedAt = nowEpochSeconds();
-      execution.status = outcome.status;
-      execution.result = outcome.result;
-      execution.error = outcome.error;
-      if (progress) execution.progress = progress;
-      execution.finished_at = finishedAt;
-      execution.duration_ms = execution.started_at === null ? null : Math.max(0, Math.round((finishedAt - execution.started_at) * 1000));
-      await manager.save(execution);
-      await this.instances.applyRunOutcome(manager, execution.instance_id, {
-        finishedAt,
-        lastResult: outcome.status === 'succeeded' ? (outcome.result ?? {}) : (outcome.result ?? { status: 'error', error: outcome.error }),
-      });
-      return execution;
+      current.status = outcome.status;
+      current.result = outcome.result;
+      current.error = outcome.error;
+      if (progress) current.progress = progress;
+      current.finished_at = finishedAt;
+      current.duration_ms = current.started_at === null ? null : Math.max(0, Math.round((finishedAt - current.started_at) * 1000));
+      await manager.save(current);
+
+      const instance = await manager.findOneBy(PluginInstanceEntity, { id: current.instance_id });
+      const policy = instance ? executionPolicyOf(instance) : null;
+      if (instance && policy && mayRetry && !this.shuttingDown && FINAL_STATUSES_RETRIED.includes(outcome.status) && current.attempt < policy.max_attempts && instance.enabled) {
+        const nextAttempt = current.attempt + 1;
+        const notBefore = finishedAt + retryDelayMs(policy.backoff_ms, nextAttempt) / 1000;
+        const next = this.newAttempt(manager, instance, { type: 'retry', payload: { previous_execution_id: current.id } }, nextAttempt, current.retry_of ?? current.id, null, notBefore);
+        await manager.save(next);
+        return { execution: current, retry: next, final: false };
+      }
+      if (outcome.status !== 'cancelled') {
+        await this.instances.applyRunOutcome(manager, current.instance_id, {
+          finishedAt,
+          lastResult: outcome.status === 'succeeded' ? (outcome.result ?? {}) : (outcome.result ?? { status: 'error', error: outcome.error }),
+        });
+      }
+      return { execution: current, retry: null, final: true };
     });
+    if (!execution) throw new NotFoundError('execution-not-found', 'execution', id);
+    if (retry) this.queue.enqueue(retry.id, retry.not_before);
+    if (final) this.events.settled(execution.retry_of ?? execution.id, execution);
+    return execution;
   }
 }
 

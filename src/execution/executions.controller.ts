@@ -1,12 +1,31 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../common/api-problems.decorator';
+import { ValidationFailedError } from '../common/domain-errors';
 import { mapPage } from '../common/pagination';
 import { ListExecutionsQueryDto } from './dto/execution-requests.dto';
-import { ExecutionDto, ExecutionPageDto } from './dto/execution.dto';
+import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
 
 const INSTANCE_ID_PARAM = ApiParam({ name: 'id', description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' });
+const EXECUTION_ID_PARAM = ApiParam({ name: 'execution_id', description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' });
+const LOCATION_HEADER = { Location: { description: 'URL of the execution.', schema: { type: 'string', example: '/api/plugins/executions/8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } } };
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** RFC 7240: does the Prefer header ask for respond-async? */
+const prefersAsync = (prefer: string | undefined): boolean =>
+  (prefer ?? '').split(',').some((token) => token.trim().split(/[;=\s]/)[0].toLowerCase() === 'respond-async');
+
+function idempotencyKeyOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw new ValidationFailedError('Idempotency-Key must be 1 to 200 printable ASCII characters without spaces', [
+      { path: '/headers/Idempotency-Key', message: 'must be 1 to 200 printable ASCII characters without spaces' },
+    ]);
+  }
+  return header;
+}
 
 @ApiTags('executions')
 @Controller('api/plugins')
@@ -14,22 +33,35 @@ export class ExecutionsController {
   constructor(private readonly executions: ExecutionService) {}
 
   @Post('instances/:id/execute')
-  @HttpCode(200)
   @INSTANCE_ID_PARAM
+  @ApiHeader({ name: 'Prefer', required: false, description: '`respond-async`: answer 202 as soon as the run is queued instead of waiting for it.', example: 'respond-async' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another.', example: 'import-2026-11-24' })
   @ApiOperation({
     operationId: 'executeInstance',
     summary: 'Run an instance',
-    description: "Runs the instance's handler with its config (template defaults applied) and waits for it. The run is recorded whatever its outcome: a failed run is still a 200 whose `status` is `failed` and whose `error` says why.",
+    description:
+      "Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; " +
+      'a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time.',
   })
-  @ApiOkResponse({ type: ExecutionDto, description: 'The finished run.' })
-  @ApiProblems('instance-not-found', 'instance-disabled', 'template-unavailable', 'execution-in-progress')
-  async execute(@Param('id') id: string): Promise<ExecutionDto> {
-    return ExecutionDto.from(await this.executions.execute(id, { type: 'manual' }));
+  @ApiOkResponse({ type: ExecutionDto, description: 'The finished run (its final attempt).' })
+  @ApiAcceptedResponse({ type: ExecutionDto, description: 'Queued (Prefer: respond-async).', headers: { ...LOCATION_HEADER, 'Preference-Applied': { description: 'respond-async', schema: { type: 'string', example: 'respond-async' } } } })
+  @ApiProblems('validation-failed', 'instance-not-found', 'instance-disabled', 'template-unavailable', 'execution-in-progress', 'service-unavailable')
+  async execute(
+    @Param('id') id: string,
+    @Headers('prefer') prefer: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const respondAsync = prefersAsync(prefer);
+    const execution = await this.executions.execute(id, { type: 'manual' }, { async: respondAsync, idempotencyKey: idempotencyKeyOf(idempotencyKey) });
+    if (respondAsync) void reply.status(202).header('preference-applied', 'respond-async');
+    else void reply.status(200);
+    await reply.header('location', `/api/plugins/executions/${execution.id}`).send(ExecutionDto.from(execution));
   }
 
   @Get('instances/:id/executions')
   @INSTANCE_ID_PARAM
-  @ApiOperation({ operationId: 'listInstanceExecutions', summary: "List an instance's runs", description: 'Run history of one instance, newest first, optionally by status; cursor-paginated.' })
+  @ApiOperation({ operationId: 'listInstanceExecutions', summary: "List an instance's runs", description: 'Run history of one instance (every attempt), newest first, optionally by status; cursor-paginated.' })
   @ApiOkResponse({ type: ExecutionPageDto, description: 'A page of runs.' })
   @ApiProblems('validation-failed', 'instance-not-found')
   async list(@Param('id') id: string, @Query() query: ListExecutionsQueryDto): Promise<ExecutionPageDto> {
@@ -38,11 +70,34 @@ export class ExecutionsController {
   }
 
   @Get('executions/:execution_id')
-  @ApiParam({ name: 'execution_id', description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' })
+  @EXECUTION_ID_PARAM
   @ApiOperation({ operationId: 'getExecution', summary: 'Get a run', description: 'One run: status, timings, progress, result or error.' })
   @ApiOkResponse({ type: ExecutionDto, description: 'The run.' })
   @ApiProblems('execution-not-found')
   async get(@Param('execution_id') executionId: string): Promise<ExecutionDto> {
     return ExecutionDto.from(await this.executions.get(executionId));
+  }
+
+  @Post('executions/:execution_id/cancel')
+  @HttpCode(202)
+  @EXECUTION_ID_PARAM
+  @ApiOperation({
+    operationId: 'cancelExecution',
+    summary: 'Cancel a run',
+    description: "A queued run is cancelled at once. A running one has its signal aborted; it ends `cancelled` when the handler stops, or after CANCEL_GRACE_MS if it does not (its late result is ignored).",
+  })
+  @ApiAcceptedResponse({ type: ExecutionDto, description: 'Cancellation accepted; the run as it is now.' })
+  @ApiProblems('execution-not-found', 'execution-finished')
+  async cancel(@Param('execution_id') executionId: string): Promise<ExecutionDto> {
+    return ExecutionDto.from(await this.executions.cancel(executionId));
+  }
+
+  @Get('executions/:execution_id/logs')
+  @EXECUTION_ID_PARAM
+  @ApiOperation({ operationId: 'listExecutionLogs', summary: "A run's log", description: 'The lines the handler logged through ctx.log, in order.' })
+  @ApiOkResponse({ type: ExecutionLogListDto, description: 'The log lines.' })
+  @ApiProblems('execution-not-found')
+  async logs(@Param('execution_id') executionId: string): Promise<ExecutionLogListDto> {
+    return { items: (await this.executions.listLogs(executionId)).map(ExecutionLogLineDto.from) };
   }
 }

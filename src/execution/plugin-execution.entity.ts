@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { jsonText, realNumber } from '../database/json.transformer';
 import { ExecutionProgress, ExecutionTrigger } from '../sdk/types';
 
@@ -59,4 +59,34 @@ export class PluginExecutionEntity {
 
   @Column({ type: 'text', nullable: true, transformer: jsonText })
   error: ExecutionError | null;
+
+  /** The first attempt of a retry chain; null on a first attempt. */
+  @Column({ type: 'text', nullable: true })
+  retry_of: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  idempotency_key: string | null;
+
+  /** A queued retry waits until then (epoch seconds). */
+  @Column({ type: 'real', nullable: true, transformer: realNumber })
+  not_before: number | null;
+}
+
+/** One line a handler logged through ctx.log. */
+@Entity({ name: 'plugin_execution_logs' })
+export class PluginExecutionLogEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ type: 'text' })
+  execution_id: string;
+
+  @Column({ type: 'real', transformer: realNumber })
+  at: number;
+
+  @Column({ type: 'text' })
+  level: string;
+
+  @Column({ type: 'text' })
+  message: string;
 }

@@ -13,6 +13,10 @@ import { countInstancesByTemplate } from './instance-counts';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
 
+/** The fields a partial update sets (omitted ones keep their value; null is a value). */
+const definedFields = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+
 /** The status an instance shows: inactive when disabled, else what its last run implies. */
 export function impliedStatus(instance: Pick<PluginInstanceEntity, 'enabled' | 'last_run' | 'last_result'>): InstanceStatus {
   if (!instance.enabled) return 'inactive';
@@ -106,6 +110,7 @@ export class InstancesService {
       created_at: now,
       updated_at: now,
       version: 1,
+      execution_policy: request.execution_policy ? definedFields(request.execution_policy) : null,
     });
     return this.withNameConflictMapped(request.name, () =>
       this.transactions.run(async (manager) => {
@@ -126,8 +131,8 @@ export class InstancesService {
   }
 
   async update(id: string, request: UpdateInstanceDto, ifMatch: string | undefined): Promise<PluginInstanceEntity> {
-    if (request.name === undefined && request.config === undefined && request.enabled === undefined) {
-      throw new ValidationFailedError('send at least one of name, config, enabled', [{ path: '', message: 'no field to update' }]);
+    if (request.name === undefined && request.config === undefined && request.enabled === undefined && request.execution_policy === undefined) {
+      throw new ValidationFailedError('send at least one of name, config, enabled, execution_policy', [{ path: '', message: 'no field to update' }]);
     }
     return this.withNameConflictMapped(request.name ?? '', () =>
       this.transactions.run(async (manager) => {
@@ -151,6 +156,7 @@ export class InstancesService {
           instance.name_key = nameKeyOf(request.name);
         }
         if (request.enabled !== undefined) instance.enabled = request.enabled;
+        if (request.execution_policy !== undefined) instance.execution_policy = { ...instance.execution_policy, ...definedFields(request.execution_policy) };
         instance.status = impliedStatus(instance);
         instance.updated_at = nowEpochSeconds();
         instance.version += 1;

@@ -44,10 +44,31 @@ export class PluginInstanceEntity {
   @Column({ type: 'real', transformer: realNumber })
   updated_at: number;
 
+  /** Overrides of the run policy (timeout, retries); null fields inherit the defaults. */
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  execution_policy: Partial<ExecutionPolicy> | null;
+
   /** Bumped on every write to the row; the ETag and the optimistic-concurrency check. */
   @Column({ type: 'integer', default: 1 })
   version: number;
 }
+
+/** How an instance's runs are bounded and retried. */
+export interface ExecutionPolicy {
+  /** Run timeout in ms; null: the template's default (or none). */
+  timeout_ms: number | null;
+  /** Attempts in all, 1 = no retries. */
+  max_attempts: number;
+  /** Delay before the first retry; doubles with each further attempt, with jitter. */
+  backoff_ms: number;
+}
+
+export const DEFAULT_EXECUTION_POLICY: ExecutionPolicy = { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 };
+
+export const executionPolicyOf = (instance: Pick<PluginInstanceEntity, 'execution_policy'>): ExecutionPolicy => ({
+  ...DEFAULT_EXECUTION_POLICY,
+  ...Object.fromEntries(Object.entries(instance.execution_policy ?? {}).filter(([, value]) => value !== undefined)),
+});
 
 /** Names compare trimmed, Unicode-normalised and case-folded. */
 export const nameKeyOf = (name: string): string => name.trim().normalize('NFKC').toLowerCase();

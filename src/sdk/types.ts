@@ -62,6 +62,8 @@ export interface PluginTemplateOptions {
   /** false: at most one instance of this template may exist. Default true. */
   supportsMultipleInstances?: boolean;
   configSchema: JsonSchema;
+  /** Default run timeout in ms; instances may override it with execution_policy.timeout_ms. */
+  timeoutMs?: number;
 }
 
 /** The seed's function style: `registerPlugin(ctx)` calls `ctx.templates.register(...)`. */
@@ -73,6 +75,8 @@ export interface FunctionTemplateDefinition {
   version?: string;
   supports_multiple_instances?: boolean;
   config_schema: JsonSchema;
+  /** Default run timeout in ms. */
+  timeout_ms?: number;
   handler: (config: Record<string, unknown>, ctx: ExecutionContext) => Promise<PluginResult> | PluginResult;
   validate?: (config: Record<string, unknown>) => ConfigIssue[] | Promise<ConfigIssue[]>;
 }

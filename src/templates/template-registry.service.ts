@@ -15,6 +15,8 @@ export interface RegisteredTemplate {
   version: string;
   supportsMultipleInstances: boolean;
   configSchema: CompiledConfigSchema;
+  /** Default run timeout in ms, or null for none. */
+  timeoutMs: number | null;
   source: string;
   run(config: Record<string, unknown>, ctx: ExecutionContext): Promise<PluginResult>;
   /** The plugin's own checks beyond the schema, if it has any. */
@@ -29,6 +31,7 @@ interface TemplateCandidate {
   version: unknown;
   supportsMultipleInstances?: unknown;
   configSchema: unknown;
+  timeoutMs?: unknown;
   source: string;
   run: RegisteredTemplate['run'];
   check?: RegisteredTemplate['check'];
@@ -99,6 +102,7 @@ export class TemplateRegistryService implements OnModuleInit {
         version: definition.version ?? '1.0.0',
         supportsMultipleInstances: definition.supports_multiple_instances,
         configSchema: definition.config_schema,
+        timeoutMs: definition.timeout_ms,
         source,
         run: async (config, ctx) => handler(config, ctx),
         check: typeof definition.validate === 'function' ? async (config) => definition.validate!(config) : undefined,
@@ -130,6 +134,7 @@ export class TemplateRegistryService implements OnModuleInit {
       version: candidate.version as string,
       supportsMultipleInstances: candidate.supportsMultipleInstances !== false,
       configSchema,
+      timeoutMs: (candidate.timeoutMs as number | undefined) ?? null,
       source: candidate.source,
       run: candidate.run,
       check: candidate.check,
@@ -145,6 +150,7 @@ export class TemplateRegistryService implements OnModuleInit {
     if (!TEMPLATE_CATEGORIES.includes(candidate.category as TemplateCategory)) return `category must be one of ${TEMPLATE_CATEGORIES.join(', ')}`;
     if (typeof candidate.version !== 'string' || !SEMVER.test(candidate.version)) return 'version must be a semantic version such as 1.0.0';
     if (candidate.supportsMultipleInstances !== undefined && typeof candidate.supportsMultipleInstances !== 'boolean') return 'supports_multiple_instances must be a boolean';
+    if (candidate.timeoutMs !== undefined && !(Number.isInteger(candidate.timeoutMs) && (candidate.timeoutMs as number) > 0)) return 'timeout must be a positive whole number of milliseconds';
     return null;
   }
 

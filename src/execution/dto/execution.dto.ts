@@ -2,10 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FieldErrorDto } from '../../common/problem.dto';
 import { PageDtoOf } from '../../common/page.dto';
 import { epochSecondsToIso } from '../../common/time';
-import { EXECUTION_STATUSES, ExecutionStatus, PluginExecutionEntity } from '../plugin-execution.entity';
+import { EXECUTION_STATUSES, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity } from '../plugin-execution.entity';
 
 export class ExecutionTriggerDto {
-  @ApiProperty({ enum: ['manual', 'schedule', 'retry'], enumName: 'ExecutionTriggerType', example: 'manual' })
+  @ApiProperty({ enum: ['manual', 'schedule', 'retry'], enumName: 'ExecutionTriggerType', description: 'manual: an API call; retry: a retry of a failed attempt (payload.previous_execution_id).', example: 'manual' })
   type: 'manual' | 'schedule' | 'retry';
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
@@ -24,7 +24,7 @@ export class ExecutionProgressDto {
 }
 
 export class ExecutionErrorDto {
-  @ApiProperty({ description: 'handler_error (thrown, or returned status "error"), invalid_result, config_invalid or interrupted.', example: 'handler_error' })
+  @ApiProperty({ description: 'handler_error (thrown, or returned status "error"), invalid_result, config_invalid, timeout, cancelled, interrupted or template_unavailable.', example: 'handler_error' })
   type: string;
 
   @ApiProperty({ example: 'file not found: data/equipment.csv' })
@@ -75,6 +75,9 @@ export class ExecutionDto {
   @ApiProperty({ type: ExecutionErrorDto, nullable: true, example: null })
   error: ExecutionErrorDto | null;
 
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The first attempt of this retry chain; null on a first attempt.', example: null })
+  retry_of: string | null;
+
   static from(entity: PluginExecutionEntity): ExecutionDto {
     return {
       id: entity.id,
@@ -90,8 +93,29 @@ export class ExecutionDto {
       progress: entity.progress,
       result: entity.result,
       error: entity.error,
+      retry_of: entity.retry_of,
     };
   }
 }
 
 export class ExecutionPageDto extends PageDtoOf(ExecutionDto) {}
+
+export class ExecutionLogLineDto {
+  @ApiProperty({ format: 'date-time', example: '2026-11-24T10:15:30.120Z' })
+  at: string;
+
+  @ApiProperty({ enum: ['debug', 'info', 'warn', 'error'], enumName: 'LogLevel', example: 'info' })
+  level: string;
+
+  @ApiProperty({ example: 'imported 5000 of 12000 rows' })
+  message: string;
+
+  static from(entity: PluginExecutionLogEntity): ExecutionLogLineDto {
+    return { at: epochSecondsToIso(entity.at), level: entity.level, message: entity.message };
+  }
+}
+
+export class ExecutionLogListDto {
+  @ApiProperty({ type: [ExecutionLogLineDto], description: 'Lines in the order they were logged (at most 10000 per run).' })
+  items: ExecutionLogLineDto[];
+}

@@ -1,10 +1,22 @@
-import { BooleanField, EnumField, JsonObjectField, QueryBooleanField, QueryIntField, StringField } from '../../common/field.decorators';
+import { BooleanField, EnumField, IntField, JsonObjectField, NestedField, QueryBooleanField, QueryIntField, StringField } from '../../common/field.decorators';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../common/pagination';
 import { INSTANCE_STATUSES, InstanceStatus } from '../plugin-instance.entity';
 
 // Control characters in names break logs and UIs; the range is the point of this pattern.
 // eslint-disable-next-line no-control-regex
 const NAME = { minLength: 1, maxLength: 200, trim: true, pattern: /^[^\u0000-\u001F\u007F-\u009F]*$/, patternMessage: 'name must not contain control characters' };
+
+/** Run policy overrides; each field may be omitted (keep / default) and timeout_ms may be null (inherit). */
+export class ExecutionPolicyInputDto {
+  @IntField({ description: "Run timeout in ms; null: the template's default (or none).", example: 600000, min: 100, max: 86_400_000, optional: true, nullable: true })
+  timeout_ms?: number | null;
+
+  @IntField({ description: 'Attempts in all (1 = no retries). Failed and timed-out runs are retried.', example: 3, min: 1, max: 10, optional: true, default: 1 })
+  max_attempts?: number;
+
+  @IntField({ description: 'Delay before the first retry in ms; doubles for each further attempt, with jitter (0.5x to 1.5x).', example: 1000, min: 0, max: 3_600_000, optional: true, default: 1000 })
+  backoff_ms?: number;
+}
 
 export class CreateInstanceDto {
   @StringField({ description: 'The template to instantiate.', example: 'table_loader', minLength: 1, maxLength: 100 })
@@ -18,6 +30,9 @@ export class CreateInstanceDto {
 
   @BooleanField({ description: 'Disabled instances cannot run. Default true.', example: true, optional: true, default: true })
   enabled?: boolean;
+
+  @NestedField(() => ExecutionPolicyInputDto, { description: 'Timeout and retry policy for its runs.', example: { max_attempts: 3, backoff_ms: 1000 }, optional: true })
+  execution_policy?: ExecutionPolicyInputDto;
 }
 
 /** Partial update: at least one field; `config` replaces the stored config whole. */
@@ -30,6 +45,9 @@ export class UpdateInstanceDto {
 
   @BooleanField({ description: 'false disables the instance (status inactive); true restores the status its last run implies.', example: false, optional: true })
   enabled?: boolean;
+
+  @NestedField(() => ExecutionPolicyInputDto, { description: 'Policy changes, merged into the current policy.', example: { timeout_ms: 600000 }, optional: true })
+  execution_policy?: ExecutionPolicyInputDto;
 }
 
 export class ListInstancesQueryDto {

@@ -1,9 +1,21 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageDtoOf } from '../../common/page.dto';
 import { epochSecondsToIso } from '../../common/time';
-import { INSTANCE_STATUSES, InstanceStatus, PluginInstanceEntity } from '../plugin-instance.entity';
+import { executionPolicyOf, INSTANCE_STATUSES, InstanceStatus, PluginInstanceEntity } from '../plugin-instance.entity';
 
 const EXAMPLE_ID = '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15';
+
+/** The effective run policy, defaults filled in. */
+export class ExecutionPolicyDto {
+  @ApiProperty({ type: 'integer', nullable: true, description: "Run timeout in ms; null: the template's default (or none).", example: null })
+  timeout_ms: number | null;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10, description: 'Attempts in all (1 = no retries).', example: 1 })
+  max_attempts: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Delay before the first retry in ms; doubles each attempt, with jitter.', example: 1000 })
+  backoff_ms: number;
+}
 
 /** A configured instance of a template. */
 export class InstanceDto {
@@ -40,6 +52,9 @@ export class InstanceDto {
   @ApiProperty({ type: 'integer', minimum: 1, description: 'Increments on every change; the ETag is this number in quotes.', example: 3 })
   version: number;
 
+  @ApiProperty({ type: ExecutionPolicyDto })
+  execution_policy: ExecutionPolicyDto;
+
   static from(entity: PluginInstanceEntity): InstanceDto {
     return {
       id: entity.id,
@@ -53,6 +68,7 @@ export class InstanceDto {
       created_at: epochSecondsToIso(entity.created_at),
       updated_at: epochSecondsToIso(entity.updated_at),
       version: entity.version,
+      execution_policy: executionPolicyOf(entity),
     };
   }
 }
