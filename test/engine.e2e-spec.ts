@@ -1,4 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { PluginExecutionEntity } from '../src/execution/plugin-execution.entity';
 import { attemptsSeen, releaseRun } from './fixtures/plugins/good/function_style';
 import { expectProblem, HttpResponse, TestApp } from './helpers/test-app';
 
@@ -139,6 +141,14 @@ describe('execution engine (e2e)', () => {
       expect(response.headers.get('preference-applied')).toBeNull();
       expect(response.body).toMatchObject({ instance_id: id, status: 'succeeded', attempt: 1, retry_of: null, result: { ok: true, label: 'sync' }, error: null });
       expect(await h.execution(response.body.id)).toEqual(response.body);
+    });
+
+    it('honours respond-async among other preferences (RFC 7240 list syntax, any case)', async () => {
+      const id = await h.createInstance('Prefer list', { mode: 'ok' });
+      const response = await h.execute(id, { prefer: 'wait=10, Respond-Async' });
+      expect(response.status).toBe(202);
+      expect(response.headers.get('preference-applied')).toBe('respond-async');
+      expect((await h.until(response.body.id, 'final')).status).toBe('succeeded');
     });
 
     it('starts exactly one run from 50 concurrent async executes of one instance: one 202, 49 x 409 naming it', async () => {
@@ -360,6 +370,30 @@ describe('execution engine (e2e)', () => {
       expect(instance.status).toBe('error');
     });
 
+    it('keeps the instance busy during the backoff, and a cancelled retry ends the chain', async () => {
+      const label = h.unique('cancel-retry');
+      const id = await h.createInstance('Cancel retry', { mode: 'fail_times', label, fail_times: 5 }, { max_attempts: 3, backoff_ms: 400 });
+      const pending = h.execute(id);
+      const retry = await waitFor(async () => (await h.history(id)).find((e) => e.attempt === 2), 'the second attempt to be recorded', 3000);
+      expect(retry.status).toBe('queued'); // waiting out its backoff (200..600 ms)
+      expect(attemptsSeen(label)).toBe(1);
+
+      const busy = await h.executeAsync(id);
+      expectProblem(busy, 409, 'execution-in-progress');
+      expect(busy.body.execution_id).toBe(retry.id);
+
+      const cancelled = await h.cancel(retry.id);
+      expect(cancelled.status).toBe(202);
+      expect(cancelled.body).toMatchObject({ id: retry.id, status: 'cancelled', attempt: 2 });
+      const answer = await pending;
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ id: retry.id, status: 'cancelled' });
+
+      await delay(1000); // longer than any jittered backoff before attempt 2 or 3
+      expect(attemptsSeen(label)).toBe(1);
+      expect((await h.history(id)).map((e) => [e.attempt, e.status])).toEqual([[2, 'cancelled'], [1, 'failed']]);
+    });
+
     it('retries timed-out attempts too', async () => {
       const gate = h.gate('timeout-retry');
       const id = await h.createInstance('Timeout retry', { mode: 'wait_abortable', gate }, { timeout_ms: 150, max_attempts: 2, backoff_ms: 0 });
@@ -486,6 +520,40 @@ describe('execution engine (e2e)', () => {
       expect(fresh.status).toBe(200);
       expect(fresh.body.id).not.toBe(first.body.id);
       expect(await h.history(id)).toHaveLength(2);
+    });
+
+    it('gives every concurrent request with the same key the same execution', async () => {
+      const gate = h.gate('idem-race');
+      const id = await h.createInstance('Idempotent race', { mode: 'wait', gate });
+      const key = h.unique('race-key');
+      const responses = await Promise.all(Array.from({ length: 20 }, () => h.executeAsync(id, { 'idempotency-key': key })));
+      expect(responses.map((r) => r.status)).toEqual(Array(20).fill(202));
+      expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+      await h.until(responses[0].body.id, 'running');
+      releaseRun(gate);
+      expect((await h.until(responses[0].body.id, 'final')).status).toBe('succeeded');
+      expect(await h.history(id)).toHaveLength(1);
+    });
+
+    it('forgets a key after 24 hours: the same key then starts a new run', async () => {
+      const id = await h.createInstance('Idempotent expiry', { mode: 'ok' });
+      const key = h.unique('old-key');
+      const first = await h.execute(id, { 'idempotency-key': key });
+      expect(first.status).toBe(200);
+      // Age the run past the window, behind the service's back.
+      await app.app
+        .get(DataSource)
+        .createQueryBuilder()
+        .update(PluginExecutionEntity)
+        .set({ created_at: Date.now() / 1000 - 25 * 3600 })
+        .where('id = :id', { id: first.body.id })
+        .execute();
+      const second = await h.execute(id, { 'idempotency-key': key });
+      expect(second.status).toBe(200);
+      expect(second.body.id).not.toBe(first.body.id);
+      expect(second.body.status).toBe('succeeded');
+      const again = await h.execute(id, { 'idempotency-key': key });
+      expect(again.body.id).toBe(second.body.id);
     });
 
     it('accepts a 200-character key', async () => {

@@ -71,6 +71,9 @@ class EnvironmentVariables {
 
   @IsOptional() @Max(600_000) @Min(0) @IsInt() @Transform(toInteger)
   CANCEL_GRACE_MS?: number;
+
+  @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
+  EXECUTION_HISTORY_LIMIT?: number;
 }
 
 export type DatabaseTarget = { type: 'sqlite'; file: string } | { type: 'postgres'; url: string };
@@ -96,6 +99,8 @@ export class Settings {
   readonly executionConcurrency: number;
   /** How long a cancelled or timed-out handler may take to stop before it is abandoned. */
   readonly cancelGraceMs: number;
+  /** Finished runs kept per instance; older ones are pruned after each run. */
+  readonly executionHistoryLimit: number;
 
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
@@ -153,5 +158,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS ?? 10_000,
     executionConcurrency: raw.EXECUTION_CONCURRENCY ?? 4,
     cancelGraceMs: raw.CANCEL_GRACE_MS ?? 5_000,
+    executionHistoryLimit: raw.EXECUTION_HISTORY_LIMIT ?? 1_000,
   });
 }

@@ -12,7 +12,7 @@ import { InstancesService } from '../instances/instances.service';
 import { executionPolicyOf, PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { ExecutionContext, ExecutionProgress, ExecutionTrigger, LogLevel } from '../sdk/types';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
-import { ExecutionEvents } from './execution-events';
+import { ExecutionChange, ExecutionEvents } from './execution-events';
 import { ExecutionQueue } from './execution-queue';
 import { ExecutionError, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 
@@ -182,6 +182,47 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     return this.finish(executionId, outcome, null, false);
   }
 
+  /**
+   * The changes of one execution as they happen: its current row first, then every status change and
+   * progress report, ending with its final row. Throws 404 before yielding anything.
+   */
+  async watch(executionId: string, signal: AbortSignal): Promise<AsyncIterable<ExecutionChange>> {
+    const pending: ExecutionChange[] = [];
+    let wake: (() => void) | null = null;
+    const unsubscribe = this.events.onChange(executionId, (change) => {
+      pending.push(change);
+      wake?.();
+    });
+    let current: PluginExecutionEntity;
+    try {
+      current = await this.get(executionId);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    signal.addEventListener('abort', () => wake?.(), { once: true });
+    return (async function* () {
+      try {
+        yield { type: 'status', execution: current } as ExecutionChange;
+        let finished = !UNFINISHED_EXECUTION_STATUSES.includes(current.status);
+        while (!finished && !signal.aborted) {
+          if (pending.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+          while (pending.length > 0) {
+            const change = pending.shift()!;
+            yield change;
+            if (change.type === 'status' && !UNFINISHED_EXECUTION_STATUSES.includes(change.execution.status)) {
+              finished = true;
+              break;
+            }
+          }
+        }
+      } finally {
+        unsubscribe();
+      }
+    })();
+  }
+
   async get(id: string): Promise<PluginExecutionEntity> {
     const execution = await this.executions.findOneBy({ id });
     if (!execution) throw new NotFoundError('execution-not-found', 'execution', id);
@@ -292,6 +333,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     });
     if (!claimed) return;
     const { execution, instance } = claimed;
+    this.events.changed(execution.id, { type: 'status', execution });
     const template = this.templates.get(instance.template_id);
 
     let abandon: (outcome: RunOutcome) => void = () => undefined;
@@ -365,6 +407,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       progress: (progress: ExecutionProgress) => {
         const stored = sanitiseProgress(progress);
         run.latestProgress = stored;
+        this.events.changed(execution.id, { type: 'progress', progress: stored });
         const now = Date.now();
         if (now - lastProgressWrite < PROGRESS_WRITE_INTERVAL_MS) return;
         lastProgressWrite = now;
@@ -435,9 +478,38 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       return { execution: current, retry: null, final: true };
     });
     if (!execution) throw new NotFoundError('execution-not-found', 'execution', id);
+    this.events.changed(execution.id, { type: 'status', execution });
     if (retry) this.queue.enqueue(retry.id, retry.not_before);
-    if (final) this.events.settled(execution.retry_of ?? execution.id, execution);
+    if (final) {
+      this.events.settled(execution.retry_of ?? execution.id, execution);
+      // Retention runs after the run is recorded and never holds it up.
+      void this.pruneHistory(execution.instance_id).catch((error: Error) => this.logger.warn(`history pruning failed: ${error.message}`));
+    }
     return execution;
+  }
+
+  /** Keeps the newest EXECUTION_HISTORY_LIMIT runs of an instance; unfinished runs are never pruned. */
+  private async pruneHistory(instanceId: string): Promise<void> {
+    const oldestKept = await this.executions
+      .createQueryBuilder('e')
+      .select(['e.id', 'e.created_at'])
+      .where('e.instance_id = :instanceId', { instanceId })
+      .orderBy('e.created_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .offset(this.settings.executionHistoryLimit - 1)
+      .limit(1)
+      .getOne();
+    if (!oldestKept) return;
+    await this.transactions.run((manager) =>
+      manager
+        .createQueryBuilder()
+        .delete()
+        .from(PluginExecutionEntity)
+        .where('instance_id = :instanceId', { instanceId })
+        .andWhere('status NOT IN (:...unfinished)', { unfinished: UNFINISHED_EXECUTION_STATUSES })
+        .andWhere('(created_at < :createdAt OR (created_at = :createdAt AND id < :id))', { createdAt: oldestKept.created_at, id: oldestKept.id })
+        .execute(),
+    );
   }
 }
 

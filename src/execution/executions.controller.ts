@@ -1,6 +1,6 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { ValidationFailedError } from '../common/domain-errors';
 import { mapPage } from '../common/pagination';
@@ -90,6 +90,40 @@ export class ExecutionsController {
   @ApiProblems('execution-not-found', 'execution-finished')
   async cancel(@Param('execution_id') executionId: string): Promise<ExecutionDto> {
     return ExecutionDto.from(await this.executions.cancel(executionId));
+  }
+
+  @Get('executions/:execution_id/events')
+  @EXECUTION_ID_PARAM
+  @ApiProduces('text/event-stream')
+  @ApiOperation({
+    operationId: 'streamExecutionEvents',
+    summary: "Follow a run's status and progress",
+    description:
+      'Server-sent events until the run ends: `status` events carry the execution (the current one first), `progress` events carry `{current, total?, message?}`. ' +
+      'The stream closes after the final status; for a run already finished it sends that one event. A comment line every 15 s keeps idle connections open.',
+  })
+  @ApiOkResponse({
+    description: 'An event stream.',
+    content: { 'text/event-stream': { schema: { type: 'string' }, example: 'event: status\ndata: {"id":"8a0e6c52-...","status":"running",...}\n\nevent: progress\ndata: {"current":500,"total":1000}\n\n' } },
+  })
+  @ApiProblems('execution-not-found')
+  async events(@Param('execution_id') executionId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const closed = new AbortController();
+    const changes = await this.executions.watch(executionId, closed.signal);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': String(request.id) });
+    raw.on('close', () => closed.abort());
+    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+    try {
+      for await (const change of changes) {
+        const data = change.type === 'status' ? ExecutionDto.from(change.execution) : change.progress;
+        raw.write(`event: ${change.type}\ndata: ${JSON.stringify(data)}\n\n`);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      raw.end();
+    }
   }
 
   @Get('executions/:execution_id/logs')

@@ -1,0 +1,97 @@
+import { releaseRun } from './fixtures/plugins/good/function_style';
+import { expectProblem, TestApp } from './helpers/test-app';
+
+interface ServerSentEvent {
+  event: string;
+  data: any;
+}
+
+/** Reads a text/event-stream to its end. */
+async function readEvents(url: string): Promise<{ status: number; contentType: string | null; events: ServerSentEvent[] }> {
+  const response = await fetch(url);
+  const text = await response.text();
+  const events = text
+    .split('\n\n')
+    .filter((block) => block.startsWith('event:'))
+    .map((block) => {
+      const [eventLine, dataLine] = block.split('\n');
+      return { event: eventLine.slice('event: '.length), data: JSON.parse(dataLine.slice('data: '.length)) };
+    });
+  return { status: response.status, contentType: response.headers.get('content-type'), events };
+}
+
+describe('execution events over SSE (e2e)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await TestApp.start();
+  });
+  afterAll(async () => {
+    await app.close();
+    app.removeData();
+  });
+
+  const startAsync = async (name: string, config: Record<string, unknown>) => {
+    const instance = await app.post('/api/plugins/instances', { template_id: 'fixture_function', name, config });
+    const accepted = await app.post(`/api/plugins/instances/${instance.body.id}/execute`, undefined, { prefer: 'respond-async' });
+    expect(accepted.status).toBe(202);
+    return accepted.body.id as string;
+  };
+
+  it('streams status and progress in order and ends with the final status', async () => {
+    const executionId = await startAsync('Watched', { mode: 'progress_wait', gate: 'watched', lines: 3 });
+    const stream = readEvents(`${app.baseUrl}/api/plugins/executions/${executionId}/events`);
+    // Let the stream attach and the run start, then let it report and finish.
+    for (let i = 0; i < 100 && (await app.get(`/api/plugins/executions/${executionId}`)).body.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    releaseRun('watched');
+    const { status, contentType, events } = await stream;
+    expect(status).toBe(200);
+    expect(contentType).toMatch(/^text\/event-stream/);
+    const kinds = events.map((e) => (e.event === 'status' ? `status:${e.data.status}` : `progress:${e.data.current}`));
+    expect(kinds[0]).toMatch(/^status:(queued|running)$/);
+    expect(kinds.slice(-4)).toEqual(['progress:1', 'progress:2', 'progress:3', 'status:succeeded']);
+    expect(events[events.length - 1].data).toMatchObject({ id: executionId, status: 'succeeded', result: { reported: 3 } });
+  });
+
+  it('sends one final event for a finished run and 404s for an unknown one', async () => {
+    const executionId = await startAsync('Already done', { mode: 'ok' });
+    for (let i = 0; i < 100 && (await app.get(`/api/plugins/executions/${executionId}`)).body.status !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 20));
+    const { events } = await readEvents(`${app.baseUrl}/api/plugins/executions/${executionId}/events`);
+    expect(events).toEqual([{ event: 'status', data: expect.objectContaining({ id: executionId, status: 'succeeded' }) }]);
+    expectProblem(await app.get('/api/plugins/executions/00000000-0000-0000-0000-000000000000/events'), 404, 'execution-not-found');
+  });
+
+  it('ends the stream with cancelled when the run is cancelled', async () => {
+    const executionId = await startAsync('Cancelled while watched', { mode: 'wait_abortable', gate: 'never' });
+    const stream = readEvents(`${app.baseUrl}/api/plugins/executions/${executionId}/events`);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await app.post(`/api/plugins/executions/${executionId}/cancel`)).status).toBe(202);
+    const { events } = await stream;
+    expect(events[events.length - 1].data).toMatchObject({ status: 'cancelled', error: { type: 'cancelled' } });
+  });
+});
+
+describe('history retention (e2e)', () => {
+  it('keeps the newest EXECUTION_HISTORY_LIMIT runs per instance', async () => {
+    const app = await TestApp.start({ env: { EXECUTION_HISTORY_LIMIT: '3' } });
+    try {
+      const instance = (await app.post('/api/plugins/instances', { template_id: 'fixture_function', name: 'Pruned', config: { mode: 'ok' } })).body;
+      const other = (await app.post('/api/plugins/instances', { template_id: 'fixture_function', name: 'Untouched', config: { mode: 'ok' } })).body;
+      await app.post(`/api/plugins/instances/${other.id}/execute`);
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await app.post(`/api/plugins/instances/${instance.id}/execute`)).body.id);
+      let kept: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        kept = (await app.get(`/api/plugins/instances/${instance.id}/executions`)).body.items.map((e: { id: string }) => e.id);
+        if (kept.length === 3) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(kept).toEqual(ids.slice(3).reverse());
+      expect((await app.get(`/api/plugins/instances/${other.id}/executions`)).body.items).toHaveLength(1);
+    } finally {
+      await app.close();
+      app.removeData();
+    }
+  });
+});
