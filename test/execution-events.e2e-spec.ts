@@ -95,3 +95,44 @@ describe('history retention (e2e)', () => {
     }
   });
 });
+
+describe('cancelling a running table_loader import (e2e)', () => {
+  it('stops the import and leaves the old table as it was', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const app = await TestApp.start({ env: { CANCEL_GRACE_MS: '2000' } });
+    try {
+      fs.writeFileSync(path.join(app.dataDir, 'small.csv'), 'n,label\n' + Array.from({ length: 10 }, (_, i) => `${i},row ${i}`).join('\n') + '\n');
+      const big = fs.createWriteStream(path.join(app.dataDir, 'big.csv'));
+      big.write('n,label\n');
+      for (let i = 0; i < 400_000; i++) big.write(`${i},row ${i}\n`);
+      await new Promise((resolve) => big.end(resolve));
+
+      const loader = (await app.post('/api/plugins/instances', { template_id: 'table_loader', name: 'Loader', config: { file_path: 'small.csv', table_name: 'guarded' } })).body;
+      expect((await app.post(`/api/plugins/instances/${loader.id}/execute`)).body.status).toBe('succeeded');
+      await app.put(`/api/plugins/instances/${loader.id}`, { config: { file_path: 'big.csv', table_name: 'guarded' } });
+
+      const run = (await app.post(`/api/plugins/instances/${loader.id}/execute`, undefined, { prefer: 'respond-async' })).body;
+      for (let i = 0; i < 200; i++) {
+        const current = (await app.get(`/api/plugins/executions/${run.id}`)).body;
+        if (current.status === 'running') break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect((await app.post(`/api/plugins/executions/${run.id}/cancel`)).status).toBe(202);
+      let final: any;
+      for (let i = 0; i < 300; i++) {
+        final = (await app.get(`/api/plugins/executions/${run.id}`)).body;
+        if (final.status !== 'running') break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(final).toMatchObject({ status: 'cancelled', error: { type: 'cancelled' } });
+      const table = (await app.get('/api/data/tables')).body.items.find((t: { name: string }) => t.name === 'guarded');
+      expect(table.row_count).toBe(10);
+      // The instance still shows its last completed run.
+      expect((await app.get(`/api/plugins/instances/${loader.id}`)).body.status).toBe('active');
+    } finally {
+      await app.close();
+      app.removeData();
+    }
+  });
+});

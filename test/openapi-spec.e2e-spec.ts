@@ -27,6 +27,7 @@ describe('openapi/openapi.json', () => {
       'listInstances',
       'listPluginLoadErrors',
       'listTemplates',
+      'streamExecutionEvents',
       'updateInstance',
       'validateTemplateConfig',
     ]);
@@ -51,7 +52,8 @@ describe('openapi/openapi.json', () => {
           expect(example.value.type).toBe(slug);
         }
       } else {
-        expect(response.content['application/json'].schema).toBeDefined();
+        const media = response.content['application/json'] ?? response.content['text/event-stream'];
+        expect(media.schema).toBeDefined();
       }
     }
   });

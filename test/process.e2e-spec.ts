@@ -97,4 +97,86 @@ describe('the server process', () => {
       fs.rmSync(brokenRoot, { recursive: true, force: true });
     }
   });
+
+  describe('runs in flight when the process stops', () => {
+    let pluginRoot: string;
+
+    beforeAll(() => {
+      // A function-style plugin in plain JS (the build has no test fixtures): it runs until released by a file.
+      pluginRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pif-sleeper-'));
+      fs.mkdirSync(path.join(pluginRoot, 'sleeper'));
+      fs.writeFileSync(
+        path.join(pluginRoot, 'sleeper', 'index.js'),
+        `exports.registerPlugin = (ctx) => ctx.templates.register({
+  id: 'sleeper', name: 'Sleeper', category: 'transformer', config_schema: { type: 'object' },
+  // Ignores its signal on purpose: only the engine's grace period can end it.
+  handler: () => new Promise(() => {}),
+});\n`,
+      );
+    });
+    afterAll(() => fs.rmSync(pluginRoot, { recursive: true, force: true }));
+
+    const startRun = async (url: string) => {
+      const post = async (p: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> => {
+        const response = await fetch(`${url}${p}`, {
+          method: 'POST',
+          headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return response.json();
+      };
+      const instance = await post('/api/plugins/instances', { template_id: 'sleeper', name: 'Sleeps', config: {} });
+      const keeper = await post('/api/plugins/instances', { template_id: 'sleeper', name: 'Untouched', config: {}, enabled: false });
+      const run = await post(`/api/plugins/instances/${instance.id}/execute`, undefined, { prefer: 'respond-async' });
+      for (let i = 0; i < 200; i++) {
+        const current: any = await (await fetch(`${url}/api/plugins/executions/${run.id}`)).json();
+        if (current.status === 'running') break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { instance, keeper, run };
+    };
+
+    it('SIGKILL during a run: after a restart the run is interrupted and nothing else is damaged', async () => {
+      const env = { DATA_DIR: dataDir, PORT: '0', PLUGIN_PATHS: pluginRoot };
+      const first = startMain(env);
+      const { instance, keeper, run } = await startRun(await listeningUrl(first));
+      first.child.kill('SIGKILL');
+      expect((await first.exited).signal).toBe('SIGKILL');
+
+      const second = startMain(env);
+      const url = await listeningUrl(second);
+      try {
+        const after = await (await fetch(`${url}/api/plugins/executions/${run.id}`)).json();
+        expect(after).toMatchObject({ status: 'interrupted', error: { type: 'interrupted' }, finished_at: expect.any(String) });
+        const restored: any = await (await fetch(`${url}/api/plugins/instances/${instance.id}`)).json();
+        expect(restored).toMatchObject({ name: 'Sleeps', status: 'error' });
+        expect(await (await fetch(`${url}/api/plugins/instances/${keeper.id}`)).json()).toEqual(keeper);
+        const health = await fetch(`${url}/health`);
+        expect(health.status).toBe(200);
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    });
+
+    it('SIGTERM during a run: it ends interrupted within the grace period and the process exits 0', async () => {
+      const env = { DATA_DIR: dataDir, PORT: '0', PLUGIN_PATHS: pluginRoot, SHUTDOWN_GRACE_MS: '300' };
+      const first = startMain(env);
+      const { run } = await startRun(await listeningUrl(first));
+      const stoppedAt = Date.now();
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+      expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+
+      const second = startMain(env);
+      const url = await listeningUrl(second);
+      try {
+        const after = await (await fetch(`${url}/api/plugins/executions/${run.id}`)).json();
+        expect(after).toMatchObject({ status: 'interrupted', error: { type: 'interrupted', message: expect.stringContaining('shut down') } });
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    });
+  });
 });

@@ -149,18 +149,22 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   /** Accepts a run: queued now, and either returned at once (async) or once its final attempt settles. */
   async execute(instanceId: string, trigger: ExecutionTrigger, options: ExecuteOptions): Promise<PluginExecutionEntity> {
     const instance = await this.instances.get(instanceId);
-    if (options.idempotencyKey) {
-      const earlier = await this.executions.findOne({
-        where: { instance_id: instance.id, idempotency_key: options.idempotencyKey, created_at: MoreThan(nowEpochSeconds() - IDEMPOTENCY_WINDOW_S) },
-      });
-      if (earlier) return options.async ? earlier : this.settledOf(earlier);
-    }
+    const earlier = await this.findByIdempotencyKey(instance.id, options.idempotencyKey);
+    if (earlier) return options.async ? earlier : this.settledOf(earlier);
     if (this.shuttingDown) throw new DomainError('service-unavailable', 'the server is shutting down and takes no new runs');
     if (!instance.enabled) throw new ConflictError('instance-disabled', `instance '${instance.name}' is disabled; enable it to run it`);
     if (!this.templates.get(instance.template_id)) {
       throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded in this server; see GET /api/plugins/load-errors`);
     }
-    const execution = await this.createQueued(instance, trigger, options.idempotencyKey ?? null);
+    let execution: PluginExecutionEntity;
+    try {
+      execution = await this.createQueued(instance, trigger, options.idempotencyKey ?? null);
+    } catch (error) {
+      // A request with the same key that arrived together won the race: answer with its run.
+      const winner = error instanceof ConflictError ? await this.findByIdempotencyKey(instance.id, options.idempotencyKey) : null;
+      if (winner) return options.async ? winner : this.settledOf(winner);
+      throw error;
+    }
     const settled = options.async ? null : this.events.waitSettled(execution.id);
     this.queue.enqueue(execution.id);
     return settled ? settled : execution;
@@ -245,6 +249,11 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     }
     const rows = await builder.orderBy('e.created_at', 'DESC').addOrderBy('e.id', 'DESC').take(limit + 1).getMany();
     return toPage(rows, limit, (row) => ({ createdAt: row.created_at, id: row.id }), (row) => row);
+  }
+
+  private async findByIdempotencyKey(instanceId: string, key: string | undefined): Promise<PluginExecutionEntity | null> {
+    if (!key) return null;
+    return this.executions.findOne({ where: { instance_id: instanceId, idempotency_key: key, created_at: MoreThan(nowEpochSeconds() - IDEMPOTENCY_WINDOW_S) } });
   }
 
   /** The final attempt of the chain `execution` belongs to, waiting for it when the chain is still going. */
