@@ -209,6 +209,45 @@ describe('persistence across restarts (e2e)', () => {
     }
   });
 
+  it('at boot, retries an interrupted run whose policy has attempts left and runs a queued one', async () => {
+    let app = await TestApp.start();
+    const dataDir = app.dataDir;
+    const retried = (await app.post(INSTANCES, { template_id: 'fixture_function', name: 'Retried after crash', config: { mode: 'ok', label: 'again' }, execution_policy: { max_attempts: 2, backoff_ms: 0 } })).body;
+    const queued = (await app.post(INSTANCES, { template_id: 'fixture_function', name: 'Queued at crash', config: { mode: 'ok', label: 'queued' } })).body;
+    const now = Date.now() / 1000;
+    const rows = app.app.get(DataSource).createQueryBuilder().insert().into(PluginExecutionEntity);
+    await rows
+      .values([
+        { id: '21111111-2222-3333-4444-555555555555', instance_id: retried.id, template_id: 'fixture_function', status: 'running', trigger: { type: 'manual' }, attempt: 1, config_version: 1, created_at: now, started_at: now },
+        { id: '31111111-2222-3333-4444-555555555555', instance_id: queued.id, template_id: 'fixture_function', status: 'queued', trigger: { type: 'manual' }, attempt: 1, config_version: 1, created_at: now },
+      ])
+      .execute();
+    await app.close();
+
+    app = await TestApp.start({ dataDir });
+    try {
+      const settledHistory = async (id: string, count: number) => {
+        for (let i = 0; i < 100; i++) {
+          const items = (await app.get(`${INSTANCES}/${id}/executions`)).body.items;
+          if (items.length === count && items.every((e: { status: string }) => !['queued', 'running'].includes(e.status))) return items;
+          await delay(25);
+        }
+        throw new Error('runs did not settle');
+      };
+      const chain = await settledHistory(retried.id, 2);
+      expect(chain.map((e: { attempt: number; status: string; retry_of: string | null }) => [e.attempt, e.status, e.retry_of])).toEqual([
+        [2, 'succeeded', '21111111-2222-3333-4444-555555555555'],
+        [1, 'interrupted', null],
+      ]);
+      expect((await app.get(`${INSTANCES}/${retried.id}`)).body.status).toBe('active');
+      const ran = await settledHistory(queued.id, 1);
+      expect(ran[0]).toMatchObject({ id: '31111111-2222-3333-4444-555555555555', status: 'succeeded', result: { ok: true, label: 'queued' } });
+    } finally {
+      await app.close();
+      app.removeData();
+    }
+  });
+
   it('answers 409 template-unavailable for an instance whose plugin is gone, and still serves it', async () => {
     let app = await TestApp.start();
     const dataDir = app.dataDir;
