@@ -160,13 +160,20 @@ describe('the server process', () => {
     });
 
     it('SIGTERM during a run: it ends interrupted within the grace period and the process exits 0', async () => {
-      const env = { DATA_DIR: dataDir, PORT: '0', PLUGIN_PATHS: pluginRoot, SHUTDOWN_GRACE_MS: '300' };
+      const env = { DATA_DIR: dataDir, PORT: '0', PLUGIN_PATHS: pluginRoot, SHUTDOWN_GRACE_MS: '300', EXECUTION_CONCURRENCY: '1' };
       const first = startMain(env);
-      const { run } = await startRun(await listeningUrl(first));
+      const firstUrl = await listeningUrl(first);
+      const { run, keeper } = await startRun(firstUrl);
+      // A caller waiting synchronously on a run that is still queued behind the first one.
+      await fetch(`${firstUrl}/api/plugins/instances/${keeper.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ enabled: true }) });
+      const waiting = fetch(`${firstUrl}/api/plugins/instances/${keeper.id}/execute`, { method: 'POST' }).then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
       const stoppedAt = Date.now();
       first.child.kill('SIGTERM');
       expect(await first.exited).toEqual({ code: 0, signal: null });
       expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+      // It got an answer rather than hanging the shutdown: the run stays queued for the next boot.
+      expect(await waiting).toMatchObject({ status: 200, body: { status: 'queued' } });
 
       const second = startMain(env);
       const url = await listeningUrl(second);

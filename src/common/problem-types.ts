@@ -24,7 +24,7 @@ export const PROBLEM_TYPES = {
   'uri-too-long': { status: 414, title: 'URI too long', description: 'A path parameter exceeds the maximum length.' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', description: 'Request bodies must be application/json.' },
   'unknown-template': { status: 422, title: 'Unknown template', description: '`template_id` does not name a loaded template.' },
-  'service-unavailable': { status: 503, title: 'Service unavailable', description: 'A dependency (the database) is not answering.' },
+  'service-unavailable': { status: 503, title: 'Service unavailable', description: 'A dependency (the database or the data store) is not answering, or the server is shutting down and takes no new runs.' },
   'internal-error': { status: 500, title: 'Internal server error', description: 'An unexpected failure; the request id identifies it in the logs.' },
 } as const;
 

@@ -13,6 +13,22 @@ export type ExecutionChange = { type: 'status'; execution: PluginExecutionEntity
 @Injectable()
 export class ExecutionEvents {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private closing = false;
+
+  /** At shutdown: callers waiting for a run stop waiting (the run resumes at the next boot). */
+  close(): void {
+    this.closing = true;
+    this.emitter.emit('shutdown');
+  }
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Resolves when the process starts shutting down. */
+  whenClosed(): Promise<void> {
+    return this.closing ? Promise.resolve() : new Promise((resolve) => this.emitter.once('shutdown', () => resolve()));
+  }
 
   settled(rootId: string, execution: PluginExecutionEntity): void {
     this.emitter.emit(`settled:${rootId}`, execution);

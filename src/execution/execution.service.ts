@@ -49,6 +49,8 @@ interface InFlightRun {
   /** Ends the wait for a handler that ignores its signal. */
   abandon(outcome: RunOutcome): void;
   timers: NodeJS.Timeout[];
+  /** Set once the outcome is decided: later log lines and progress are ignored. */
+  closed: boolean;
   logs: { at: number; level: string; message: string }[];
   logCount: number;
   /** Settles once the outcome is recorded. */
@@ -133,6 +135,8 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
     this.queue.close();
+    // Callers waiting on queued runs (or retries in backoff) get the run as it is; it resumes at the next boot.
+    this.events.close();
     if (this.inFlight.size === 0) return;
     this.logger.warn(`shutting down with ${this.inFlight.size} run(s) in progress; waiting up to ${this.settings.shutdownGraceMs} ms`);
     const recorded = () => Promise.allSettled([...this.inFlight.values()].map(({ recorded }) => recorded));
@@ -165,7 +169,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       if (winner) return options.async ? winner : this.settledOf(winner);
       throw error;
     }
-    const settled = options.async ? null : this.events.waitSettled(execution.id);
+    const settled = options.async ? null : this.untilSettledOrShutdown(execution.id);
     this.queue.enqueue(execution.id);
     return settled ? settled : execution;
   }
@@ -205,11 +209,13 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       throw error;
     }
     signal.addEventListener('abort', () => wake?.(), { once: true });
+    const events = this.events;
+    void events.whenClosed().then(() => wake?.());
     return (async function* () {
       try {
         yield { type: 'status', execution: current } as ExecutionChange;
         let finished = !UNFINISHED_EXECUTION_STATUSES.includes(current.status);
-        while (!finished && !signal.aborted) {
+        while (!finished && !signal.aborted && !events.closed) {
           if (pending.length === 0) await new Promise<void>((resolve) => (wake = resolve));
           wake = null;
           while (pending.length > 0) {
@@ -251,6 +257,16 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     return toPage(rows, limit, (row) => ({ createdAt: row.created_at, id: row.id }), (row) => row);
   }
 
+  /** The final attempt of a chain, or the chain's latest row if the server starts shutting down first. */
+  private async untilSettledOrShutdown(rootId: string, settled = this.events.waitSettled(rootId)): Promise<PluginExecutionEntity> {
+    const outcome = await Promise.race([settled, this.events.whenClosed().then(() => null)]);
+    if (outcome) return outcome;
+    const latest = await this.executions.findOne({ where: [{ id: rootId }, { retry_of: rootId }], order: { attempt: 'DESC' } });
+    // A run still executing here is recorded (interrupted at worst) before the server closes: wait for that.
+    if (latest && this.inFlight.has(latest.id)) return settled;
+    return latest ?? this.get(rootId);
+  }
+
   private async findByIdempotencyKey(instanceId: string, key: string | undefined): Promise<PluginExecutionEntity | null> {
     if (!key) return null;
     return this.executions.findOne({ where: { instance_id: instanceId, idempotency_key: key, created_at: MoreThan(nowEpochSeconds() - IDEMPOTENCY_WINDOW_S) } });
@@ -259,7 +275,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   /** The final attempt of the chain `execution` belongs to, waiting for it when the chain is still going. */
   private async settledOf(execution: PluginExecutionEntity): Promise<PluginExecutionEntity> {
     const rootId = execution.retry_of ?? execution.id;
-    const waiting = this.events.waitSettled(rootId);
+    const waiting = this.untilSettledOrShutdown(rootId);
     const latest = await this.executions.findOne({ where: [{ id: rootId }, { retry_of: rootId }], order: { attempt: 'DESC' } });
     if (latest && !UNFINISHED_EXECUTION_STATUSES.includes(latest.status)) {
       const retryPending = await this.executions.exist({ where: { retry_of: rootId, status: In(UNFINISHED_EXECUTION_STATUSES) } });
@@ -334,10 +350,11 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       if (!execution || execution.status !== 'queued') return null;
       const instance = await manager.findOneBy(PluginInstanceEntity, { id: execution.instance_id });
       if (!instance) return null;
-      execution.status = 'running';
-      execution.started_at = nowEpochSeconds();
-      execution.config_version = instance.version;
-      await manager.save(execution);
+      const startedAt = nowEpochSeconds();
+      // Conditional: whoever else may pick up queued rows, only one claim succeeds.
+      const claim = await manager.update(PluginExecutionEntity, { id: executionId, status: 'queued' }, { status: 'running', started_at: startedAt, config_version: instance.version });
+      if (claim.affected === 0) return null;
+      Object.assign(execution, { status: 'running', started_at: startedAt, config_version: instance.version });
       return { execution, instance };
     });
     if (!claimed) return;
@@ -347,7 +364,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
 
     let abandon: (outcome: RunOutcome) => void = () => undefined;
     const abandoned = new Promise<RunOutcome>((resolve) => (abandon = resolve));
-    const run: InFlightRun = { controller: new AbortController(), latestProgress: null, stopOutcome: null, abandon, timers: [], logs: [], logCount: 0, recorded: abandoned };
+    const run: InFlightRun = { controller: new AbortController(), latestProgress: null, stopOutcome: null, abandon, timers: [], closed: false, logs: [], logCount: 0, recorded: abandoned };
     this.inFlight.set(execution.id, run);
     const timeoutMs = executionPolicyOf(instance).timeout_ms ?? template?.timeoutMs ?? null;
     if (timeoutMs) {
@@ -362,9 +379,16 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       const handled = template
         ? this.runHandler(execution, instance, template, run)
         : Promise.resolve<RunOutcome>({ status: 'failed', result: null, error: { type: 'template_unavailable', message: `template '${instance.template_id}' is not loaded` } });
-      const outcome = await Promise.race([handled, abandoned]);
+      let outcome: RunOutcome;
+      try {
+        outcome = await Promise.race([handled, abandoned]);
+      } catch (error) {
+        // A failure of the engine itself (not the handler) still ends the run, so nobody waits forever.
+        outcome = { status: 'failed', result: null, error: { type: 'internal_error', message: `the run could not complete: ${(error as Error).message}` } };
+      }
+      run.closed = true;
       run.timers.forEach(clearTimeout);
-      await this.flushLogs(execution.id, run);
+      await this.flushLogs(execution.id, run).catch((error: Error) => this.logger.warn(`logs of ${execution.id} not stored: ${error.message}`));
       // A run told to stop ends as it was told, whatever the handler did after its signal aborted.
       return this.finish(execution.id, run.stopOutcome ?? outcome, run.latestProgress, !run.stopOutcome || run.stopOutcome.status === 'timed_out');
     })();
@@ -414,6 +438,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       signal: run.controller.signal,
       trigger: execution.trigger,
       progress: (progress: ExecutionProgress) => {
+        if (run.closed) return;
         const stored = sanitiseProgress(progress);
         run.latestProgress = stored;
         this.events.changed(execution.id, { type: 'progress', progress: stored });
@@ -432,8 +457,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
         else if (level === 'warn') logger.warn(line);
         else if (level === 'debug') logger.debug(line);
         else logger.log(line);
-        if (run.stopOutcome && run.logCount >= MAX_LOG_LINES) return;
-        if (++run.logCount > MAX_LOG_LINES) return;
+        if (run.closed || ++run.logCount > MAX_LOG_LINES) return;
         const storedLevel = ['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info';
         run.logs.push({ at: nowEpochSeconds(), level: storedLevel, message: text.length > MAX_LOG_MESSAGE ? `${text.slice(0, MAX_LOG_MESSAGE)}…` : text });
         // Lines are written in small batches rather than one transaction each.

@@ -28,7 +28,7 @@ export interface ExecutionTrigger {
 export interface ExecutionContext {
   readonly executionId: string;
   readonly instance: { readonly id: string; readonly name: string; readonly template_id: string };
-  /** Aborts when the run must stop (today: server shutdown); long handlers should pass it on or check it. */
+  /** Aborts when the run must stop (cancel, timeout, server shutdown): long handlers should pass it on or check it. */
   readonly signal: AbortSignal;
   readonly trigger: ExecutionTrigger;
   progress(progress: ExecutionProgress): void;

@@ -11,7 +11,7 @@ export class ExecutionPolicyInputDto {
   @IntField({ description: "Run timeout in ms; null: the template's default (or none).", example: 600000, min: 100, max: 86_400_000, optional: true, nullable: true })
   timeout_ms?: number | null;
 
-  @IntField({ description: 'Attempts in all (1 = no retries). Failed and timed-out runs are retried.', example: 3, min: 1, max: 10, optional: true, default: 1 })
+  @IntField({ description: 'Attempts in all (1 = no retries). Failed, timed-out and interrupted runs are retried; cancelled ones are not.', example: 3, min: 1, max: 10, optional: true, default: 1 })
   max_attempts?: number;
 
   @IntField({ description: 'Delay before the first retry in ms; doubles for each further attempt, with jitter (0.5x to 1.5x).', example: 1000, min: 0, max: 3_600_000, optional: true, default: 1000 })
