@@ -99,6 +99,8 @@ export function retryDelayMs(backoffMs: number, nextAttempt: number, random = Ma
 export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ExecutionService.name);
   private readonly inFlight = new Map<string, InFlightRun>();
+  /** Lookups answering waiting callers at shutdown; the database stays open until they are done. */
+  private readonly shutdownAnswers = new Set<Promise<unknown>>();
   private shuttingDown = false;
 
   constructor(
@@ -137,6 +139,8 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     this.queue.close();
     // Callers waiting on queued runs (or retries in backoff) get the run as it is; it resumes at the next boot.
     this.events.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.allSettled([...this.shutdownAnswers]);
     if (this.inFlight.size === 0) return;
     this.logger.warn(`shutting down with ${this.inFlight.size} run(s) in progress; waiting up to ${this.settings.shutdownGraceMs} ms`);
     const recorded = () => Promise.allSettled([...this.inFlight.values()].map(({ recorded }) => recorded));
@@ -261,7 +265,9 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   private async untilSettledOrShutdown(rootId: string, settled = this.events.waitSettled(rootId)): Promise<PluginExecutionEntity> {
     const outcome = await Promise.race([settled, this.events.whenClosed().then(() => null)]);
     if (outcome) return outcome;
-    const latest = await this.executions.findOne({ where: [{ id: rootId }, { retry_of: rootId }], order: { attempt: 'DESC' } });
+    const lookup = this.executions.findOne({ where: [{ id: rootId }, { retry_of: rootId }], order: { attempt: 'DESC' } });
+    this.shutdownAnswers.add(lookup);
+    const latest = await lookup.finally(() => this.shutdownAnswers.delete(lookup));
     // A run still executing here is recorded (interrupted at worst) before the server closes: wait for that.
     if (latest && this.inFlight.has(latest.id)) return settled;
     return latest ?? this.get(rootId);
