@@ -70,6 +70,25 @@ describe('openapi/openapi.json', () => {
     check(spec);
   });
 
+  it('points every $ref at a schema that exists', () => {
+    const refs: string[] = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) return value.forEach(collect);
+      if (value && typeof value === 'object') {
+        for (const [key, child] of Object.entries(value)) {
+          if (key === '$ref') refs.push(child as string);
+          else collect(child);
+        }
+      }
+    };
+    collect(spec);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) {
+      expect(ref).toMatch(/^#\/components\/schemas\/[A-Za-z]+$/);
+      expect(spec.components.schemas[ref.split('/').pop()!]).toBeDefined();
+    }
+  });
+
   it('names its enums', () => {
     for (const name of ['InstanceStatus', 'ExecutionStatus', 'TemplateCategory', 'ProblemType', 'ColumnType']) {
       expect(spec.components.schemas[name].enum.length).toBeGreaterThan(1);

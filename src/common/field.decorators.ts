@@ -89,11 +89,11 @@ export function IntField(options: FieldOptions & { min: number; max: number; def
 }
 
 /** A nested JSON object validated by its own DTO class. */
-export function NestedField(type: () => new () => object, options: FieldOptions) {
+export function NestedField(type: new () => object, options: FieldOptions) {
   return applyDecorators(
     ...base(options, { type }),
     IsObject({ message: '$property must be a JSON object' }),
     ValidateNested(),
-    Type(type),
+    Type(() => type),
   );
 }

@@ -31,7 +31,7 @@ export class CreateInstanceDto {
   @BooleanField({ description: 'Disabled instances cannot run. Default true.', example: true, optional: true, default: true })
   enabled?: boolean;
 
-  @NestedField(() => ExecutionPolicyInputDto, { description: 'Timeout and retry policy for its runs.', example: { max_attempts: 3, backoff_ms: 1000 }, optional: true })
+  @NestedField(ExecutionPolicyInputDto, { description: 'Timeout and retry policy for its runs.', example: { max_attempts: 3, backoff_ms: 1000 }, optional: true })
   execution_policy?: ExecutionPolicyInputDto;
 }
 
@@ -46,7 +46,7 @@ export class UpdateInstanceDto {
   @BooleanField({ description: 'false disables the instance (status inactive); true restores the status its last run implies.', example: false, optional: true })
   enabled?: boolean;
 
-  @NestedField(() => ExecutionPolicyInputDto, { description: 'Policy changes, merged into the current policy.', example: { timeout_ms: 600000 }, optional: true })
+  @NestedField(ExecutionPolicyInputDto, { description: 'Policy changes, merged into the current policy.', example: { timeout_ms: 600000 }, optional: true })
   execution_policy?: ExecutionPolicyInputDto;
 }
 
