@@ -1529,9 +1529,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retrying with the same key (per instance, 24 h) returns the same run instead of starting another. */
+                /** @description Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. */
                 "Idempotency-Key"?: string;
-                /** @description `respond-async`: answer 202 as soon as the run is queued instead of waiting for it. */
+                /** @description Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it. */
                 Prefer?: string;
             };
             path: {

@@ -34,8 +34,9 @@ export class ExecutionsController {
 
   @Post('instances/:id/execute')
   @INSTANCE_ID_PARAM
-  @ApiHeader({ name: 'Prefer', required: false, description: '`respond-async`: answer 202 as soon as the run is queued instead of waiting for it.', example: 'respond-async' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another.', example: 'import-2026-11-24' })
+  // No examples on these two: Swagger UI would pre-fill them into every "Try it out" request.
+  @ApiHeader({ name: 'Prefer', required: false, description: 'Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`.' })
   @ApiOperation({
     operationId: 'executeInstance',
     summary: 'Run an instance',
