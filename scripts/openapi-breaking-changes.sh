@@ -19,6 +19,10 @@ set -e
 node -e '
   const fs = require("fs");
   const text = fs.readFileSync(process.argv[1], "utf8");
+  if (/No changes found/.test(text)) {
+    console.log(`compared with ${process.argv[2].slice(0, 12)}: no changes to paths, parameters or schemas`);
+    process.exit(0);
+  }
   const start = text.indexOf("{");
   let report;
   try {
