@@ -9,7 +9,7 @@ import {
   PluginTemplate,
   uniqueColumnNames,
 } from '../../src/sdk';
-import { assertReadableFile, parsePointer, readJsonRecords, readNdjsonRecords, resolveFileType, SourceRecord, unsupportedTypeReason, valueKind } from './records';
+import { parsePointer, readJsonRecords, readNdjsonRecords, resolveFileType, SourceRecord, unsupportedTypeReason, valueKind } from './records';
 
 export interface FileImporterConfig {
   file_path: string;
@@ -127,8 +127,7 @@ export class FileImporter implements PluginHandler<FileImporterConfig> {
     const started = Date.now();
     const fileType = resolveFileType(config.file_path, config.file_type);
     parsePointer(config.records_pointer); // a malformed pointer fails before the file is opened
-    const absolutePath = this.roots.resolveImportPath(config.file_path);
-    await assertReadableFile(absolutePath, config.file_path);
+    const absolutePath = await this.roots.resolveReadableFile(config.file_path);
 
     const source =
       fileType === 'json' ? readJsonRecords(absolutePath, config.records_pointer, config.file_path, ctx.signal) : readNdjsonRecords(absolutePath, config.file_path, ctx.signal);

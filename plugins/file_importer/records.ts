@@ -1,4 +1,4 @@
-import { createReadStream, constants as fsConstants, promises as fsp } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline, Transform, TransformCallback } from 'node:stream';
 // stream-json is CommonJS; these are its documented entry points.
@@ -32,25 +32,6 @@ export function resolveFileType(filePath: string, fileType: string): RecordFileT
   const reason = unsupportedTypeReason(filePath, fileType);
   if (reason) throw new Error(reason);
   return fileType === 'auto' ? BY_EXTENSION[path.extname(filePath).toLowerCase()] : (fileType as RecordFileType);
-}
-
-/** Confirms the file exists and can be read; messages quote the path as configured. */
-export async function assertReadableFile(absolutePath: string, configuredPath: string): Promise<void> {
-  let stat;
-  try {
-    stat = await fsp.stat(absolutePath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new Error(`file not found: ${configuredPath}`);
-    if (code === 'EACCES' || code === 'EPERM') throw new Error(`file not readable (permission denied): ${configuredPath}`);
-    throw new Error(`cannot open ${configuredPath}: ${(error as Error).message}`);
-  }
-  if (!stat.isFile()) throw new Error(`not a regular file: ${configuredPath}`);
-  try {
-    await fsp.access(absolutePath, fsConstants.R_OK);
-  } catch {
-    throw new Error(`file not readable (permission denied): ${configuredPath}`);
-  }
 }
 
 /** '' -> [], '/data/items' -> ['data', 'items'], with ~1 and ~0 unescaped (RFC 6901). */

@@ -12,7 +12,7 @@ import {
   uniqueColumnNames,
 } from '../../src/sdk';
 import { readDelimited } from './csv-source';
-import { assertReadableFile, resolveFileType, TableFileType, unsupportedTypeReason } from './source-file';
+import { resolveFileType, TableFileType, unsupportedTypeReason } from './source-file';
 import { readSheet, SheetValue } from './xlsx-source';
 
 export interface TableLoaderConfig {
@@ -159,8 +159,7 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
   async execute(config: TableLoaderConfig, ctx: ExecutionContext): Promise<PluginResult> {
     const started = Date.now();
     const fileType = resolveFileType(config.file_path, config.file_type);
-    const absolutePath = this.roots.resolveImportPath(config.file_path);
-    await assertReadableFile(absolutePath, config.file_path);
+    const absolutePath = await this.roots.resolveReadableFile(config.file_path);
 
     let sheetName: string | undefined;
     const source: AsyncGenerator<SourceRow> =

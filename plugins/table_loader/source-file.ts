@@ -1,4 +1,3 @@
-import { constants as fsConstants, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 
 /** The concrete formats table_loader reads. */
@@ -33,25 +32,3 @@ export function resolveFileType(filePath: string, fileType: string): TableFileTy
   return BY_EXTENSION[path.extname(filePath).toLowerCase()];
 }
 
-/**
- * Confirms the resolved path is a readable regular file. Errors quote the path as configured, not the
- * resolved one, so the message matches what the user typed and does not reveal the server's layout.
- */
-export async function assertReadableFile(absolutePath: string, configuredPath: string): Promise<number> {
-  let stat;
-  try {
-    stat = await fsp.stat(absolutePath);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new Error(`file not found: ${configuredPath}`);
-    if (code === 'EACCES' || code === 'EPERM') throw new Error(`file not readable (permission denied): ${configuredPath}`);
-    throw new Error(`cannot open ${configuredPath}: ${(error as Error).message}`);
-  }
-  if (!stat.isFile()) throw new Error(`not a regular file: ${configuredPath}`);
-  try {
-    await fsp.access(absolutePath, fsConstants.R_OK);
-  } catch {
-    throw new Error(`file not readable (permission denied): ${configuredPath}`);
-  }
-  return stat.size;
-}

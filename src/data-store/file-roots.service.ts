@@ -53,6 +53,30 @@ export class FileRootsService {
     return this.resolve(requested, this.settings.dataDir, roots, 'IMPORT_ROOTS');
   }
 
+  /**
+   * Resolves an import path and confirms it is a readable regular file. Errors quote the path as
+   * configured, not the resolved one, so they match what the user typed.
+   */
+  async resolveReadableFile(requested: string): Promise<string> {
+    const absolutePath = this.resolveImportPath(requested);
+    let stat: fs.Stats;
+    try {
+      stat = await fs.promises.stat(absolutePath);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new Error(`file not found: ${requested}`);
+      if (code === 'EACCES' || code === 'EPERM') throw new Error(`file not readable (permission denied): ${requested}`);
+      throw new Error(`cannot open ${requested}: ${(error as Error).message}`);
+    }
+    if (!stat.isFile()) throw new Error(`not a regular file: ${requested}`);
+    try {
+      await fs.promises.access(absolutePath, fs.constants.R_OK);
+    } catch {
+      throw new Error(`file not readable (permission denied): ${requested}`);
+    }
+    return absolutePath;
+  }
+
   resolveExportPath(requested: string): string {
     return this.resolve(requested, this.settings.exportRoot, [this.settings.exportRoot], 'EXPORT_ROOT');
   }
