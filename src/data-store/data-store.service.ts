@@ -86,7 +86,7 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
       // at the end; PostgreSQL would reject a later wider value, so its staging columns are TEXT.
       const stagingTypes = driver.dialect === 'sqlite' ? types.map((type) => type ?? 'TEXT') : columns.map(() => 'TEXT' as ColumnType);
       await tx.run(`CREATE TABLE ${quoteIdentifier(staging)} (${columns.map((c, i) => `${quoteIdentifier(c)} ${driver.sqlType(stagingTypes[i])}`).join(', ')})`);
-      let written = await this.insertBatches(tx, driver, staging, columns, firstBatch, first.done ? null : batches, types, options, driver.dialect === 'postgres');
+      const written = await this.insertBatches(tx, driver, staging, columns, firstBatch, first.done ? null : batches, types, options, driver.dialect === 'postgres');
       const finalTypes = types.map((type) => type ?? 'TEXT');
       let source = staging;
       if (finalTypes.some((type, i) => type !== stagingTypes[i])) {
@@ -101,7 +101,6 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
       options.signal?.throwIfAborted();
       if (exists) await tx.run(`DROP TABLE ${quoteIdentifier(table)}`);
       await tx.run(`ALTER TABLE ${quoteIdentifier(source)} RENAME TO ${quoteIdentifier(table)}`);
-      written = written ?? 0;
       return { table_name: table, mode: options.mode, rows_written: written, columns: columns.map((name, i) => ({ name, type: finalTypes[i] })) };
     });
   }
@@ -209,12 +208,9 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
 
   async listTables(): Promise<TableInfo[]> {
     const driver = await this.driver();
-    const names = (await driver.listTables()).filter((name) => !name.startsWith(INTERNAL_TABLE_PREFIX) && !name.startsWith('sqlite_'));
+    const names = (await driver.listTables()).filter((name) => checkTableName(name) === null);
     const tables: TableInfo[] = [];
-    for (const name of names) {
-      const info = await this.describeTable(name);
-      if (info) tables.push(info);
-    }
+    for (const name of names) tables.push(await this.infoOf(driver, name));
     return tables;
   }
 
@@ -223,10 +219,14 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
     const driver = await this.driver();
     const tables = await driver.listTables();
     const actual = tables.find((table) => table === name) ?? (driver.dialect === 'sqlite' ? tables.find((table) => table.toLowerCase() === name.toLowerCase()) : undefined);
-    if (!actual) return null;
-    const columns: TableColumn[] = await driver.tableColumns(actual);
-    const [count] = await driver.all(`SELECT COUNT(*) AS row_count FROM ${quoteIdentifier(actual)}`);
-    return { name: actual, columns, row_count: Number(count.row_count) };
+    return actual ? this.infoOf(driver, actual) : null;
+  }
+
+  /** Columns and row count of a table known to exist, by its stored name. */
+  private async infoOf(driver: DataStoreDriver, table: string): Promise<TableInfo> {
+    const columns: TableColumn[] = await driver.tableColumns(table);
+    const [count] = await driver.all(`SELECT COUNT(*) AS row_count FROM ${quoteIdentifier(table)}`);
+    return { name: table, columns, row_count: Number(count.row_count) };
   }
 
   /** A page of a table in storage order, for previews; the cursor is an opaque offset. */

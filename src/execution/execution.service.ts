@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, In, MoreThan, Repository } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '../common/domain-errors';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { Settings } from '../config/settings';
 import { TransactionService } from '../database/transaction.service';
+import { isUniqueViolation } from '../database/unique-violation';
 import { InstancesService } from '../instances/instances.service';
 import { executionPolicyOf, PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { ExecutionContext, ExecutionProgress, ExecutionTrigger, LogLevel } from '../sdk/types';
@@ -59,9 +60,6 @@ interface InFlightRun {
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const isUniqueViolation = (error: unknown): boolean =>
-  error instanceof QueryFailedError && (/UNIQUE constraint failed/i.test(error.message) || (error.driverError as { code?: string })?.code === '23505');
 
 /** Outcomes that use up an attempt and may be retried; a cancel is final. */
 const FINAL_STATUSES_RETRIED: ExecutionStatus[] = ['failed', 'timed_out', 'interrupted'];

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, UnknownTemplateError, ValidationFailedError } from '../common/domain-errors';
 import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { TransactionService } from '../database/transaction.service';
+import { isUniqueViolation } from '../database/unique-violation';
 import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from '../execution/plugin-execution.entity';
 import { TemplateRegistryService } from '../templates/template-registry.service';
 import { countInstancesByTemplate } from './instance-counts';
@@ -34,11 +35,6 @@ export interface RunOutcome {
   finishedAt: number;
   lastResult: Record<string, unknown>;
 }
-
-const isUniqueViolation = (error: unknown, index: string): boolean =>
-  error instanceof QueryFailedError &&
-  (/UNIQUE constraint failed/i.test(error.message) || (error.driverError as { code?: string })?.code === '23505') &&
-  (error.message.includes(index) || error.message.includes('name_key') || (error.driverError as { constraint?: string })?.constraint === index);
 
 @Injectable()
 export class InstancesService {
@@ -222,7 +218,7 @@ export class InstancesService {
     try {
       return await work();
     } catch (error) {
-      if (isUniqueViolation(error, 'uq_plugin_instances_name_key')) throw this.nameTaken(name);
+      if (isUniqueViolation(error, { index: 'uq_plugin_instances_name_key', column: 'name_key' })) throw this.nameTaken(name);
       throw error;
     }
   }
