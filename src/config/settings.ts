@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { parseAllowEntry } from '../outbound-http/address-policy';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -63,6 +64,24 @@ class EnvironmentVariables {
   @IsOptional() @Max(64 * 1024 * 1024) @Min(1024) @IsInt() @Transform(toInteger)
   BODY_LIMIT_BYTES?: number;
 
+  @IsOptional() @Max(1000) @Min(1) @IsInt() @Transform(toInteger)
+  JSON_MAX_DEPTH?: number;
+
+  @IsOptional() @Max(1_000_000) @Min(0) @IsInt() @Transform(toInteger)
+  RATE_LIMIT_MAX?: number;
+
+  @IsOptional() @Max(86_400_000) @Min(1000) @IsInt() @Transform(toInteger)
+  RATE_LIMIT_WINDOW_MS?: number;
+
+  @IsOptional() @IsString() @Transform(emptyToUndefined)
+  CORS_ORIGINS?: string;
+
+  @IsOptional() @IsString() @Transform(emptyToUndefined)
+  FETCH_ALLOW_HOSTS?: string;
+
+  @IsOptional() @IsBoolean({ message: 'FETCH_ALLOW_PRIVATE must be true or false' }) @Transform(toBoolean)
+  FETCH_ALLOW_PRIVATE?: boolean;
+
   @IsOptional() @Max(600_000) @Min(0) @IsInt() @Transform(toInteger)
   SHUTDOWN_GRACE_MS?: number;
 
@@ -94,6 +113,17 @@ export class Settings {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logFormat: (typeof LOG_FORMATS)[number];
   readonly bodyLimitBytes: number;
+  /** Deepest nesting of arrays and objects a JSON request body may have. */
+  readonly jsonMaxDepth: number;
+  /** Requests per client key per window; 0 turns rate limiting off. */
+  readonly rateLimitMax: number;
+  readonly rateLimitWindowMs: number;
+  /** Exact origins allowed by CORS; empty means CORS is off. */
+  readonly corsOrigins: string[];
+  /** Outbound HTTP targets allowed despite the private-address block (see src/outbound-http). */
+  readonly fetchAllowHosts: string[];
+  /** Lifts the outbound block on private, loopback and link-local addresses (cloud metadata stays blocked). */
+  readonly fetchAllowPrivate: boolean;
   readonly shutdownGraceMs: number;
   /** Runs executing at once in this process; the rest wait in the queue. */
   readonly executionConcurrency: number;
@@ -130,17 +160,39 @@ function pathList(value: string | undefined): string[] {
     .map((entry) => path.resolve(entry));
 }
 
+/** A comma-separated list, trimmed, without empty entries. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+}
+
+function isExactOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads and validates the environment; throws InvalidSettingsError listing every bad value. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const raw = plainToInstance(EnvironmentVariables, { ...env }, { excludeExtraneousValues: false });
   const errors = validateSync(raw, { whitelist: false, forbidUnknownValues: false, stopAtFirstError: true });
-  if (errors.length > 0) {
-    throw new InvalidSettingsError(
-      errors.flatMap((error) =>
-        Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`),
-      ),
-    );
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`),
+  );
+  const corsOrigins = commaList(raw.CORS_ORIGINS);
+  for (const origin of corsOrigins) {
+    if (!isExactOrigin(origin)) problems.push(`CORS_ORIGINS=${JSON.stringify(raw.CORS_ORIGINS)}: '${origin}' is not an origin like https://app.example.org (scheme, host and optional port, no path)`);
   }
+  for (const entry of commaList(raw.FETCH_ALLOW_HOSTS)) {
+    const parsed = parseAllowEntry(entry);
+    if (typeof parsed === 'string') problems.push(`FETCH_ALLOW_HOSTS=${JSON.stringify(raw.FETCH_ALLOW_HOSTS)}: ${parsed}`);
+  }
+  if (problems.length > 0) throw new InvalidSettingsError(problems);
   const dataDir = path.resolve(raw.DATA_DIR ?? './data');
   return new Settings({
     host: raw.HOST ?? '127.0.0.1',
@@ -155,6 +207,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: raw.LOG_LEVEL ?? 'info',
     logFormat: raw.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     bodyLimitBytes: raw.BODY_LIMIT_BYTES ?? 1024 * 1024,
+    jsonMaxDepth: raw.JSON_MAX_DEPTH ?? 64,
+    rateLimitMax: raw.RATE_LIMIT_MAX ?? 1000,
+    rateLimitWindowMs: raw.RATE_LIMIT_WINDOW_MS ?? 60_000,
+    corsOrigins: corsOrigins,
+    fetchAllowHosts: commaList(raw.FETCH_ALLOW_HOSTS),
+    fetchAllowPrivate: raw.FETCH_ALLOW_PRIVATE ?? false,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS ?? 10_000,
     executionConcurrency: raw.EXECUTION_CONCURRENCY ?? 4,
     cancelGraceMs: raw.CANCEL_GRACE_MS ?? 5_000,
