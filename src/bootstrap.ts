@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
 import { FieldError, ValidationFailedError } from './common/domain-errors';
+import { registerHttpHardening, securityHeadersFor, SERVER_LIMITS } from './common/http-hardening';
 import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { Settings } from './config/settings';
 import { createLogger, PinoNestLogger, requestIdFrom } from './logging/logger';
@@ -30,8 +31,12 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
     bodyLimit: settings.bodyLimitBytes,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(request.headers),
     return503OnClosing: true,
-    // Errors fastify raises before routing (a malformed URL) get the same problem+json as the rest.
-    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, error, frameworkLogger),
+    ...SERVER_LIMITS,
+    // Errors fastify raises before routing (a malformed URL) get the same problem+json and headers as the rest.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      securityHeadersFor(request, reply);
+      sendProblem(request, reply, error, frameworkLogger);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(settings), adapter, {
     logger: new PinoNestLogger(logger),
@@ -56,6 +61,7 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
       },
     }),
   );
+  await registerHttpHardening(app, settings);
   app.useGlobalFilters(new ProblemDetailsFilter());
   setupSwaggerUi(app, buildOpenApiDocument(app));
   await app.init();

@@ -62,3 +62,15 @@ export class UnknownTemplateError extends DomainError {
     });
   }
 }
+
+export class JsonTooDeepError extends DomainError {
+  constructor(maxDepth: number) {
+    super('json-too-deep', `the JSON body nests arrays and objects more than ${maxDepth} levels deep (JSON_MAX_DEPTH)`);
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(max: number, window: string, retryAfterSeconds: number) {
+    super('rate-limited', `more than ${max} requests in ${window}; retry in ${retryAfterSeconds} s`);
+  }
+}

@@ -21,6 +21,7 @@ const STATUS_TO_TYPE: Record<number, ProblemType> = {
   413: 'payload-too-large',
   414: 'uri-too-long',
   415: 'unsupported-media-type',
+  429: 'rate-limited',
 };
 
 /**

@@ -6,6 +6,7 @@ export const PROBLEM_TYPES = {
   'validation-failed': { status: 400, title: 'Request validation failed', description: 'The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.' },
   'config-invalid': { status: 400, title: 'Config is not valid for the template', description: "The instance `config` fails the template's JSON Schema or its own checks (paths, table names, SQL); `errors` has one entry per failing field." },
   'malformed-json': { status: 400, title: 'Malformed JSON body', description: 'The request body is not valid JSON.' },
+  'json-too-deep': { status: 400, title: 'JSON nested too deeply', description: 'The request body nests arrays and objects deeper than the configured limit (`JSON_MAX_DEPTH`).' },
   'bad-request': { status: 400, title: 'Bad request', description: 'The request could not be understood.' },
   'not-found': { status: 404, title: 'Not found', description: 'No route matches this method and path.' },
   'template-not-found': { status: 404, title: 'Template not found', description: 'No loaded template has this id.' },
@@ -24,6 +25,7 @@ export const PROBLEM_TYPES = {
   'uri-too-long': { status: 414, title: 'URI too long', description: 'A path parameter exceeds the maximum length.' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', description: 'Request bodies must be application/json.' },
   'unknown-template': { status: 422, title: 'Unknown template', description: '`template_id` does not name a loaded template.' },
+  'rate-limited': { status: 429, title: 'Too many requests', description: 'This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header.' },
   'service-unavailable': { status: 503, title: 'Service unavailable', description: 'A dependency (the database or the data store) is not answering, or the server is shutting down and takes no new runs.' },
   'internal-error': { status: 500, title: 'Internal server error', description: 'An unexpected failure; the request id identifies it in the logs.' },
 } as const;
