@@ -15,7 +15,8 @@ describe('api_fetcher template (e2e)', () => {
   let instanceCount = 0;
 
   beforeAll(async () => {
-    [app, api] = await Promise.all([TestApp.start(), FakeApiServer.start()]);
+    // The fake API listens on loopback, which outbound HTTP refuses unless allowed.
+    [app, api] = await Promise.all([TestApp.start({ env: { FETCH_ALLOW_HOSTS: '127.0.0.1' } }), FakeApiServer.start()]);
   });
   afterAll(async () => {
     await api.close();

@@ -146,6 +146,7 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-
  */
 export function parseAllowEntry(entry: string): AllowEntry | string {
   const text = entry.trim();
+  if (text.includes('://')) return `'${entry}' is a URL; give its hostname or IP address`;
   if (/^[\d.]+(\/\d+)?$/.test(text) || text.includes(':')) {
     const cidr = parseCidr(text);
     return cidr ? { kind: 'cidr', cidr, text } : `'${entry}' is not a valid IP address or CIDR range`;
