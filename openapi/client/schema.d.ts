@@ -325,7 +325,7 @@ export interface paths {
         };
         /**
          * Health check
-         * @description 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.
+         * @description 200 when the service can answer requests and both its database and the data store respond; 503 otherwise. Never rate limited, so load balancers and orchestrators can poll it.
          */
         get: operations["getHealth"];
         put?: never;
@@ -777,7 +777,7 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "bad-request" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "unknown-template" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
         TableColumnDto: {
             /** @example Serial No. */
             name: string;
@@ -911,6 +911,23 @@ export interface operations {
                     "application/json": components["schemas"]["DataTableListDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -966,6 +983,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1001,6 +1035,23 @@ export interface operations {
             /** @description `execution-not-found`: No execution has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1057,6 +1108,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1105,6 +1173,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1140,6 +1225,23 @@ export interface operations {
             /** @description `execution-not-found`: No execution has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1197,6 +1299,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1240,6 +1359,8 @@ export interface operations {
              *     `config-invalid`: The instance `config` fails the template's JSON Schema or its own checks (paths, table names, SQL); `errors` has one entry per failing field.
              *
              *     `malformed-json`: The request body is not valid JSON.
+             *
+             *     `json-too-deep`: The request body nests arrays and objects deeper than the configured limit (`JSON_MAX_DEPTH`).
              */
             400: {
                 headers: {
@@ -1289,6 +1410,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1316,6 +1454,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstanceStatsDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
@@ -1355,6 +1510,23 @@ export interface operations {
             /** @description `instance-not-found`: No instance has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1408,6 +1580,8 @@ export interface operations {
              *     `config-invalid`: The instance `config` fails the template's JSON Schema or its own checks (paths, table names, SQL); `errors` has one entry per failing field.
              *
              *     `malformed-json`: The request body is not valid JSON.
+             *
+             *     `json-too-deep`: The request body nests arrays and objects deeper than the configured limit (`JSON_MAX_DEPTH`).
              */
             400: {
                 headers: {
@@ -1466,6 +1640,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1508,6 +1699,23 @@ export interface operations {
             /** @description `instance-running`: An instance cannot be deleted while one of its runs is in progress. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1597,6 +1805,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1663,6 +1888,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1690,6 +1932,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PluginLoadErrorListDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
@@ -1727,6 +1986,23 @@ export interface operations {
             /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1774,6 +2050,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1814,6 +2107,8 @@ export interface operations {
              * @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.
              *
              *     `malformed-json`: The request body is not valid JSON.
+             *
+             *     `json-too-deep`: The request body nests arrays and objects deeper than the configured limit (`JSON_MAX_DEPTH`).
              */
             400: {
                 headers: {
@@ -1844,6 +2139,23 @@ export interface operations {
             /** @description `unsupported-media-type`: Request bodies must be application/json. */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

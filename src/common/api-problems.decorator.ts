@@ -3,11 +3,28 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ProblemDto } from './problem.dto';
 import { PROBLEM_TYPES, ProblemType } from './problem-types';
 
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until this client may send requests again.', schema: { type: 'integer', example: 42 } },
+  'RateLimit-Limit': { description: 'Requests allowed per window (RATE_LIMIT_MAX).', schema: { type: 'integer', example: 1000 } },
+  'RateLimit-Remaining': { description: 'Requests left in the current window: 0 here.', schema: { type: 'integer', example: 0 } },
+  'RateLimit-Reset': { description: 'Seconds until the window resets.', schema: { type: 'integer', example: 42 } },
+};
+
 /**
  * Documents the problem responses an operation can return, grouped by status, each with an example
- * built from the same catalogue the exception filter uses.
+ * built from the same catalogue the exception filter uses. Every operation may answer 429 (rate
+ * limiting) and 500.
  */
 export function ApiProblems(...types: ProblemType[]) {
+  return problemResponses([...types, 'rate-limited']);
+}
+
+/** ApiProblems for the operations rate limiting leaves alone (GET /health). */
+export function ApiProblemsNotRateLimited(...types: ProblemType[]) {
+  return problemResponses(types);
+}
+
+function problemResponses(types: ProblemType[]) {
   const byStatus = new Map<number, ProblemType[]>();
   for (const type of [...types, 'internal-error' as const]) {
     const status = PROBLEM_TYPES[type].status;
@@ -19,6 +36,7 @@ export function ApiProblems(...types: ProblemType[]) {
       ApiResponse({
         status,
         description: slugs.map((slug) => `\`${slug}\`: ${PROBLEM_TYPES[slug].description}`).join('\n\n'),
+        ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
         content: {
           'application/problem+json': {
             schema: { $ref: getSchemaPath(ProblemDto) },

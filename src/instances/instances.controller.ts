@@ -29,7 +29,7 @@ export class InstancesController {
   @ApiOperation({ operationId: 'createInstance', summary: 'Create an instance', description: "Creates a named instance of a template. `config` is validated against the template's JSON Schema; each failing field is reported with a JSON Pointer." })
   @ApiBody({ type: CreateInstanceDto })
   @ApiCreatedResponse({ type: InstanceDto, description: 'Created.', headers: { ...ETAG_HEADER, Location: { description: 'URL of the new instance.', schema: { type: 'string', example: '/api/plugins/instances/3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } } } })
-  @ApiProblems('validation-failed', 'config-invalid', 'malformed-json', 'name-taken', 'single-instance-template', 'payload-too-large', 'unsupported-media-type', 'unknown-template')
+  @ApiProblems('validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'name-taken', 'single-instance-template', 'payload-too-large', 'unsupported-media-type', 'unknown-template')
   async create(@Body() body: CreateInstanceDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<InstanceDto> {
     const instance = await this.instances.create(body);
     void reply.header('location', `/api/plugins/instances/${instance.id}`).header('etag', etagForVersion(instance.version));
@@ -61,7 +61,7 @@ export class InstancesController {
   @ApiOperation({ operationId: 'updateInstance', summary: 'Update an instance', description: 'Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated. Disabling sets status inactive; enabling restores the status the last run implies.' })
   @ApiBody({ type: UpdateInstanceDto })
   @ApiOkResponse({ type: InstanceDto, description: 'The updated instance.', headers: ETAG_HEADER })
-  @ApiProblems('validation-failed', 'config-invalid', 'malformed-json', 'instance-not-found', 'name-taken', 'template-unavailable', 'precondition-failed', 'payload-too-large', 'unsupported-media-type')
+  @ApiProblems('validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'instance-not-found', 'name-taken', 'template-unavailable', 'precondition-failed', 'payload-too-large', 'unsupported-media-type')
   async update(
     @Param('id') id: string,
     @Body() body: UpdateInstanceDto,

@@ -37,7 +37,7 @@ export class TemplatesController {
   @ApiOperation({ operationId: 'validateTemplateConfig', summary: 'Validate a config', description: "Checks a config against the template's schema without creating anything; returns the errors per field and the config with defaults applied." })
   @ApiBody({ type: ValidateConfigDto })
   @ApiOkResponse({ type: ConfigValidationDto, description: 'The verdict (200 whether or not the config is valid).' })
-  @ApiProblems('validation-failed', 'malformed-json', 'template-not-found', 'payload-too-large', 'unsupported-media-type')
+  @ApiProblems('validation-failed', 'malformed-json', 'json-too-deep', 'template-not-found', 'payload-too-large', 'unsupported-media-type')
   validate(@Param('template_id') templateId: string, @Body() body: ValidateConfigDto): Promise<ConfigValidationDto> {
     return this.templates.validateConfig(templateId, body.config);
   }
