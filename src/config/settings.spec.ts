@@ -18,6 +18,38 @@ describe('loadSettings', () => {
     });
   });
 
+  it('reads the hostile-input settings, with defaults that protect', () => {
+    expect(loadSettings({})).toMatchObject({ jsonMaxDepth: 64, rateLimitMax: 1000, rateLimitWindowMs: 60000, corsOrigins: [], fetchAllowHosts: [], fetchAllowPrivate: false });
+    expect(
+      loadSettings({
+        JSON_MAX_DEPTH: '10',
+        RATE_LIMIT_MAX: '0',
+        RATE_LIMIT_WINDOW_MS: '1000',
+        CORS_ORIGINS: 'https://a.example, http://127.0.0.1:5173',
+        FETCH_ALLOW_HOSTS: ' 127.0.0.1, 10.0.0.0/8 ,*.lab.internal,api.example,',
+        FETCH_ALLOW_PRIVATE: 'yes',
+      }),
+    ).toMatchObject({
+      jsonMaxDepth: 10,
+      rateLimitMax: 0,
+      rateLimitWindowMs: 1000,
+      corsOrigins: ['https://a.example', 'http://127.0.0.1:5173'],
+      fetchAllowHosts: ['127.0.0.1', '10.0.0.0/8', '*.lab.internal', 'api.example'],
+      fetchAllowPrivate: true,
+    });
+    expect(() => loadSettings({ CORS_ORIGINS: 'https://a.example/path, *', JSON_MAX_DEPTH: '0', RATE_LIMIT_MAX: '-1', FETCH_ALLOW_HOSTS: '10.0.0.0/40' })).toThrow(
+      expect.objectContaining({
+        problems: [
+          'JSON_MAX_DEPTH=0: JSON_MAX_DEPTH must not be less than 1',
+          'RATE_LIMIT_MAX=-1: RATE_LIMIT_MAX must not be less than 0',
+          `CORS_ORIGINS="https://a.example/path, *": 'https://a.example/path' is not an origin like https://app.example.org (scheme, host and optional port, no path)`,
+          `CORS_ORIGINS="https://a.example/path, *": '*' is not an origin like https://app.example.org (scheme, host and optional port, no path)`,
+          `FETCH_ALLOW_HOSTS="10.0.0.0/40": '10.0.0.0/40' is not a valid IP address or CIDR range`,
+        ],
+      }),
+    );
+  });
+
   it('reads and converts every variable', () => {
     const settings = loadSettings({
       HOST: '::1',
