@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { TemplatesModule } from './templates/templates.module';
 
 @Module({})
@@ -14,7 +15,7 @@ export class AppModule {
   static async forRoot(settings: Settings): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [SettingsModule.forRoot(settings), DatabaseModule, DataStoreModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule],
+      imports: [SettingsModule.forRoot(settings), SecretsModule, DatabaseModule, DataStoreModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule],
     };
   }
 }
