@@ -17,7 +17,7 @@ describe('templates (e2e)', () => {
     expect(response.body.next_cursor).toBeNull();
     const ids = response.body.items.map((t: { id: string }) => t.id);
     expect(ids).toEqual([...ids].sort());
-    expect(ids).toEqual(expect.arrayContaining(['fixture_function', 'fixture_greeter', 'fixture_singleton', 'table_loader', 'api_fetcher']));
+    expect(ids).toEqual(expect.arrayContaining(['fixture_function', 'fixture_greeter', 'fixture_secret_holder', 'fixture_singleton', 'table_loader', 'api_fetcher']));
     const greeter = response.body.items.find((t: { id: string }) => t.id === 'fixture_greeter');
     expect(greeter).toMatchObject({
       name: 'Fixture Greeter',
