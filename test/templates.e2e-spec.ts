@@ -61,7 +61,7 @@ describe('templates (e2e)', () => {
     it('returns valid with defaults applied', async () => {
       const response = await app.post('/api/plugins/templates/fixture_greeter/validate', { config: { who: 'Ada' } });
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ valid: true, errors: [], config: { who: 'Ada', times: 1, tags: [] } });
+      expect(response.body).toEqual({ valid: true, errors: [], config: { who: 'Ada', times: 1, tags: [] }, secret_fields: [] });
     });
 
     it('reports one entry per failing field with JSON Pointer paths', async () => {
