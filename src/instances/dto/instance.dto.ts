@@ -34,14 +34,14 @@ export class InstanceDto {
     type: 'object',
     additionalProperties: true,
     description: `The configuration as stored (template defaults are applied when it runs). Each secret that is set (a field whose schema says \`writeOnly: true\` or \`format: "password"\`) shows as \`"${SECRET_MASK}"\`, never its value.`,
-    example: { url: 'https://api.example.org/v1/samples', auth: { type: 'bearer', token: SECRET_MASK }, store: { table_name: 'samples' } },
+    example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' },
   })
   config: Record<string, unknown>;
 
   @ApiProperty({
     type: [String],
-    description: `Which secrets of \`config\` are set (encrypted at rest, shown as \`"${SECRET_MASK}"\`), as dotted paths with array indexes, sorted. On PUT, send a secret back as the mask (or leave it out) to keep it.`,
-    example: ['auth.token'],
+    description: `Which secrets of \`config\` are set (encrypted at rest, shown as \`"${SECRET_MASK}"\`), as dotted paths with array indexes, sorted, e.g. \`["auth.token", "tokens[0]"]\` for an api_fetcher with bearer auth. On PUT, send a secret back as the mask (or leave it out) to keep it.`,
+    example: [],
   })
   secret_fields: string[];
 
