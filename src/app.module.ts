@@ -7,6 +7,7 @@ import { ExecutionModule } from './execution/execution.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { OutboundHttpModule } from './outbound-http/outbound-http.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { TemplatesModule } from './templates/templates.module';
 
 @Module({})
@@ -15,7 +16,7 @@ export class AppModule {
   static async forRoot(settings: Settings): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [SettingsModule.forRoot(settings), DatabaseModule, DataStoreModule, OutboundHttpModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule],
+      imports: [SettingsModule.forRoot(settings), SecretsModule, DatabaseModule, DataStoreModule, OutboundHttpModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule],
     };
   }
 }

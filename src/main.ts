@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Configuration and strict plugin errors are for people: print the message, not a stack.
-  const expected = error instanceof InvalidSettingsError || ['PluginsStrictError', 'DataStoreUnavailableError'].includes((error as Error)?.name);
+  const expected = error instanceof InvalidSettingsError || ['PluginsStrictError', 'DataStoreUnavailableError', 'SecretKeyError'].includes((error as Error)?.name);
   console.error(expected ? (error as Error).message : error);
   process.exit(1);
 });

@@ -38,6 +38,7 @@ describe('instances (e2e)', () => {
         name: 'Greeter One',
         template_id: 'fixture_greeter',
         config: { who: 'Ada' },
+        secret_fields: [],
         enabled: true,
         status: 'pending',
         last_run: null,

@@ -41,6 +41,7 @@ function execSqlite(file: string, sql: string): Promise<void> {
         name: 'iLab Equipment 2024',
         template_id: 'fixture_function',
         config: { mode: 'ok', label: 'equipment' },
+        secret_fields: [],
         enabled: true,
         status: 'active',
         last_run: '2023-11-14T22:15:00.500Z',

@@ -182,7 +182,7 @@ export interface paths {
         get: operations["getInstance"];
         /**
          * Update an instance
-         * @description Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated. Disabling sets status inactive; enabling restores the status the last run implies.
+         * @description Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies.
          */
         put: operations["updateInstance"];
         post?: never;
@@ -344,7 +344,7 @@ export interface components {
         ColumnType: "INTEGER" | "REAL" | "TEXT";
         ConfigValidationDto: {
             /**
-             * @description The config with schema defaults applied.
+             * @description The config with schema defaults applied; each secret that is set shows as `"********"`.
              * @example {
              *       "file_path": "examples/equipment.csv",
              *       "has_header": true,
@@ -364,12 +364,17 @@ export interface components {
              *     ]
              */
             errors: components["schemas"]["FieldErrorDto"][];
+            /**
+             * @description Which secrets of `config` are set (dotted paths, sorted).
+             * @example []
+             */
+            secret_fields: string[];
             /** @example false */
             valid: boolean;
         };
         CreateInstanceDto: {
             /**
-             * @description Configuration; must validate against the template's config_schema. Default {}.
+             * @description Configuration; must validate against the template's config_schema. Default {}. Secret fields (`writeOnly` or `format: "password"` in the schema) are encrypted at rest and masked in responses; the mask `"********"` is not accepted as a value.
              * @example {
              *       "file_path": "examples/equipment.csv",
              *       "table_name": "ilab_equipment_2024"
@@ -494,7 +499,7 @@ export interface components {
             /** @example file not found: data/equipment.csv */
             message: string;
             /**
-             * @description handler_error (thrown, or returned status "error"), invalid_result, config_invalid, timeout, cancelled, interrupted or template_unavailable.
+             * @description handler_error (thrown, or returned status "error"), invalid_result, config_invalid (also: a stored secret cannot be decrypted with the current key), timeout, cancelled, interrupted or template_unavailable.
              * @example handler_error
              */
             type: string;
@@ -628,7 +633,7 @@ export interface components {
         };
         InstanceDto: {
             /**
-             * @description The configuration as stored (template defaults are applied when it runs).
+             * @description The configuration as stored (template defaults are applied when it runs). Each secret that is set (a field whose schema says `writeOnly: true` or `format: "password"`) shows as `"********"`, never its value.
              * @example {
              *       "file_path": "examples/equipment.csv",
              *       "table_name": "ilab_equipment_2024"
@@ -671,6 +676,11 @@ export interface components {
              * @example iLab Equipment 2024
              */
             name: string;
+            /**
+             * @description Which secrets of `config` are set (encrypted at rest, shown as `"********"`), as dotted paths with array indexes, sorted, e.g. `["auth.token", "tokens[0]"]` for an api_fetcher with bearer auth. On PUT, send a secret back as the mask (or leave it out) to keep it.
+             * @example []
+             */
+            secret_fields: string[];
             /**
              * @description pending: never run; active: last run succeeded; error: last run failed; inactive: disabled.
              * @example active
@@ -845,7 +855,7 @@ export interface components {
         };
         UpdateInstanceDto: {
             /**
-             * @description Replacement configuration, validated against the template schema.
+             * @description Replacement configuration, validated against the template schema. A secret sent as `"********"` or left out keeps its stored value; a new value replaces it; null clears it where the schema allows null.
              * @example {
              *       "file_path": "examples/equipment.csv",
              *       "replace_existing": false,

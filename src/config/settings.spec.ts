@@ -86,4 +86,23 @@ describe('loadSettings', () => {
     }
     expect(() => loadSettings({ PORT: '70000' })).toThrow(/PORT/);
   });
+
+  it('takes SECRET_KEY and SECRET_KEY_PREVIOUS as 32 bytes in hex or base64, and never echoes a bad one', () => {
+    const hex = 'ab'.repeat(32);
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    const settings = loadSettings({ SECRET_KEY: hex, SECRET_KEY_PREVIOUS: base64 });
+    expect(settings.secretKey).toEqual(Buffer.from(hex, 'hex'));
+    expect(settings.secretKeyPrevious).toEqual(Buffer.alloc(32, 7));
+    expect(loadSettings({}).secretKey).toBeNull();
+    try {
+      loadSettings({ SECRET_KEY: 'hunter2-is-not-a-key', PORT: 'x' });
+      throw new Error('expected loadSettings to throw');
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/SECRET_KEY: must be 32 bytes written as 64 hex digits or as base64/);
+      expect(message).toContain('PORT');
+      expect(message).not.toContain('hunter2');
+    }
+    expect(() => loadSettings({ SECRET_KEY_PREVIOUS: hex })).toThrow(/SECRET_KEY_PREVIOUS: needs SECRET_KEY/);
+  });
 });

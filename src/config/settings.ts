@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { parseAllowEntry } from '../outbound-http/address-policy';
+import { parseSecretKey } from '../secrets/secret-key';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
@@ -95,6 +96,9 @@ class EnvironmentVariables {
   EXECUTION_HISTORY_LIMIT?: number;
 }
 
+/** Key variables are checked apart from the rest: their values must never appear in an error message. */
+const SECRET_KEY_VARIABLES = ['SECRET_KEY', 'SECRET_KEY_PREVIOUS'] as const;
+
 export type DatabaseTarget = { type: 'sqlite'; file: string } | { type: 'postgres'; url: string };
 
 /** Typed, validated settings: the only place the process environment is read. */
@@ -131,6 +135,10 @@ export class Settings {
   readonly cancelGraceMs: number;
   /** Finished runs kept per instance; older ones are pruned after each run. */
   readonly executionHistoryLimit: number;
+  /** The 32-byte key secrets are encrypted with; null: DATA_DIR/secret.key (created on first start). */
+  readonly secretKey: Buffer | null;
+  /** The key before a rotation: secrets it sealed still open, and are re-encrypted with secretKey at boot. */
+  readonly secretKeyPrevious: Buffer | null;
 
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
@@ -179,7 +187,9 @@ function isExactOrigin(value: string): boolean {
 
 /** Reads and validates the environment; throws InvalidSettingsError listing every bad value. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const raw = plainToInstance(EnvironmentVariables, { ...env }, { excludeExtraneousValues: false });
+  const keyValues = Object.fromEntries(SECRET_KEY_VARIABLES.map((name) => [name, env[name]]));
+  const others = Object.fromEntries(Object.entries(env).filter(([name]) => !(SECRET_KEY_VARIABLES as readonly string[]).includes(name)));
+  const raw = plainToInstance(EnvironmentVariables, others, { excludeExtraneousValues: false });
   const errors = validateSync(raw, { whitelist: false, forbidUnknownValues: false, stopAtFirstError: true });
   const problems = errors.flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`),
@@ -192,6 +202,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     const parsed = parseAllowEntry(entry);
     if (typeof parsed === 'string') problems.push(`FETCH_ALLOW_HOSTS=${JSON.stringify(raw.FETCH_ALLOW_HOSTS)}: ${parsed}`);
   }
+  const keys: Record<string, Buffer | null> = {};
+  for (const name of SECRET_KEY_VARIABLES) {
+    const value = keyValues[name];
+    keys[name] = value ? parseSecretKey(value) : null;
+    if (value && !keys[name]) problems.push(`${name}: must be 32 bytes written as 64 hex digits or as base64 (44 characters); generate one with: openssl rand -base64 32`);
+  }
+  if (keys.SECRET_KEY_PREVIOUS && !keys.SECRET_KEY) problems.push('SECRET_KEY_PREVIOUS: needs SECRET_KEY (the new key) as well');
   if (problems.length > 0) throw new InvalidSettingsError(problems);
   const dataDir = path.resolve(raw.DATA_DIR ?? './data');
   return new Settings({
@@ -217,5 +234,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     executionConcurrency: raw.EXECUTION_CONCURRENCY ?? 4,
     cancelGraceMs: raw.CANCEL_GRACE_MS ?? 5_000,
     executionHistoryLimit: raw.EXECUTION_HISTORY_LIMIT ?? 1_000,
+    secretKey: keys.SECRET_KEY,
+    secretKeyPrevious: keys.SECRET_KEY_PREVIOUS,
   });
 }

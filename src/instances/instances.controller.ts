@@ -58,7 +58,7 @@ export class InstancesController {
   @Put(':id')
   @ID_PARAM
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read; the update fails with 412 if the instance changed since.', example: '"3"' })
-  @ApiOperation({ operationId: 'updateInstance', summary: 'Update an instance', description: 'Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated. Disabling sets status inactive; enabling restores the status the last run implies.' })
+  @ApiOperation({ operationId: 'updateInstance', summary: 'Update an instance', description: 'Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies.' })
   @ApiBody({ type: UpdateInstanceDto })
   @ApiOkResponse({ type: InstanceDto, description: 'The updated instance.', headers: ETAG_HEADER })
   @ApiProblems('validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'instance-not-found', 'name-taken', 'template-unavailable', 'precondition-failed', 'payload-too-large', 'unsupported-media-type')
