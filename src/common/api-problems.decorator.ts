@@ -8,8 +8,13 @@ import { PROBLEM_TYPES, ProblemType } from './problem-types';
  * built from the same catalogue the exception filter uses.
  */
 export function ApiProblems(...types: ProblemType[]) {
+  return ApiProblemResponses(...types, 'internal-error');
+}
+
+/** ApiProblems without the implied 500: for decorators that add a few statuses of their own (access control). */
+export function ApiProblemResponses(...types: ProblemType[]) {
   const byStatus = new Map<number, ProblemType[]>();
-  for (const type of [...types, 'internal-error' as const]) {
+  for (const type of types) {
     const status = PROBLEM_TYPES[type].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), type]);
   }

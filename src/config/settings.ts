@@ -4,6 +4,7 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLen
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
+export const AUTH_MODES = ['keys', 'none'] as const;
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -74,6 +75,12 @@ class EnvironmentVariables {
 
   @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
   EXECUTION_HISTORY_LIMIT?: number;
+
+  @IsOptional() @IsIn(AUTH_MODES, { message: 'AUTH must be keys or none' }) @Transform(emptyToUndefined)
+  AUTH?: (typeof AUTH_MODES)[number];
+
+  @IsOptional() @Max(60_000) @Min(0) @IsInt() @Transform(toInteger)
+  AUTH_CACHE_MS?: number;
 }
 
 export type DatabaseTarget = { type: 'sqlite'; file: string } | { type: 'postgres'; url: string };
@@ -101,6 +108,10 @@ export class Settings {
   readonly cancelGraceMs: number;
   /** Finished runs kept per instance; older ones are pruned after each run. */
   readonly executionHistoryLimit: number;
+  /** keys: API keys guard every route but /health (loopback is open while no key exists); none: no checks at all. */
+  readonly authMode: (typeof AUTH_MODES)[number];
+  /** How long a verified key (and the "any keys?" answer) is trusted before the database is asked again. */
+  readonly authCacheMs: number;
 
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
@@ -159,5 +170,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     executionConcurrency: raw.EXECUTION_CONCURRENCY ?? 4,
     cancelGraceMs: raw.CANCEL_GRACE_MS ?? 5_000,
     executionHistoryLimit: raw.EXECUTION_HISTORY_LIMIT ?? 1_000,
+    authMode: raw.AUTH ?? 'keys',
+    authCacheMs: raw.AUTH_CACHE_MS ?? 5_000,
   });
 }
