@@ -48,6 +48,17 @@ describe('Swagger UI in a real browser (e2e)', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it('offers Authorize for the bearer scheme and marks guarded operations with a lock', async () => {
+    await page.locator('.auth-wrapper .authorize').first().click();
+    const dialog = page.locator('.modal-ux');
+    await dialog.waitFor({ timeout: 10_000 });
+    expect(await dialog.textContent()).toContain('bearer');
+    expect(await dialog.locator('input').count()).toBeGreaterThan(0);
+    await dialog.locator('.close-modal').click();
+    expect(await page.locator('#operations-instances-createInstance .authorization__btn').count()).toBe(1);
+    expect(await page.locator('#operations-health-getHealth .authorization__btn').count()).toBe(0);
+  });
+
   it('creates an instance (201) and runs it (200) with "Try it out"', async () => {
     const create = page.locator('#operations-instances-createInstance');
     await create.locator('.opblock-summary').click();

@@ -16,17 +16,18 @@ const RATE_LIMIT_HEADERS = {
  * limiting) and 500.
  */
 export function ApiProblems(...types: ProblemType[]) {
-  return problemResponses([...types, 'rate-limited']);
+  return ApiProblemResponses(...types, 'rate-limited', 'internal-error');
 }
 
 /** ApiProblems for the operations rate limiting leaves alone (GET /health). */
 export function ApiProblemsNotRateLimited(...types: ProblemType[]) {
-  return problemResponses(types);
+  return ApiProblemResponses(...types, 'internal-error');
 }
 
-function problemResponses(types: ProblemType[]) {
+/** Exactly the given problem responses: for decorators that add a few statuses of their own (access control). */
+export function ApiProblemResponses(...types: ProblemType[]) {
   const byStatus = new Map<number, ProblemType[]>();
-  for (const type of [...types, 'internal-error' as const]) {
+  for (const type of types) {
     const status = PROBLEM_TYPES[type].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), type]);
   }

@@ -15,6 +15,8 @@ describe('loadSettings', () => {
       logLevel: 'info',
       bodyLimitBytes: 1048576,
       shutdownGraceMs: 10000,
+      authMode: 'keys',
+      authCacheMs: 5000,
     });
   });
 
@@ -48,6 +50,12 @@ describe('loadSettings', () => {
         ],
       }),
     );
+  });
+
+  it('reads AUTH and AUTH_CACHE_MS, rejecting anything else', () => {
+    expect(loadSettings({ AUTH: 'none', AUTH_CACHE_MS: '0' })).toMatchObject({ authMode: 'none', authCacheMs: 0 });
+    expect(() => loadSettings({ AUTH: 'off' })).toThrow(/AUTH must be keys or none/);
+    expect(() => loadSettings({ AUTH_CACHE_MS: '-1' })).toThrow(/AUTH_CACHE_MS/);
   });
 
   it('reads and converts every variable', () => {

@@ -6,6 +6,7 @@ import { parseSecretKey } from '../secrets/secret-key';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
+export const AUTH_MODES = ['keys', 'none'] as const;
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -94,6 +95,12 @@ class EnvironmentVariables {
 
   @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
   EXECUTION_HISTORY_LIMIT?: number;
+
+  @IsOptional() @IsIn(AUTH_MODES, { message: 'AUTH must be keys or none' }) @Transform(emptyToUndefined)
+  AUTH?: (typeof AUTH_MODES)[number];
+
+  @IsOptional() @Max(60_000) @Min(0) @IsInt() @Transform(toInteger)
+  AUTH_CACHE_MS?: number;
 }
 
 /** Key variables are checked apart from the rest: their values must never appear in an error message. */
@@ -139,6 +146,10 @@ export class Settings {
   readonly secretKey: Buffer | null;
   /** The key before a rotation: secrets it sealed still open, and are re-encrypted with secretKey at boot. */
   readonly secretKeyPrevious: Buffer | null;
+  /** keys: API keys guard every route but /health (loopback is open while no key exists); none: no checks at all. */
+  readonly authMode: (typeof AUTH_MODES)[number];
+  /** How long a verified key (and the "any keys?" answer) is trusted before the database is asked again. */
+  readonly authCacheMs: number;
 
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
@@ -236,5 +247,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     executionHistoryLimit: raw.EXECUTION_HISTORY_LIMIT ?? 1_000,
     secretKey: keys.SECRET_KEY,
     secretKeyPrevious: keys.SECRET_KEY_PREVIOUS,
+    authMode: raw.AUTH ?? 'keys',
+    authCacheMs: raw.AUTH_CACHE_MS ?? 5_000,
   });
 }

@@ -11,6 +11,7 @@ import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { InstancesService } from '../instances/instances.service';
 import { executionPolicyOf, PluginInstanceEntity } from '../instances/plugin-instance.entity';
+import { Principal } from '../auth/principal';
 import { ExecutionContext, ExecutionProgress, ExecutionTrigger, LogLevel } from '../sdk/types';
 import { SecretScrubber } from '../secrets/secret-scrubber';
 import { SecretsService, SecretUnreadableError } from '../secrets/secrets.service';
@@ -35,6 +36,8 @@ export interface ExecuteOptions {
   /** Return once the run is queued instead of waiting for its final outcome. */
   async: boolean;
   idempotencyKey?: string;
+  /** Who asked for the run; recorded as triggered_by. */
+  principal: Principal;
 }
 
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
@@ -169,7 +172,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     }
     let execution: PluginExecutionEntity;
     try {
-      execution = await this.createQueued(instance, trigger, options.idempotencyKey ?? null);
+      execution = await this.createQueued(instance, trigger, options.idempotencyKey ?? null, options.principal.keyId);
     } catch (error) {
       // A request with the same key that arrived together won the race: answer with its run.
       const winner = error instanceof ConflictError ? await this.findByIdempotencyKey(instance.id, options.idempotencyKey) : null;
@@ -293,7 +296,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     return waiting;
   }
 
-  private async createQueued(instance: PluginInstanceEntity, trigger: ExecutionTrigger, idempotencyKey: string | null): Promise<PluginExecutionEntity> {
+  private async createQueued(instance: PluginInstanceEntity, trigger: ExecutionTrigger, idempotencyKey: string | null, triggeredBy: string | null): Promise<PluginExecutionEntity> {
     try {
       return await this.transactions.run(async (manager) => {
         const running = await manager.findOne(PluginExecutionEntity, {
@@ -305,7 +308,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
           // A key older than the window may be used again: forget it on the old run.
           await manager.update(PluginExecutionEntity, { instance_id: instance.id, idempotency_key: idempotencyKey }, { idempotency_key: null });
         }
-        return manager.save(this.newAttempt(manager, instance, trigger, 1, null, idempotencyKey, null));
+        return manager.save(this.newAttempt(manager, instance, trigger, 1, null, idempotencyKey, null, triggeredBy));
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -323,6 +326,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     retryOf: string | null,
     idempotencyKey: string | null,
     notBefore: number | null,
+    triggeredBy: string | null,
   ): PluginExecutionEntity {
     return manager.create(PluginExecutionEntity, {
       id: randomUUID(),
@@ -342,6 +346,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       retry_of: retryOf,
       idempotency_key: idempotencyKey,
       not_before: notBefore,
+      triggered_by: triggeredBy,
     });
   }
 
@@ -519,7 +524,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       if (instance && policy && mayRetry && !this.shuttingDown && FINAL_STATUSES_RETRIED.includes(outcome.status) && current.attempt < policy.max_attempts && instance.enabled) {
         const nextAttempt = current.attempt + 1;
         const notBefore = finishedAt + retryDelayMs(policy.backoff_ms, nextAttempt) / 1000;
-        const next = this.newAttempt(manager, instance, { type: 'retry', payload: { previous_execution_id: current.id } }, nextAttempt, current.retry_of ?? current.id, null, notBefore);
+        const next = this.newAttempt(manager, instance, { type: 'retry', payload: { previous_execution_id: current.id } }, nextAttempt, current.retry_of ?? current.id, null, notBefore, current.triggered_by);
         await manager.save(next);
         return { execution: current, retry: next, final: false };
       }

@@ -2,6 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Public } from '../auth/access.decorators';
 import { ApiProblemsNotRateLimited } from '../common/api-problems.decorator';
 import { DomainError } from '../common/domain-errors';
 import { DataStoreService } from '../data-store/data-store.service';
@@ -37,7 +38,8 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: '200 when the service can answer requests and both its database and the data store respond; 503 otherwise. Never rate limited, so load balancers and orchestrators can poll it.' })
+  @Public()
+  @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: 'Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.' })
   @ApiOkResponse({ type: HealthDto, description: 'Healthy.' })
   @ApiProblemsNotRateLimited('service-unavailable')
   async health(): Promise<HealthDto> {

@@ -6,6 +6,7 @@ import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedErr
 import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
+import { Principal } from '../auth/principal';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from '../execution/plugin-execution.entity';
@@ -130,7 +131,7 @@ export class InstancesService implements OnApplicationBootstrap {
     return instance;
   }
 
-  async create(request: CreateInstanceDto): Promise<PluginInstanceEntity> {
+  async create(request: CreateInstanceDto, principal: Principal): Promise<PluginInstanceEntity> {
     const template = this.templates.get(request.template_id);
     if (!template) throw new UnknownTemplateError(request.template_id);
     const config = request.config ?? {};
@@ -155,6 +156,7 @@ export class InstancesService implements OnApplicationBootstrap {
       updated_at: now,
       version: 1,
       execution_policy: request.execution_policy ? definedFields(request.execution_policy) : null,
+      created_by: principal.keyId,
     });
     return this.withNameConflictMapped(request.name, () =>
       this.transactions.run(async (manager) => {

@@ -69,6 +69,9 @@ export class InstanceDto {
   @ApiProperty({ type: ExecutionPolicyDto })
   execution_policy: ExecutionPolicyDto;
 
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Id of the API key that created it; null when no key was used (loopback before any key existed, or AUTH=none).', example: '6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f' })
+  created_by: string | null;
+
   static from(entity: PluginInstanceEntity): InstanceDto {
     const { config, secret_fields } = maskConfig(entity.config);
     return {
@@ -85,6 +88,7 @@ export class InstanceDto {
       updated_at: epochSecondsToIso(entity.updated_at),
       version: entity.version,
       execution_policy: executionPolicyOf(entity),
+      created_by: entity.created_by ?? null,
     };
   }
 }
