@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
 import helmet from 'helmet';
+import { bearerTokenOf, hashToken } from '../auth/tokens';
 import { Settings } from '../config/settings';
 import { JsonTooDeepError, RateLimitedError } from './domain-errors';
 import { exceedsJsonDepth } from './json-depth';
@@ -62,10 +62,13 @@ export function applySecurityHeaders(request: IncomingMessage, response: ServerR
   apply(request, response, () => undefined);
 }
 
-/** The client a rate limit counts against: the API key (hashed, never kept) when one is sent, else the IP. */
+/**
+ * The client a rate limit counts against: the API key (its hash, as stored) when a well-formed one is sent, else the
+ * IP, so made-up tokens cannot buy fresh budgets.
+ */
 export function rateLimitKey(request: FastifyRequest): string {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  return match ? `key:${createHash('sha256').update(match[1]).digest('hex')}` : `ip:${request.ip}`;
+  const bearer = bearerTokenOf(request.headers.authorization);
+  return 'token' in bearer ? `key:${hashToken(bearer.token)}` : `ip:${request.ip}`;
 }
 
 /**
