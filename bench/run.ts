@@ -15,8 +15,11 @@ import { NOOP_CONFIG, seedInstances } from './lib/seed';
 const smoke = process.argv.includes('--smoke');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const SIZES = smoke
-  ? { instances: 1_000, seconds: 1, warmupSeconds: 0, runs: 1, csvRows: 20_000, xlsxRows: 2_000, boots: 1 }
+  ? { instances: 1_000, seconds: 1, warmupSeconds: 0.5, runs: 1, csvRows: 20_000, xlsxRows: 2_000, boots: 1 }
   : { instances: 100_000, seconds: 8, warmupSeconds: 2, runs: 3, csvRows: 1_000_000, xlsxRows: 100_000, boots: 5 };
+// BENCH_SECONDS / BENCH_RUNS shorten or lengthen the load runs while working on one case.
+if (process.env.BENCH_SECONDS) SIZES.seconds = Number(process.env.BENCH_SECONDS);
+if (process.env.BENCH_RUNS) SIZES.runs = Number(process.env.BENCH_RUNS);
 const MB = 1024 * 1024;
 const API = '/api/plugins';
 /** The environment every framework process gets: the no-op template, no rate limit, quiet logs. */
