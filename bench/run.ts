@@ -1,0 +1,311 @@
+/**
+ * npm run bench: measures the service against baselines measured in the same run, prints a table, writes
+ * bench/results/latest.json and exits 1 when a target is missed. `--smoke` (CI) runs every case at small sizes
+ * and reports the figures without holding them to the targets. `--only=get,list,...` picks cases.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { writeCsv, writeXlsx } from './datasets';
+import { CONNECTIONS, load, LoadOptions, LoadResult, median } from './lib/load';
+import { DIST, peakRssBytes, ROOT, ServerProcess } from './lib/processes';
+import { NOOP_CONFIG, seedInstances } from './lib/seed';
+
+const smoke = process.argv.includes('--smoke');
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const SIZES = smoke
+  ? { instances: 1_000, seconds: 1, warmupSeconds: 0.5, runs: 1, csvRows: 20_000, xlsxRows: 2_000, boots: 1 }
+  : { instances: 100_000, seconds: 8, warmupSeconds: 2, runs: 3, csvRows: 1_000_000, xlsxRows: 100_000, boots: 5 };
+// BENCH_SECONDS / BENCH_RUNS shorten or lengthen the load runs while working on one case.
+if (process.env.BENCH_SECONDS) SIZES.seconds = Number(process.env.BENCH_SECONDS);
+if (process.env.BENCH_RUNS) SIZES.runs = Number(process.env.BENCH_RUNS);
+const MB = 1024 * 1024;
+const API = '/api/plugins';
+/** The environment every framework process gets: the no-op template, no rate limit, quiet logs. */
+const FRAMEWORK_ENV = { PLUGIN_PATHS: path.join(DIST, 'bench', 'plugins'), RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn' };
+
+interface CaseResult {
+  id: string;
+  title: string;
+  /** What `ours` and `baseline` measure. */
+  metric: string;
+  ours: number;
+  baseline: number | null;
+  /** ours / baseline for throughput, baseline time / our time for imports. */
+  ratio: number | null;
+  target: string;
+  pass: boolean;
+  details: Record<string, unknown>;
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pif-bench-'));
+const results: CaseResult[] = [];
+const wanted = (id: string) => !only || only.includes(id);
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+function assertNoFailures(label: string, run: LoadResult): void {
+  if (run.failures > 0) throw new Error(`${label}: ${run.failures} of ${run.requests} requests failed or answered an unexpected status`);
+}
+
+/** Runs a load against ours and the baseline, alternating, `SIZES.runs` times; each side gets a warm-up first. */
+async function compareThroughput(
+  label: string,
+  sides: { ours: ServerProcess; baseline: ServerProcess },
+  request: (side: 'ours' | 'baseline', baseUrl: string) => Omit<LoadOptions, 'durationSeconds'>,
+): Promise<{ ours: LoadResult[]; baseline: LoadResult[] }> {
+  const runs = { ours: [] as LoadResult[], baseline: [] as LoadResult[] };
+  for (const side of ['ours', 'baseline'] as const) {
+    if (SIZES.warmupSeconds > 0) await load({ ...request(side, sides[side].baseUrl), durationSeconds: SIZES.warmupSeconds });
+  }
+  for (let i = 0; i < SIZES.runs; i++) {
+    for (const side of i % 2 === 0 ? (['ours', 'baseline'] as const) : (['baseline', 'ours'] as const)) {
+      const run = await load({ ...request(side, sides[side].baseUrl), durationSeconds: SIZES.seconds });
+      assertNoFailures(`${label} (${side})`, run);
+      runs[side].push(run);
+    }
+  }
+  return runs;
+}
+
+const summary = (runs: LoadResult[]) => ({
+  requests_per_second: round(median(runs.map((run) => run.requestsPerSecond)), 0),
+  p50_ms: median(runs.map((run) => run.p50Ms)),
+  p99_ms: median(runs.map((run) => run.p99Ms)),
+  runs: runs.map((run) => round(run.requestsPerSecond, 0)),
+});
+
+/** GET one instance, list 50 newest, create: the framework and the bare baseline on the same SQLite file. */
+async function apiCases(): Promise<void> {
+  if (!['get', 'list', 'create'].some(wanted)) return;
+  const dataDir = path.join(work, 'api');
+  // A first boot runs the migrations; then the rows go straight into the file.
+  const first = await ServerProcess.framework({ ...FRAMEWORK_ENV, DATA_DIR: dataDir });
+  await first.server.stop();
+  const sqliteFile = path.join(dataDir, 'app.sqlite');
+  const seeded = await seedInstances(sqliteFile, SIZES.instances, 'bench instance');
+  const target = seeded[Math.floor(seeded.length / 2)];
+
+  // Both servers run at once (idle one costs nothing) on the same file; WAL lets them share it.
+  const sides = { ours: (await ServerProcess.framework({ ...FRAMEWORK_ENV, DATA_DIR: dataDir })).server, baseline: await ServerProcess.baseline(sqliteFile) };
+  try {
+    if (wanted('get')) {
+      const runs = await compareThroughput('GET /instances/{id}', sides, (_, baseUrl) => ({ url: `${baseUrl}${API}/instances/${target.id}`, expectStatus: 200 }));
+      const ours = summary(runs.ours);
+      const baseline = summary(runs.baseline);
+      const ratio = ours.requests_per_second / baseline.requests_per_second;
+      results.push({
+        id: 'get', title: 'GET /instances/{id}', metric: 'req/s', ours: ours.requests_per_second, baseline: baseline.requests_per_second,
+        ratio: round(ratio), target: '>= 0.6 of baseline', pass: ratio >= 0.6, details: { ours, baseline, connections: CONNECTIONS },
+      });
+    }
+    if (wanted('list')) {
+      const runs = await compareThroughput(`GET /instances?limit=50 (${SIZES.instances} rows)`, sides, (_, baseUrl) => ({ url: `${baseUrl}${API}/instances?limit=50`, expectStatus: 200 }));
+      const ours = summary(runs.ours);
+      const baseline = summary(runs.baseline);
+      const ratio = ours.requests_per_second / baseline.requests_per_second;
+      results.push({
+        id: 'list', title: `GET /instances?limit=50, ${SIZES.instances.toLocaleString('en')} instances`, metric: 'req/s', ours: ours.requests_per_second,
+        baseline: baseline.requests_per_second, ratio: round(ratio), target: 'p99 <= 20 ms, >= 0.5 of baseline',
+        pass: ours.p99_ms <= 20 && ratio >= 0.5, details: { ours, baseline, connections: CONNECTIONS },
+      });
+    }
+    if (wanted('create')) {
+      let counter = 0;
+      const runs = await compareThroughput('POST /instances', sides, (side, baseUrl) => ({
+        url: `${baseUrl}${API}/instances`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        nextRequest: () => ({ path: `${API}/instances`, body: JSON.stringify({ template_id: 'bench_noop', name: `created by ${side} ${counter++}`, config: NOOP_CONFIG }) }),
+        expectStatus: 201,
+      }));
+      const ours = summary(runs.ours);
+      const baseline = summary(runs.baseline);
+      const ratio = ours.requests_per_second / baseline.requests_per_second;
+      results.push({
+        id: 'create', title: 'POST /instances (schema-validated create)', metric: 'req/s', ours: ours.requests_per_second, baseline: baseline.requests_per_second,
+        ratio: round(ratio), target: '>= 0.5 of baseline', pass: ratio >= 0.5, details: { ours, baseline, connections: CONNECTIONS },
+      });
+    }
+  } finally {
+    await Promise.all([sides.ours.stop(), sides.baseline.stop()]);
+  }
+}
+
+/** Synchronous execute of a no-op template, round-robin over 100 instances. */
+async function executeCase(): Promise<void> {
+  if (!wanted('execute')) return;
+  const dataDir = path.join(work, 'execute');
+  const first = await ServerProcess.framework({ ...FRAMEWORK_ENV, DATA_DIR: dataDir });
+  await first.server.stop();
+  const instances = await seedInstances(path.join(dataDir, 'app.sqlite'), 100, 'bench execute');
+  const { server } = await ServerProcess.framework({ ...FRAMEWORK_ENV, DATA_DIR: dataDir });
+  try {
+    let next = 0;
+    const request = (durationSeconds: number) => ({
+      url: `${server.baseUrl}${API}/instances/${instances[0].id}/execute`,
+      method: 'POST' as const,
+      nextRequest: () => ({ path: `${API}/instances/${instances[next++ % instances.length].id}/execute` }),
+      expectStatus: 200,
+      durationSeconds,
+    });
+    if (SIZES.warmupSeconds > 0) await load(request(SIZES.warmupSeconds));
+    const runs: LoadResult[] = [];
+    for (let i = 0; i < SIZES.runs; i++) {
+      const run = await load(request(SIZES.seconds));
+      assertNoFailures('sync execute', run);
+      runs.push(run);
+    }
+    const ours = summary(runs);
+    results.push({
+      id: 'execute', title: 'sync execute, no-op template, 100 instances', metric: 'runs/s', ours: ours.requests_per_second, baseline: null, ratio: null,
+      target: '>= 1,000 runs/s, p99 <= 20 ms', pass: ours.requests_per_second >= 1000 && ours.p99_ms <= 20, details: { ours, connections: CONNECTIONS },
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+/** One table_loader run through a fresh server: wall time of the synchronous execute and the server's peak RSS. */
+async function importOnce(file: string, table: string): Promise<{ seconds: number; peakRssMb: number; rows: number }> {
+  const dataDir = fs.mkdtempSync(path.join(work, 'import-'));
+  const { server } = await ServerProcess.framework({ ...FRAMEWORK_ENV, DATA_DIR: dataDir, IMPORT_ROOTS: work });
+  try {
+    const created = await fetch(`${server.baseUrl}${API}/instances`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ template_id: 'table_loader', name: `bench ${table}`, config: { file_path: file, table_name: table } }),
+    });
+    if (created.status !== 201) throw new Error(`create table_loader instance: ${created.status} ${await created.text()}`);
+    const { id } = (await created.json()) as { id: string };
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${server.baseUrl}${API}/instances/${id}/execute`, { method: 'POST' });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const execution = (await response.json()) as { status: string; result: { rows_imported: number }; error: unknown };
+    if (execution.status !== 'succeeded') throw new Error(`import failed: ${JSON.stringify(execution.error)}`);
+    return { seconds, peakRssMb: (peakRssBytes(server.pid) ?? 0) / MB, rows: execution.result.rows_imported };
+  } finally {
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The sqlite3 CLI importing the same CSV into a new table of a new database: the physical limit we compare with. */
+function cliImportSeconds(file: string): number {
+  const db = path.join(work, `cli-${Date.now()}.sqlite`);
+  const started = process.hrtime.bigint();
+  const cli = spawnSync('sqlite3', [db, '.import --csv ' + file + ' big'], { encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (cli.error || cli.status !== 0) throw new Error(`sqlite3 CLI failed (apt-get install sqlite3): ${cli.error?.message ?? cli.stderr}`);
+  fs.rmSync(db, { force: true });
+  return seconds;
+}
+
+async function csvImportCase(): Promise<void> {
+  if (!wanted('csv')) return;
+  const file = path.join(work, 'big.csv');
+  await writeCsv(file, SIZES.csvRows);
+  const ours: { seconds: number; peakRssMb: number; rows: number }[] = [];
+  const cli: number[] = [];
+  for (let i = 0; i < SIZES.runs; i++) {
+    cli.push(cliImportSeconds(file));
+    ours.push(await importOnce(file, 'big'));
+  }
+  if (ours.some((run) => run.rows !== SIZES.csvRows)) throw new Error(`CSV import: expected ${SIZES.csvRows} rows, got ${ours.map((run) => run.rows).join(', ')}`);
+  const ourSeconds = median(ours.map((run) => run.seconds));
+  const cliSeconds = median(cli);
+  const peakRssMb = Math.max(...ours.map((run) => run.peakRssMb));
+  const ratio = cliSeconds / ourSeconds;
+  results.push({
+    id: 'csv', title: `table_loader CSV, ${SIZES.csvRows.toLocaleString('en')} rows x 10 columns`, metric: 's', ours: round(ourSeconds), baseline: round(cliSeconds),
+    ratio: round(ratio), target: 'CLI time / ours >= 0.5, peak RSS <= 300 MB', pass: ratio >= 0.5 && peakRssMb <= 300,
+    details: { rows_per_second: round(SIZES.csvRows / ourSeconds, 0), peak_rss_mb: round(peakRssMb, 0), ours_seconds: ours.map((run) => round(run.seconds)), cli_seconds: cli.map((s) => round(s)), file_mb: round(fs.statSync(file).size / MB, 1) },
+  });
+  fs.rmSync(file, { force: true });
+}
+
+async function xlsxImportCase(): Promise<void> {
+  if (!wanted('xlsx')) return;
+  const file = path.join(work, 'big.xlsx');
+  await writeXlsx(file, SIZES.xlsxRows);
+  const ours: { seconds: number; peakRssMb: number; rows: number }[] = [];
+  for (let i = 0; i < SIZES.runs; i++) ours.push(await importOnce(file, 'samples'));
+  if (ours.some((run) => run.rows !== SIZES.xlsxRows)) throw new Error(`XLSX import: expected ${SIZES.xlsxRows} rows, got ${ours.map((run) => run.rows).join(', ')}`);
+  const rowsPerSecond = SIZES.xlsxRows / median(ours.map((run) => run.seconds));
+  const peakRssMb = Math.max(...ours.map((run) => run.peakRssMb));
+  results.push({
+    id: 'xlsx', title: `table_loader XLSX, ${SIZES.xlsxRows.toLocaleString('en')} rows`, metric: 'rows/s', ours: round(rowsPerSecond, 0), baseline: null, ratio: null,
+    target: '>= 50,000 rows/s, peak RSS <= 300 MB', pass: rowsPerSecond >= 50_000 && peakRssMb <= 300,
+    details: { peak_rss_mb: round(peakRssMb, 0), seconds: ours.map((run) => round(run.seconds)), file_mb: round(fs.statSync(file).size / MB, 1) },
+  });
+}
+
+/** Spawn to the first 200 from /health with the shipped plugins, on a fresh data directory (migrations included). */
+async function bootCase(): Promise<void> {
+  if (!wanted('boot')) return;
+  const times: number[] = [];
+  for (let i = 0; i < SIZES.boots; i++) {
+    const dataDir = path.join(work, `boot-${i}`);
+    const { server, bootMs } = await ServerProcess.framework({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    times.push(bootMs);
+    await server.stop();
+  }
+  const ms = median(times);
+  results.push({
+    id: 'boot', title: 'boot to first 200 on /health, shipped plugins', metric: 'ms', ours: round(ms, 0), baseline: null, ratio: null,
+    target: '<= 1,500 ms', pass: ms <= 1500, details: { runs_ms: times.map((t) => round(t, 0)) },
+  });
+}
+
+function machine() {
+  const cli = spawnSync('sqlite3', ['--version'], { encoding: 'utf8' });
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memory_gb: round(os.totalmem() / 1024 ** 3, 1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    sqlite3_cli: cli.status === 0 ? cli.stdout.trim().split(' ')[0] : null,
+  };
+}
+
+function printTable(): void {
+  const rows = [['case', 'ours', 'baseline', 'ratio', 'target', smoke ? 'result (smoke: not enforced)' : 'result']];
+  for (const r of results) {
+    rows.push([r.title, `${r.ours.toLocaleString('en')} ${r.metric}`, r.baseline === null ? '-' : `${r.baseline.toLocaleString('en')} ${r.metric}`, r.ratio === null ? '-' : String(r.ratio), r.target, r.pass ? 'pass' : 'MISS']);
+  }
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  for (const [index, row] of rows.entries()) {
+    console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  '));
+    if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  try {
+    await bootCase();
+    await apiCases();
+    await executeCase();
+    await csvImportCase();
+    await xlsxImportCase();
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  printTable();
+  const report = { date: new Date().toISOString(), mode: smoke ? 'smoke' : 'full', seconds: round((Date.now() - started) / 1000, 0), machine: machine(), results };
+  const out = path.join(ROOT, 'bench', 'results', smoke ? 'smoke.json' : 'latest.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwritten to ${path.relative(ROOT, out)}`);
+  const missed = results.filter((r) => !r.pass);
+  if (!smoke && missed.length > 0) {
+    console.error(`${missed.length} target(s) missed: ${missed.map((r) => r.id).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exitCode = 1;
+});
