@@ -36,7 +36,12 @@ export class ExecutionsController {
   @INSTANCE_ID_PARAM
   // No examples on these two: Swagger UI would pre-fill them into every "Try it out" request.
   @ApiHeader({ name: 'Prefer', required: false, description: 'Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it.' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`.' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. 1 to 200 printable ASCII characters, no spaces.',
+    schema: { type: 'string', minLength: 1, maxLength: 200, pattern: IDEMPOTENCY_KEY.source },
+  })
   @ApiOperation({
     operationId: 'executeInstance',
     summary: 'Run an instance',
