@@ -777,7 +777,7 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "bad-request" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "unknown-template" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "bad-request" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "service-unavailable" | "internal-error";
         TableColumnDto: {
             /** @example Serial No. */
             name: string;
@@ -1529,7 +1529,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. */
+                /** @description Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. 1 to 200 printable ASCII characters, no spaces. */
                 "Idempotency-Key"?: string;
                 /** @description Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it. */
                 Prefer?: string;

@@ -35,8 +35,18 @@ describe('RequestValidationPipe', () => {
     await expect(pipe.transform(JSON.parse('{"template_id":"t","name":"n","config":{"valueOf":1}}'), body)).rejects.toBeInstanceOf(ValidationFailedError);
   });
 
-  it('refuses lone surrogates in string fields', async () => {
+  it('refuses lone surrogates and NUL in string fields', async () => {
     await expect(pipe.transform({ template_id: 't', name: 'x\ud800' }, body)).rejects.toMatchObject({ options: { errors: [{ path: '/name' }] } });
+    await expect(pipe.transform({ template_id: 'a\u0000b', name: 'n' }, body)).rejects.toMatchObject({ options: { errors: [{ path: '/template_id' }] } });
     await expect(pipe.transform({ template_id: 't', name: 'ok \u{1F600}\u202e' }, body)).resolves.toMatchObject({ name: 'ok \u{1F600}\u202e' });
+  });
+});
+
+describe('RequestValidationPipe on path parameters', () => {
+  const pipe = new RequestValidationPipe();
+
+  it('refuses NUL in a path parameter and passes other strings as they are', async () => {
+    await expect(pipe.transform('x\u0000y', { type: 'param', data: 'id', metatype: String })).rejects.toMatchObject({ options: { errors: [{ path: '/id' }] } });
+    await expect(pipe.transform('..%2f \u202e', { type: 'param', data: 'id', metatype: String })).resolves.toBe('..%2f \u202e');
   });
 });

@@ -62,6 +62,10 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // No id or name holds NUL, and PostgreSQL refuses it in a text parameter (an error, not "not found").
+    if (metadata.type === 'param' && typeof value === 'string' && value.includes('\u0000')) {
+      throw new ValidationFailedError(`${metadata.data ?? 'path parameter'}: must not contain NUL characters`, [{ path: `/${metadata.data ?? ''}`, message: 'must not contain NUL characters' }]);
+    }
     if (metadata.type === 'body' || metadata.type === 'query') {
       const problems = structuralProblems(value);
       if (problems.length > 0) throw new ValidationFailedError(problems.map((p) => `${p.path || metadata.type}: ${p.message}`).join('; '), problems);

@@ -118,7 +118,8 @@ export class ExecutionsController {
     const changes = await this.executions.watch(executionId, closed.signal);
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': String(request.id) });
+    // No Connection header of our own: node keeps the connection open unless the client asked to close it.
+    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': String(request.id) });
     raw.on('close', () => closed.abort());
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
     try {

@@ -260,7 +260,8 @@ export const ODD_UNICODE: string[] = [
   'low\udfffsurrogate',
 ];
 
-const LONE_SURROGATE_JSON = ['"\\ud800"', '"x\\udfffy"', '"\\ud83d"', '"\\udc00\\ud800"'];
+/** Never valid in a string field: ill-formed UTF-16 (stored as U+FFFD) and NUL (PostgreSQL text cannot hold it). */
+const NEVER_TEXT_JSON = ['"\\ud800"', '"x\\udfffy"', '"\\ud83d"', '"\\udc00\\ud800"', '"nul\\u0000inside"', '"\\u0000"'];
 /** Escapes that decode to plain characters but look overlong or odd to a byte-level filter. */
 const ODD_ESCAPES_JSON = ['"\\u0000"', '"\\u002e\\u002e\\u002f"', '"\\u0041\\u0301"', '"\\u00c0\\u0080"', '"\\/\\/"'];
 
@@ -334,6 +335,7 @@ function invalidQueryValues(parameter: FuzzParameter, random: Random): { label: 
     }
   } else {
     for (const value of invalidStringsFor(schema, random)) if (wellFormed(value)) enc(`violates the schema: ${JSON.stringify(value).slice(0, 40)}`, value);
+    if (types.has('string')) enc('NUL inside', 'x\u0000y');
   }
   return out;
 }
@@ -460,7 +462,8 @@ export function generateCases(operation: FuzzOperation, context: FuzzContext, ra
     if (!constrained) continue; // a hint such as Prefer: garbage is ignored, so it only decorates other cases
     add(`header/${parameter.name}`, (r) => {
       const candidates = [
-        ...invalidStringsFor(parameter.schema, r).filter((v) => !/[\r\n]/.test(v) && wellFormed(v) && !/[^\u0000-\u00ff]/.test(v)),
+        // Header values travel as latin1 and cannot hold CR or LF (that would be another header).
+        ...invalidStringsFor(parameter.schema, r).filter((v) => !/[\r\n]/.test(v) && [...v].every((c) => c.charCodeAt(0) <= 0xff)),
         'k'.repeat(10_000),
         'k'.repeat(20_000), // beyond node's header size limit: refused by the HTTP parser (431)
         'ctl\u0001char',
@@ -530,8 +533,8 @@ export function generateCases(operation: FuzzOperation, context: FuzzContext, ra
       add('body/odd-unicode', (r) => {
         const field = r.pick(stringFields);
         const invalid = invalidStringsFor(field.schema, r).filter((v) => v.length < 5000);
-        // A free-text field takes any well-formed text; ill-formed UTF-16 (lone surrogates) is junk everywhere.
-        const fragments = [...invalid.map((v) => new RawJson(JSON.stringify(v))), ...LONE_SURROGATE_JSON.map((t) => new RawJson(t))];
+        // A free-text field takes any well-formed text without NUL, odd as it may be.
+        const fragments = [...invalid.map((v) => new RawJson(JSON.stringify(v))), ...NEVER_TEXT_JSON.map((t) => new RawJson(t))];
         const fragment = r.pick(fragments);
         return { family: 'body/odd-unicode', label: `${field.path.join('.')} = ${fragment.text.slice(0, 40)}`, body: withField(field, fragment) };
       });

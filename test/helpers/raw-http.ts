@@ -17,9 +17,11 @@ export interface RawResponse {
 
 /**
  * One request over a fresh loopback socket, written by hand: fetch and node:http refuse to send
- * the malformed headers and paths a fuzzer needs.
+ * the malformed headers and paths a fuzzer needs. It resolves once the whole answer has arrived, or
+ * with `untilClosed` only when the server closes the connection (a timeout if it never does).
  */
-export function rawRequest(port: number, request: RawRequest, timeoutMs = 15_000): Promise<RawResponse> {
+export function rawRequest(port: number, request: RawRequest, options: { timeoutMs?: number; untilClosed?: boolean } = {}): Promise<RawResponse> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     const chunks: Buffer[] = [];
@@ -39,7 +41,7 @@ export function rawRequest(port: number, request: RawRequest, timeoutMs = 15_000
     socket.on('data', (chunk) => {
       chunks.push(chunk);
       // A complete answer counts even if the server keeps the connection open (an event stream may).
-      const response = completeResponse(Buffer.concat(chunks));
+      const response = options.untilClosed ? null : completeResponse(Buffer.concat(chunks));
       if (response) settle(() => response);
     });
     socket.on('error', (error) => {
