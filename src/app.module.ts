@@ -1,4 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccessGuard } from './auth/access.guard';
+import { AuthModule } from './auth/auth.module';
 import { Settings } from './config/settings';
 import { SettingsModule } from './config/settings.module';
 import { DataStoreModule } from './data-store/data-store.module';
@@ -6,6 +9,8 @@ import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
+import { OutboundHttpModule } from './outbound-http/outbound-http.module';
+import { SecretsModule } from './secrets/secrets.module';
 import { TemplatesModule } from './templates/templates.module';
 
 @Module({})
@@ -14,7 +19,9 @@ export class AppModule {
   static async forRoot(settings: Settings): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [SettingsModule.forRoot(settings), DatabaseModule, DataStoreModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule],
+      imports: [SettingsModule.forRoot(settings), SecretsModule, DatabaseModule, DataStoreModule, OutboundHttpModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule, AuthModule],
+      // Every route passes the access guard; it refuses routes that declare no access rule.
+      providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
     };
   }
 }

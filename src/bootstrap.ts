@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
+import { registerHttpHardening, securityHeadersFor, SERVER_LIMITS } from './common/http-hardening';
 import { clientErrorResponse, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { RequestValidationPipe } from './common/request-validation.pipe';
 import { Settings } from './config/settings';
@@ -22,8 +23,12 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
     bodyLimit: settings.bodyLimitBytes,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => requestIdFrom(request.headers),
     return503OnClosing: true,
-    // Errors fastify raises before routing (a malformed URL) get the same problem+json as the rest.
-    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, error, frameworkLogger),
+    ...SERVER_LIMITS,
+    // Errors fastify raises before routing (a malformed URL) get the same problem+json and headers as the rest.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      securityHeadersFor(request, reply);
+      sendProblem(request, reply, error, frameworkLogger);
+    },
     // And so do requests node's HTTP parser rejects before fastify sees them.
     clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
       if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -42,6 +47,7 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
       void reply.header('x-request-id', request.id);
     });
   app.useGlobalPipes(new RequestValidationPipe());
+  await registerHttpHardening(app, settings);
   app.useGlobalFilters(new ProblemDetailsFilter());
   setupSwaggerUi(app, buildOpenApiDocument(app));
   await app.init();

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { AccessService } from './auth/access.service';
 import { createApp } from './bootstrap';
 import { InvalidSettingsError, loadSettings } from './config/settings';
 
@@ -31,13 +32,15 @@ async function main(): Promise<void> {
     });
   }
 
+  // Before listening: a HOST beyond loopback with no API key is refused without opening a socket.
+  await app.get(AccessService).assertSafeToListen(settings.host);
   await app.listen({ host: settings.host, port: settings.port });
   log.info(`listening on ${await app.getUrl()} (Swagger UI at /docs)`);
 }
 
 main().catch((error: unknown) => {
   // Configuration and strict plugin errors are for people: print the message, not a stack.
-  const expected = error instanceof InvalidSettingsError || ['PluginsStrictError', 'DataStoreUnavailableError'].includes((error as Error)?.name);
+  const expected = error instanceof InvalidSettingsError || ['PluginsStrictError', 'DataStoreUnavailableError', 'SecretKeyError', 'UnsafeBindError'].includes((error as Error)?.name);
   console.error(expected ? (error as Error).message : error);
   process.exit(1);
 });

@@ -15,7 +15,8 @@ describe('api_fetcher template (e2e)', () => {
   let instanceCount = 0;
 
   beforeAll(async () => {
-    [app, api] = await Promise.all([TestApp.start(), FakeApiServer.start()]);
+    // The fake API listens on loopback, which outbound HTTP refuses unless allowed.
+    [app, api] = await Promise.all([TestApp.start({ env: { FETCH_ALLOW_HOSTS: '127.0.0.1' } }), FakeApiServer.start()]);
   });
   afterAll(async () => {
     await api.close();
@@ -59,6 +60,7 @@ describe('api_fetcher template (e2e)', () => {
         retries: { max_attempts: 3, backoff_ms: 500, max_backoff_ms: 30000 },
         preview_limit: 10,
       },
+      secret_fields: [],
     });
   });
 
@@ -168,6 +170,19 @@ describe('api_fetcher template (e2e)', () => {
       expect(refused.status).toBe('failed');
       expect(refused.error!.message).toBe(`GET ${api.url(path)} answered 401 Unauthorized: {"error":"bad credentials"}`);
       expect(api.requests(path)).toHaveLength(2); // a 401 is not retried
+    });
+
+    it('keeps credentials secret: masked in the instance, kept on PUT, scrubbed from an error that echoes them', async () => {
+      const token = 'revoked-token-3e9f';
+      api.on('GET', '/echo-auth', (request, response) => sendJson(response, 401, { error: `token ${String(request.headers.authorization).slice(7)} is revoked` }));
+      const created = await app.post(INSTANCES, { template_id: 'api_fetcher', name: 'secret auth', config: { url: api.url('/echo-auth'), auth: { type: 'bearer', token } } });
+      expect(created.body).toMatchObject({ config: { auth: { type: 'bearer', token: '********' } }, secret_fields: ['auth.token'] });
+      const kept = await app.put(`${INSTANCES}/${created.body.id}`, { config: { ...created.body.config, retries: FAST_RETRIES } });
+      expect(kept.body.secret_fields).toEqual(['auth.token']);
+      const failed = await runInstance(created.body.id);
+      expect(api.requests('/echo-auth')[0].headers.authorization).toBe(`Bearer ${token}`);
+      expect(failed.error!.message).toBe(`GET ${api.url('/echo-auth')} answered 401 Unauthorized: {"error":"token ******** is revoked"}`);
+      expect(JSON.stringify(await app.get(`${INSTANCES}/${created.body.id}`))).not.toContain(token);
     });
   });
 

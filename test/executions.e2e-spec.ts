@@ -57,6 +57,7 @@ describe('executions (e2e)', () => {
       result: { greeting: 'hello, Ada', tags: [], execution_id: response.body.id, instance_name: 'Greeter run', trigger: 'manual', signal_aborted: false },
       error: null,
       retry_of: null,
+      triggered_by: null,
     });
     expect(Date.parse(response.body.finished_at)).toBeGreaterThanOrEqual(Date.parse(response.body.started_at));
 

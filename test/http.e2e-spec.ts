@@ -90,11 +90,9 @@ describe('HTTP behaviour (e2e)', () => {
     }
   });
 
-  it('refuses deep nesting, keys the pipeline would drop, lone surrogates and NUL with 400, storing nothing', async () => {
+  it('refuses keys the pipeline would drop, lone surrogates and NUL with 400, storing nothing', async () => {
     const before = await instanceCount();
-    const deep = `{"template_id":"fixture_function","name":"deep","config":{"mode":"ok","x":${'['.repeat(1000)}${']'.repeat(1000)}}}`;
     const cases = [
-      deep,
       '{"template_id":"fixture_function","name":"dropped","config":{"mode":"ok","toString":"kept?"}}',
       '{"template_id":"fixture_function","name":"dropped","config":{"mode":"ok"},"constructor":1}',
       '{"template_id":"fixture_function","name":"x\\ud800","config":{"mode":"ok"}}',

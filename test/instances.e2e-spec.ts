@@ -38,6 +38,7 @@ describe('instances (e2e)', () => {
         name: 'Greeter One',
         template_id: 'fixture_greeter',
         config: { who: 'Ada' },
+        secret_fields: [],
         enabled: true,
         status: 'pending',
         last_run: null,
@@ -46,6 +47,7 @@ describe('instances (e2e)', () => {
         updated_at: expect.any(String),
         version: 1,
         execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
+        created_by: null, // no key: loopback before any key exists
       });
       expect(response.headers.get('location')).toBe(`${BASE}/${response.body.id}`);
       expect(response.headers.get('etag')).toBe('"1"');
@@ -265,6 +267,7 @@ describe('instances (e2e)', () => {
       version: 'INTEGER NOT NULL DEFAULT 1',
       name_key: 'TEXT NOT NULL',
       execution_policy: 'TEXT',
+      created_by: 'TEXT',
     });
     const [mode] = await querySqlite<{ journal_mode: string }>(file, 'PRAGMA journal_mode');
     expect(mode.journal_mode).toBe('wal');

@@ -12,14 +12,17 @@ describe('openapi/openapi.json', () => {
   it('documents the whole contract', () => {
     expect(operations.map((o) => o.operation.operationId).sort()).toEqual([
       'cancelExecution',
+      'createApiKey',
       'createInstance',
       'deleteInstance',
       'executeInstance',
+      'getApiKey',
       'getExecution',
       'getHealth',
       'getInstance',
       'getInstanceStats',
       'getTemplate',
+      'listApiKeys',
       'listDataTableRows',
       'listDataTables',
       'listExecutionLogs',
@@ -27,6 +30,7 @@ describe('openapi/openapi.json', () => {
       'listInstances',
       'listPluginLoadErrors',
       'listTemplates',
+      'revokeApiKey',
       'streamExecutionEvents',
       'updateInstance',
       'validateTemplateConfig',
@@ -90,7 +94,7 @@ describe('openapi/openapi.json', () => {
   });
 
   it('names its enums', () => {
-    for (const name of ['InstanceStatus', 'ExecutionStatus', 'TemplateCategory', 'ProblemType', 'ColumnType']) {
+    for (const name of ['InstanceStatus', 'ExecutionStatus', 'TemplateCategory', 'ProblemType', 'ColumnType', 'ApiKeyState']) {
       expect(spec.components.schemas[name].enum.length).toBeGreaterThan(1);
     }
   });

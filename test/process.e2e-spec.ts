@@ -78,6 +78,24 @@ describe('the server process', () => {
     expect(started.output()).toContain('LOG_LEVEL');
   });
 
+  it('refuses to boot, with one clear line, when its secret key file is malformed or open to others', async () => {
+    const keyFile = path.join(dataDir, 'secret.key');
+    fs.writeFileSync(keyFile, 'not a key\n', { mode: 0o600 });
+    const malformed = startMain({ DATA_DIR: dataDir, PORT: '0' });
+    expect((await malformed.exited).code).toBe(1);
+    expect(malformed.output()).toContain(`\nthe secret key file ${keyFile} does not hold a 32-byte key (base64 or hex); restore it, or set SECRET_KEY\n`);
+    expect(malformed.output()).not.toMatch(/\n\s+at /);
+    fs.writeFileSync(keyFile, `${Buffer.alloc(32, 1).toString('base64')}\n`);
+    fs.chmodSync(keyFile, 0o644);
+    const open = startMain({ DATA_DIR: dataDir, PORT: '0' });
+    expect((await open.exited).code).toBe(1);
+    expect(open.output()).toContain(`is accessible to other users (mode 0644); run: chmod 600 ${keyFile}`);
+    const badEnv = startMain({ DATA_DIR: dataDir, PORT: '0', SECRET_KEY: 'hunter2' });
+    expect((await badEnv.exited).code).toBe(1);
+    expect(badEnv.output()).toMatch(/SECRET_KEY: must be 32 bytes/);
+    expect(badEnv.output()).not.toContain('hunter2');
+  });
+
   it('refuses to boot with PLUGINS_STRICT=true when a plugin fails to load', async () => {
     const brokenRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'pif-broken-'));
     fs.mkdirSync(path.join(brokenRoot, 'explodes'));

@@ -41,6 +41,7 @@ function execSqlite(file: string, sql: string): Promise<void> {
         name: 'iLab Equipment 2024',
         template_id: 'fixture_function',
         config: { mode: 'ok', label: 'equipment' },
+        secret_fields: [],
         enabled: true,
         status: 'active',
         last_run: '2023-11-14T22:15:00.500Z',
@@ -49,6 +50,7 @@ function execSqlite(file: string, sql: string): Promise<void> {
         updated_at: '2023-11-14T22:15:00.500Z',
         version: 1,
         execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
+        created_by: null, // seed rows predate API keys
       });
       // The backfilled name_key makes seed names unique case-insensitively too.
       const clash = await app.post('/api/plugins/instances', { template_id: 'fixture_function', name: 'ilab equipment 2024', config: { mode: 'ok' } });

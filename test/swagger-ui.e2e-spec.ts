@@ -9,6 +9,8 @@ describe('Swagger UI in a real browser (e2e)', () => {
   let app: TestApp;
   let browser: Browser;
   let page: Page;
+  /** Console messages about the Content-Security-Policy: the page must work under the one /docs sends. */
+  const cspViolations: string[] = [];
   const spec = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'openapi', 'openapi.json'), 'utf8'));
   const operations = Object.values(spec.paths as Record<string, Record<string, { operationId: string; tags: string[] }>>).flatMap((methods) => Object.values(methods));
 
@@ -19,6 +21,9 @@ describe('Swagger UI in a real browser (e2e)', () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     // Only loopback: anything else the page tries to load is refused before a packet leaves.
     await page.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => route.abort());
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
     await page.goto(`${app.baseUrl}/docs`);
     await page.waitForSelector('.opblock', { timeout: 20_000 });
   }, 180_000);
@@ -40,6 +45,18 @@ describe('Swagger UI in a real browser (e2e)', () => {
       });
     }
     expect(await page.title()).toBe('Plugin Instance Framework API');
+    expect(cspViolations).toEqual([]);
+  });
+
+  it('offers Authorize for the bearer scheme and marks guarded operations with a lock', async () => {
+    await page.locator('.auth-wrapper .authorize').first().click();
+    const dialog = page.locator('.modal-ux');
+    await dialog.waitFor({ timeout: 10_000 });
+    expect(await dialog.textContent()).toContain('bearer');
+    expect(await dialog.locator('input').count()).toBeGreaterThan(0);
+    await dialog.locator('.close-modal').click();
+    expect(await page.locator('#operations-instances-createInstance .authorization__btn').count()).toBe(1);
+    expect(await page.locator('#operations-health-getHealth .authorization__btn').count()).toBe(0);
   });
 
   it('creates an instance (201) and runs it (200) with "Try it out"', async () => {
@@ -70,5 +87,9 @@ describe('Swagger UI in a real browser (e2e)', () => {
     await page.screenshot({ path: path.resolve(__dirname, 'artifacts', 'swagger-ui.png'), fullPage: true });
     // The server saw it too.
     expect((await app.get(`/api/plugins/instances/${created.id}`)).body.status).toBe('active');
+  });
+
+  it('works under the Content-Security-Policy of /docs: no violation was reported', () => {
+    expect(cspViolations).toEqual([]);
   });
 });

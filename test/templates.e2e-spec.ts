@@ -17,7 +17,7 @@ describe('templates (e2e)', () => {
     expect(response.body.next_cursor).toBeNull();
     const ids = response.body.items.map((t: { id: string }) => t.id);
     expect(ids).toEqual([...ids].sort());
-    expect(ids).toEqual(expect.arrayContaining(['fixture_function', 'fixture_greeter', 'fixture_singleton', 'table_loader', 'api_fetcher']));
+    expect(ids).toEqual(expect.arrayContaining(['fixture_function', 'fixture_greeter', 'fixture_secret_holder', 'fixture_singleton', 'table_loader', 'api_fetcher']));
     const greeter = response.body.items.find((t: { id: string }) => t.id === 'fixture_greeter');
     expect(greeter).toMatchObject({
       name: 'Fixture Greeter',
@@ -61,7 +61,7 @@ describe('templates (e2e)', () => {
     it('returns valid with defaults applied', async () => {
       const response = await app.post('/api/plugins/templates/fixture_greeter/validate', { config: { who: 'Ada' } });
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ valid: true, errors: [], config: { who: 'Ada', times: 1, tags: [] } });
+      expect(response.body).toEqual({ valid: true, errors: [], config: { who: 'Ada', times: 1, tags: [] }, secret_fields: [] });
     });
 
     it('reports one entry per failing field with JSON Pointer paths', async () => {

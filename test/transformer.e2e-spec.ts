@@ -171,7 +171,7 @@ describe('transformer (e2e)', () => {
     expectProblem(bad, 400, 'config-invalid');
     expect(bad.body.errors).toEqual([{ path: '/config/target_table', message: expect.any(String) }]);
     const validated = await app.post('/api/plugins/templates/transformer/validate', { config: { query: 'SELECT 1 AS one', target_table: 'ok_name' } });
-    expect(validated.body).toEqual({ valid: true, errors: [], config: { query: 'SELECT 1 AS one', target_table: 'ok_name', params: [], replace_existing: true } });
+    expect(validated.body).toEqual({ valid: true, errors: [], config: { query: 'SELECT 1 AS one', target_table: 'ok_name', params: [], replace_existing: true }, secret_fields: [] });
   });
 
   it('refuses an update that would make the query write', async () => {

@@ -14,6 +14,8 @@ export interface paths {
         /**
          * List imported tables
          * @description Every table in the data store (DATA_STORE_URL) with its columns, inferred types and row count: what the imports produced.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["listDataTables"];
         put?: never;
@@ -34,11 +36,69 @@ export interface paths {
         /**
          * Preview a table
          * @description Rows of one table in storage order, cursor-paginated, to check what an import wrote.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["listDataTableRows"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List API keys
+         * @description Every key, revoked and expired ones included, newest first; cursor-paginated. Tokens and hashes are never shown.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key
+         * @description Creates a key with the given scopes and optional expiry. The answer carries the token, once: store it, since only its SHA-256 is kept.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an API key
+         * @description One key: name, scopes, state and times. The token is never shown again.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        get: operations["getApiKey"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description Revokes the key: from now on this server answers 401 to it. The key stays listed as revoked and its name stays taken. Revoking a revoked key changes nothing.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
         patch?: never;
@@ -54,6 +114,8 @@ export interface paths {
         /**
          * Get a run
          * @description One run: status, timings, progress, result or error.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["getExecution"];
         put?: never;
@@ -76,6 +138,8 @@ export interface paths {
         /**
          * Cancel a run
          * @description A queued run is cancelled at once. A running one has its signal aborted; it ends `cancelled` when the handler stops, or after CANCEL_GRACE_MS if it does not (its late result is ignored).
+         *
+         *     Requires an API key with the `execute` scope (or `admin`).
          */
         post: operations["cancelExecution"];
         delete?: never;
@@ -94,6 +158,8 @@ export interface paths {
         /**
          * Follow a run's status and progress
          * @description Server-sent events until the run ends: `status` events carry the execution (the current one first), `progress` events carry `{current, total?, message?}`. The stream closes after the final status; for a run already finished it sends that one event. A comment line every 15 s keeps idle connections open.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["streamExecutionEvents"];
         put?: never;
@@ -114,6 +180,8 @@ export interface paths {
         /**
          * A run's log
          * @description The lines the handler logged through ctx.log, in order.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["listExecutionLogs"];
         put?: never;
@@ -134,12 +202,16 @@ export interface paths {
         /**
          * List instances
          * @description Newest first, filtered by template, enabled flag, status or a name substring; cursor-paginated.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["listInstances"];
         put?: never;
         /**
          * Create an instance
          * @description Creates a named instance of a template. `config` is validated against the template's JSON Schema; each failing field is reported with a JSON Pointer.
+         *
+         *     Requires an API key with the `write` scope (or `admin`).
          */
         post: operations["createInstance"];
         delete?: never;
@@ -158,6 +230,8 @@ export interface paths {
         /**
          * Instance statistics
          * @description Counts of instances in total, per status and per template.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["getInstanceStats"];
         put?: never;
@@ -178,17 +252,23 @@ export interface paths {
         /**
          * Get an instance
          * @description One instance, with its ETag for a later conditional update.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["getInstance"];
         /**
          * Update an instance
-         * @description Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated. Disabling sets status inactive; enabling restores the status the last run implies.
+         * @description Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies.
+         *
+         *     Requires an API key with the `write` scope (or `admin`).
          */
         put: operations["updateInstance"];
         post?: never;
         /**
          * Delete an instance
          * @description Deletes the instance and its run history. Refused while a run is in progress.
+         *
+         *     Requires an API key with the `write` scope (or `admin`).
          */
         delete: operations["deleteInstance"];
         options?: never;
@@ -208,6 +288,8 @@ export interface paths {
         /**
          * Run an instance
          * @description Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time.
+         *
+         *     Requires an API key with the `execute` scope (or `admin`).
          */
         post: operations["executeInstance"];
         delete?: never;
@@ -226,6 +308,8 @@ export interface paths {
         /**
          * List an instance's runs
          * @description Run history of one instance (every attempt), newest first, optionally by status; cursor-paginated.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["listInstanceExecutions"];
         put?: never;
@@ -246,6 +330,8 @@ export interface paths {
         /**
          * Plugin load errors
          * @description Plugins that failed to import or register (bad schema, duplicate id, ...), each with its file and reason.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["listPluginLoadErrors"];
         put?: never;
@@ -266,6 +352,8 @@ export interface paths {
         /**
          * List templates
          * @description Every loaded template, sorted by id, optionally of one category, with its config schema and instance count.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["listTemplates"];
         put?: never;
@@ -286,6 +374,8 @@ export interface paths {
         /**
          * Get a template
          * @description One template with its config schema: enough to render a form for a new instance.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["getTemplate"];
         put?: never;
@@ -308,6 +398,8 @@ export interface paths {
         /**
          * Validate a config
          * @description Checks a config against the template's schema without creating anything; returns the errors per field and the config with defaults applied.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
          */
         post: operations["validateTemplateConfig"];
         delete?: never;
@@ -325,7 +417,7 @@ export interface paths {
         };
         /**
          * Health check
-         * @description 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.
+         * @description Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.
          */
         get: operations["getHealth"];
         put?: never;
@@ -340,11 +432,72 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ApiKeyDto: {
+            /**
+             * Format: date-time
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description null: never expires.
+             * @example null
+             */
+            expires_at: string | null;
+            /**
+             * Format: uuid
+             * @example 6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Last request made with it (updated at most once a minute).
+             * @example 2026-11-24T10:15:30.000Z
+             */
+            last_used_at: string | null;
+            /** @example ci-nightly */
+            name: string;
+            /**
+             * @description The token's first characters, to recognise it.
+             * @example pif_q3Xv9L
+             */
+            prefix: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            revoked_at: string | null;
+            /**
+             * @example [
+             *       "read",
+             *       "execute"
+             *     ]
+             */
+            scopes: ("read" | "write" | "execute" | "admin")[];
+            /**
+             * @description active: usable; expired: past expires_at; revoked: revoked (final).
+             * @example active
+             */
+            state: components["schemas"]["ApiKeyState"];
+        };
+        ApiKeyPageDto: {
+            items: components["schemas"]["ApiKeyDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * @description active: usable; expired: past expires_at; revoked: revoked (final).
+         * @enum {string}
+         */
+        ApiKeyState: "active" | "expired" | "revoked";
         /** @enum {string} */
         ColumnType: "INTEGER" | "REAL" | "TEXT";
         ConfigValidationDto: {
             /**
-             * @description The config with schema defaults applied.
+             * @description The config with schema defaults applied; each secret that is set shows as `"********"`.
              * @example {
              *       "file_path": "examples/equipment.csv",
              *       "has_header": true,
@@ -364,12 +517,38 @@ export interface components {
              *     ]
              */
             errors: components["schemas"]["FieldErrorDto"][];
+            /**
+             * @description Which secrets of `config` are set (dotted paths, sorted).
+             * @example []
+             */
+            secret_fields: string[];
             /** @example false */
             valid: boolean;
         };
+        CreateApiKeyDto: {
+            /**
+             * Format: date-time
+             * @description When the key stops working (in the future); omit or null for a key that does not expire.
+             * @example 2027-01-01T00:00:00Z
+             */
+            expires_at?: string | null;
+            /**
+             * @description Unique name: letters, digits, `.`, `_` and `-`, starting with a letter or digit (also among revoked keys).
+             * @example ci-nightly
+             */
+            name: string;
+            /**
+             * @description What the key may do: read, write (instances), execute (runs), admin (keys; implies all).
+             * @example [
+             *       "read",
+             *       "execute"
+             *     ]
+             */
+            scopes: ("read" | "write" | "execute" | "admin")[];
+        };
         CreateInstanceDto: {
             /**
-             * @description Configuration; must validate against the template's config_schema. Default {}.
+             * @description Configuration; must validate against the template's config_schema. Default {}. Secret fields (`writeOnly` or `format: "password"` in the schema) are encrypted at rest and masked in responses; the mask `"********"` is not accepted as a value.
              * @example {
              *       "file_path": "examples/equipment.csv",
              *       "table_name": "ilab_equipment_2024"
@@ -402,6 +581,59 @@ export interface components {
              * @example table_loader
              */
             template_id: string;
+        };
+        CreatedApiKeyDto: {
+            /**
+             * Format: date-time
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description null: never expires.
+             * @example null
+             */
+            expires_at: string | null;
+            /**
+             * Format: uuid
+             * @example 6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Last request made with it (updated at most once a minute).
+             * @example 2026-11-24T10:15:30.000Z
+             */
+            last_used_at: string | null;
+            /** @example ci-nightly */
+            name: string;
+            /**
+             * @description The token's first characters, to recognise it.
+             * @example pif_q3Xv9L
+             */
+            prefix: string;
+            /**
+             * Format: date-time
+             * @example null
+             */
+            revoked_at: string | null;
+            /**
+             * @example [
+             *       "read",
+             *       "execute"
+             *     ]
+             */
+            scopes: ("read" | "write" | "execute" | "admin")[];
+            /**
+             * @description active: usable; expired: past expires_at; revoked: revoked (final).
+             * @example active
+             */
+            state: components["schemas"]["ApiKeyState"];
+            /**
+             * @description The secret: send it as `Authorization: Bearer <token>`. Shown once; only its hash is stored.
+             * @example pif_q3Xv9LbT0k2mWc8pR1sYzA4nH6uJ7eD5fG0iK9oL3qE
+             */
+            token: string;
         };
         DataRowPageDto: {
             /**
@@ -487,6 +719,12 @@ export interface components {
             /** @example table_loader */
             template_id: string;
             trigger: components["schemas"]["ExecutionTriggerDto"];
+            /**
+             * Format: uuid
+             * @description Id of the API key that started the run (retries inherit it); null when no key was used.
+             * @example 6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f
+             */
+            triggered_by: string | null;
         };
         ExecutionErrorDto: {
             /** @description config_invalid: the failing fields. */
@@ -494,7 +732,7 @@ export interface components {
             /** @example file not found: data/equipment.csv */
             message: string;
             /**
-             * @description handler_error (thrown, or returned status "error"), invalid_result, config_invalid, timeout, cancelled, interrupted or template_unavailable.
+             * @description handler_error (thrown, or returned status "error"), invalid_result, config_invalid (also: a stored secret cannot be decrypted with the current key), timeout, cancelled, interrupted or template_unavailable.
              * @example handler_error
              */
             type: string;
@@ -628,7 +866,7 @@ export interface components {
         };
         InstanceDto: {
             /**
-             * @description The configuration as stored (template defaults are applied when it runs).
+             * @description The configuration as stored (template defaults are applied when it runs). Each secret that is set (a field whose schema says `writeOnly: true` or `format: "password"`) shows as `"********"`, never its value.
              * @example {
              *       "file_path": "examples/equipment.csv",
              *       "table_name": "ilab_equipment_2024"
@@ -642,6 +880,12 @@ export interface components {
              * @example 2026-11-24T10:00:00.000Z
              */
             created_at: string;
+            /**
+             * Format: uuid
+             * @description Id of the API key that created it; null when no key was used (loopback before any key existed, or AUTH=none).
+             * @example 6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f
+             */
+            created_by: string | null;
             /** @example true */
             enabled: boolean;
             execution_policy: components["schemas"]["ExecutionPolicyDto"];
@@ -671,6 +915,11 @@ export interface components {
              * @example iLab Equipment 2024
              */
             name: string;
+            /**
+             * @description Which secrets of `config` are set (encrypted at rest, shown as `"********"`), as dotted paths with array indexes, sorted, e.g. `["auth.token", "tokens[0]"]` for an api_fetcher with bearer auth. On PUT, send a secret back as the mask (or leave it out) to keep it.
+             * @example []
+             */
+            secret_fields: string[];
             /**
              * @description pending: never run; active: last run succeeded; error: last run failed; inactive: disabled.
              * @example active
@@ -763,6 +1012,12 @@ export interface components {
              * @example req-1
              */
             request_id?: string;
+            /**
+             * @description forbidden: the scope the operation needs (`admin` always suffices).
+             * @example write
+             * @enum {string}
+             */
+            required_scope?: "read" | "write" | "execute" | "admin";
             /** @example 400 */
             status: number;
             /** @example Config is not valid for the template */
@@ -777,7 +1032,7 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "bad-request" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
         TableColumnDto: {
             /** @example Serial No. */
             name: string;
@@ -845,7 +1100,7 @@ export interface components {
         };
         UpdateInstanceDto: {
             /**
-             * @description Replacement configuration, validated against the template schema.
+             * @description Replacement configuration, validated against the template schema. A secret sent as `"********"` or left out keeps its stored value; a new value replaces it; null clears it where the schema allows null.
              * @example {
              *       "file_path": "examples/equipment.csv",
              *       "replace_existing": false,
@@ -911,6 +1166,41 @@ export interface operations {
                     "application/json": components["schemas"]["DataTableListDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -957,9 +1247,382 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `table-not-found`: The data store has no table with this name. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyPageDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateApiKeyDto"];
+            };
+        };
+        responses: {
+            /** @description Created; `token` is shown this once. */
+            201: {
+                headers: {
+                    /** @description URL of the new key. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKeyDto"];
+                };
+            };
+            /**
+             * @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.
+             *
+             *     `malformed-json`: The request body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `key-name-taken`: API key names are unique, including revoked keys. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `payload-too-large`: The request body exceeds the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unsupported-media-type`: Request bodies must be application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description API key id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `key-not-found`: No API key has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description API key id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `key-not-found`: No API key has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -998,9 +1661,44 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `execution-not-found`: No execution has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1039,6 +1737,24 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `execution-not-found`: No execution has this id. */
             404: {
                 headers: {
@@ -1051,6 +1767,23 @@ export interface operations {
             /** @description `execution-finished`: Only a queued or running execution can be cancelled. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1096,9 +1829,44 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `execution-not-found`: No execution has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1137,9 +1905,44 @@ export interface operations {
                     "application/json": components["schemas"]["ExecutionLogListDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `execution-not-found`: No execution has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1197,6 +2000,41 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1240,8 +2078,28 @@ export interface operations {
              *     `config-invalid`: The instance `config` fails the template's JSON Schema or its own checks (paths, table names, SQL); `errors` has one entry per failing field.
              *
              *     `malformed-json`: The request body is not valid JSON.
+             *
+             *     `json-too-deep`: The request body nests arrays and objects deeper than the configured limit (`JSON_MAX_DEPTH`).
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1289,6 +2147,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1316,6 +2191,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstanceStatsDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
@@ -1352,9 +2262,44 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `instance-not-found`: No instance has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1408,8 +2353,28 @@ export interface operations {
              *     `config-invalid`: The instance `config` fails the template's JSON Schema or its own checks (paths, table names, SQL); `errors` has one entry per failing field.
              *
              *     `malformed-json`: The request body is not valid JSON.
+             *
+             *     `json-too-deep`: The request body nests arrays and objects deeper than the configured limit (`JSON_MAX_DEPTH`).
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1466,6 +2431,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1496,6 +2478,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `instance-not-found`: No instance has this id. */
             404: {
                 headers: {
@@ -1508,6 +2508,23 @@ export interface operations {
             /** @description `instance-running`: An instance cannot be deleted while one of its runs is in progress. */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1573,6 +2590,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `instance-not-found`: No instance has this id. */
             404: {
                 headers: {
@@ -1591,6 +2626,23 @@ export interface operations {
              */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1654,9 +2706,44 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `instance-not-found`: No instance has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1690,6 +2777,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PluginLoadErrorListDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
@@ -1733,6 +2855,41 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
             500: {
                 headers: {
@@ -1765,9 +2922,44 @@ export interface operations {
                     "application/json": components["schemas"]["TemplateDto"];
                 };
             };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `template-not-found`: No loaded template has this id. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1814,8 +3006,28 @@ export interface operations {
              * @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.
              *
              *     `malformed-json`: The request body is not valid JSON.
+             *
+             *     `json-too-deep`: The request body nests arrays and objects deeper than the configured limit (`JSON_MAX_DEPTH`).
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1844,6 +3056,23 @@ export interface operations {
             /** @description `unsupported-media-type`: Request bodies must be application/json. */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { loadSettings } from '../../src/config/settings';
+import { OutboundHttpService } from '../../src/sdk';
 import { FakeApiServer, sendJson } from '../../test/helpers/fake-api-server';
 import { backoffDelay, nextLinkFromHeader, parseRetryAfter, RetryOptions, sendWithRetries } from './http';
 import { JsonRecordsWalker, JsonToken, NO_RECORD, parseJsonPointer } from './json-records';
@@ -99,14 +101,22 @@ describe('api_fetcher HTTP helpers', () => {
 
 describe('api_fetcher sendWithRetries', () => {
   let api: FakeApiServer;
+  // The fake API is on loopback, which outbound HTTP refuses unless allowed.
+  const allowed = new OutboundHttpService(loadSettings({ FETCH_ALLOW_HOSTS: '127.0.0.1' }));
+  const guarded = new OutboundHttpService(loadSettings({}));
   beforeAll(async () => {
     api = await FakeApiServer.start();
     api.on('GET', '/slow-down', (request, response) => sendJson(response, 429, {}, { 'retry-after': '30' }));
     api.on('GET', '/hang', () => undefined);
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api.close();
+    await allowed.onApplicationShutdown();
+    await guarded.onApplicationShutdown();
+  });
 
   const options = (signal: AbortSignal, overrides: Partial<RetryOptions> = {}): RetryOptions => ({
+    fetch: (url, init) => allowed.fetch(url, init),
     max_attempts: 2,
     backoff_ms: 10,
     max_backoff_ms: 10000,
@@ -137,5 +147,14 @@ describe('api_fetcher sendWithRetries', () => {
     const before = api.requests('/hang').length;
     await expect(sendWithRetries(get('/hang'), options(controller.signal))).rejects.toThrow('shutting down');
     expect(api.requests('/hang').length - before).toBe(1);
+  });
+
+  it('fails at once, without retrying, when the address is refused', async () => {
+    const before = api.requests().length;
+    const log: string[] = [];
+    const failure = sendWithRetries(get('/slow-down'), options(new AbortController().signal, { max_attempts: 3, fetch: (url, init) => guarded.fetch(url, init), log: (message) => log.push(message) }));
+    await expect(failure).rejects.toThrow(/^GET http:\/\/127\.0\.0\.1:\d+\/slow-down refused: connection to 127\.0\.0\.1 refused: a loopback address \(127\.0\.0\.0\/8\); add 127\.0\.0\.1 to FETCH_ALLOW_HOSTS, or set FETCH_ALLOW_PRIVATE=true, to allow it$/);
+    expect(log).toEqual([]);
+    expect(api.requests().length).toBe(before);
   });
 });

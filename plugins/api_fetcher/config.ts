@@ -50,8 +50,10 @@ const NON_EMPTY_JSON_POINTER = '^(/([^~/]|~[01])*)+$';
 const HEADER_NAME = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 const NO_LINE_BREAKS = '^[^\\r\\n]*$';
 
+// writeOnly marks a secret: encrypted at rest, masked in every response, scrubbed from results and logs.
 const secretString = (title: string, description: string, example: string) => ({
   type: 'string',
+  writeOnly: true,
   title,
   description,
   minLength: 1,
@@ -59,6 +61,9 @@ const secretString = (title: string, description: string, example: string) => ({
   pattern: NO_LINE_BREAKS,
   examples: [example],
 });
+/** Example values of secrets: obviously placeholders, never real-looking credentials. */
+const EXAMPLE_TOKEN = 'your-token-here';
+const EXAMPLE_KEY = 'your-api-key-here';
 
 // Variants are a `type` enum plus one `if/then` per variant rather than `oneOf`: ajv applies defaults
 // inside `then` (never inside `oneOf`), and a mistake gets one precise error instead of one per variant.
@@ -82,7 +87,7 @@ const AUTH_SCHEMA = {
       then: {
         required: ['token'],
         additionalProperties: false,
-        properties: { type: { const: 'bearer' }, token: secretString('Token', 'The bearer token, without the `Bearer ` prefix.', 'eyJhbGciOiJIUzI1NiJ9.e30.sig') },
+        properties: { type: { const: 'bearer' }, token: secretString('Token', 'The bearer token, without the `Bearer ` prefix.', EXAMPLE_TOKEN) },
       },
     },
     {
@@ -93,7 +98,7 @@ const AUTH_SCHEMA = {
         properties: {
           type: { const: 'basic' },
           username: { type: 'string', title: 'Username', description: 'The user name; it must not contain a colon.', minLength: 1, maxLength: 1024, pattern: '^[^:\\r\\n]*$', examples: ['lab-robot'] },
-          password: { type: 'string', title: 'Password', description: 'The password.', maxLength: 4096, pattern: NO_LINE_BREAKS, examples: ['s3cret'] },
+          password: { type: 'string', writeOnly: true, format: 'password', title: 'Password', description: 'The password.', maxLength: 4096, pattern: NO_LINE_BREAKS, examples: ['your-password-here'] },
         },
       },
     },
@@ -105,12 +110,12 @@ const AUTH_SCHEMA = {
         properties: {
           type: { const: 'api_key' },
           header: { type: 'string', title: 'Header', description: 'The request header that carries the key.', pattern: HEADER_NAME, maxLength: 256, default: 'X-API-Key', examples: ['X-API-Key', 'Api-Key'] },
-          value: secretString('Key', 'The API key.', 'k-1234567890'),
+          value: secretString('Key', 'The API key.', EXAMPLE_KEY),
         },
       },
     },
   ],
-  examples: [{ type: 'none' }, { type: 'bearer', token: 'eyJhbGciOiJIUzI1NiJ9.e30.sig' }, { type: 'api_key', header: 'X-API-Key', value: 'k-1234567890' }],
+  examples: [{ type: 'none' }, { type: 'bearer', token: EXAMPLE_TOKEN }, { type: 'api_key', header: 'X-API-Key', value: EXAMPLE_KEY }],
 };
 
 const PAGINATION_SCHEMA = {
@@ -304,7 +309,7 @@ export const API_FETCHER_CONFIG_SCHEMA: JsonSchema = {
   examples: [
     {
       url: 'https://api.example.org/v1/samples',
-      auth: { type: 'bearer', token: 'eyJhbGciOiJIUzI1NiJ9.e30.sig' },
+      auth: { type: 'bearer', token: EXAMPLE_TOKEN },
       records_pointer: '/data',
       pagination: { type: 'next_url', next_pointer: '/next' },
       store: { table_name: 'samples' },

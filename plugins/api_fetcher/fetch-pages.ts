@@ -1,6 +1,6 @@
 import { Readable, pipeline } from 'node:stream';
 import { ApiFetcherConfig } from './config';
-import { abortError, describeFetchError, HttpRequest, nextLinkFromHeader, sendWithRetries } from './http';
+import { abortError, describeFetchError, HttpRequest, nextLinkFromHeader, RetryOptions, sendWithRetries } from './http';
 import { JsonRecordsWalker, JsonToken, NO_RECORD, NonScalarValue, RecordsShapeError } from './json-records';
 
 // stream-json is CommonJS without an ES default export.
@@ -24,6 +24,7 @@ export interface FetchState {
 
 export interface FetchHooks {
   signal: AbortSignal;
+  fetch: RetryOptions['fetch'];
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string): void;
   pageDone(page: number, recordsInPage: number, totalRecords: number): void;
 }
@@ -77,6 +78,7 @@ export async function* fetchRecords(config: ApiFetcherConfig, state: FetchState,
       ...config.retries,
       timeout_ms: config.timeout_ms,
       signal: hooks.signal,
+      fetch: hooks.fetch,
       log: (message) => hooks.log('warn', `page ${page}: ${message}`),
     });
     state.pages = page;

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OutboundRequestInit, OutboundRequestRefusedError } from '../../src/sdk';
 import { RetryConfig } from './config';
 
 export interface HttpRequest {
@@ -14,6 +15,8 @@ export interface RetryOptions extends RetryConfig {
   /** The run's signal: cancel, timeout, shutdown. */
   signal: AbortSignal;
   log(message: string): void;
+  /** The guarded fetch of OutboundHttpService: refuses private and loopback targets unless allowed. */
+  fetch(url: string, init: OutboundRequestInit): Promise<Response>;
 }
 
 /** A successful (2xx) response, with the signal that keeps governing its body. */
@@ -111,8 +114,8 @@ export async function sendWithRetries(request: HttpRequest, options: RetryOption
     let failure: string;
     let retryAfterMs: number | null = null;
     try {
-      // Redirects are followed (fetch's default); SSRF protection (allowed hosts) is a later issue.
-      const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal, redirect: 'follow' });
+      // Redirects are followed; the guarded fetch checks the address of every hop.
+      const response = await options.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal, redirect: 'follow' });
       if (response.ok) return { response, signal, timedOut: () => timeout.aborted, attempts: attempt };
       const answered = `${label} answered ${statusLine(response)}: ${await bodySnippet(response)}`;
       if (response.status !== 429 && response.status < 500) throw new PermanentHttpError(answered);
@@ -120,6 +123,8 @@ export async function sendWithRetries(request: HttpRequest, options: RetryOption
       retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     } catch (error) {
       if (error instanceof PermanentHttpError) throw new Error(error.message);
+      // A refused address stays refused: retrying would only repeat the refusal.
+      if (error instanceof OutboundRequestRefusedError) throw new Error(`${label} refused: ${error.message}`);
       if (options.signal.aborted) throw abortError(options.signal);
       failure = timeout.aborted ? `${label} timed out after ${options.timeout_ms} ms` : `${label} failed: ${describeFetchError(error)}`;
     }

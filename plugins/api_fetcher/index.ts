@@ -1,4 +1,4 @@
-import { CellValue, ConfigIssue, DataStoreService, ExecutionContext, PluginHandler, PluginResult, PluginTemplate, uniqueColumnNames } from '../../src/sdk';
+import { CellValue, ConfigIssue, DataStoreService, ExecutionContext, OutboundHttpService, PluginHandler, PluginResult, PluginTemplate, uniqueColumnNames } from '../../src/sdk';
 import { API_FETCHER_CONFIG_SCHEMA, ApiFetcherConfig, StoreConfig } from './config';
 import { FetchedRecord, fetchRecords, FetchState } from './fetch-pages';
 
@@ -22,7 +22,10 @@ const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isAr
   configSchema: API_FETCHER_CONFIG_SCHEMA,
 })
 export class ApiFetcher implements PluginHandler<ApiFetcherConfig> {
-  constructor(private readonly dataStore: DataStoreService) {}
+  constructor(
+    private readonly dataStore: DataStoreService,
+    private readonly http: OutboundHttpService,
+  ) {}
 
   /** Checks JSON Schema cannot express: URL scheme, clashes between settings, table names. */
   validate(config: ApiFetcherConfig): ConfigIssue[] {
@@ -69,6 +72,7 @@ export class ApiFetcher implements PluginHandler<ApiFetcherConfig> {
     const state: FetchState = { pages: 0, records: 0, http_status: null, truncated: false };
     const records = fetchRecords(config, state, {
       signal: ctx.signal,
+      fetch: (url, init) => this.http.fetch(url, init),
       log: (level, message) => ctx.log(level, message),
       pageDone: (page, inPage, total) => ctx.progress({ current: page, message: `page ${page}: ${inPage} records (${total} in all)` }),
     });

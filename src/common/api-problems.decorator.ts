@@ -3,13 +3,31 @@ import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ProblemDto } from './problem.dto';
 import { PROBLEM_TYPES, ProblemType } from './problem-types';
 
+const RATE_LIMIT_HEADERS = {
+  'Retry-After': { description: 'Seconds until this client may send requests again.', schema: { type: 'integer', example: 42 } },
+  'RateLimit-Limit': { description: 'Requests allowed per window (RATE_LIMIT_MAX).', schema: { type: 'integer', example: 1000 } },
+  'RateLimit-Remaining': { description: 'Requests left in the current window: 0 here.', schema: { type: 'integer', example: 0 } },
+  'RateLimit-Reset': { description: 'Seconds until the window resets.', schema: { type: 'integer', example: 42 } },
+};
+
 /**
  * Documents the problem responses an operation can return, grouped by status, each with an example
- * built from the same catalogue the exception filter uses.
+ * built from the same catalogue the exception filter uses. Every operation may answer 429 (rate
+ * limiting) and 500.
  */
 export function ApiProblems(...types: ProblemType[]) {
+  return ApiProblemResponses(...types, 'rate-limited', 'internal-error');
+}
+
+/** ApiProblems for the operations rate limiting leaves alone (GET /health). */
+export function ApiProblemsNotRateLimited(...types: ProblemType[]) {
+  return ApiProblemResponses(...types, 'internal-error');
+}
+
+/** Exactly the given problem responses: for decorators that add a few statuses of their own (access control). */
+export function ApiProblemResponses(...types: ProblemType[]) {
   const byStatus = new Map<number, ProblemType[]>();
-  for (const type of [...types, 'internal-error' as const]) {
+  for (const type of types) {
     const status = PROBLEM_TYPES[type].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), type]);
   }
@@ -19,6 +37,7 @@ export function ApiProblems(...types: ProblemType[]) {
       ApiResponse({
         status,
         description: slugs.map((slug) => `\`${slug}\`: ${PROBLEM_TYPES[slug].description}`).join('\n\n'),
+        ...(status === 429 ? { headers: RATE_LIMIT_HEADERS } : {}),
         content: {
           'application/problem+json': {
             schema: { $ref: getSchemaPath(ProblemDto) },

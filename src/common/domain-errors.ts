@@ -34,14 +34,14 @@ export class ConfigInvalidError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(type: 'template-not-found' | 'instance-not-found' | 'execution-not-found' | 'table-not-found', what: string, id: string) {
+  constructor(type: 'template-not-found' | 'instance-not-found' | 'execution-not-found' | 'table-not-found' | 'key-not-found', what: string, id: string) {
     super(type, `${what} '${id}' does not exist`);
   }
 }
 
 export class ConflictError extends DomainError {
   constructor(
-    type: 'name-taken' | 'single-instance-template' | 'instance-disabled' | 'template-unavailable' | 'execution-in-progress' | 'instance-running' | 'execution-finished',
+    type: 'name-taken' | 'key-name-taken' | 'single-instance-template' | 'instance-disabled' | 'template-unavailable' | 'execution-in-progress' | 'instance-running' | 'execution-finished',
     detail: string,
     options: { extensions?: Record<string, unknown>; location?: string } = {},
   ) {
@@ -60,5 +60,30 @@ export class UnknownTemplateError extends DomainError {
     super('unknown-template', `template_id '${templateId}' does not name a loaded template`, {
       errors: [{ path: '/template_id', message: 'unknown template' }],
     });
+  }
+}
+
+export class JsonTooDeepError extends DomainError {
+  constructor(maxDepth: number) {
+    super('json-too-deep', `the JSON body nests arrays and objects more than ${maxDepth} levels deep (JSON_MAX_DEPTH)`);
+  }
+}
+
+export class RateLimitedError extends DomainError {
+  constructor(max: number, window: string, retryAfterSeconds: number) {
+    super('rate-limited', `more than ${max} requests in ${window}; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+/** No usable credentials: the filter adds `WWW-Authenticate: Bearer`. */
+export class UnauthorizedError extends DomainError {
+  constructor(detail: string) {
+    super('unauthorized', detail);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(detail: string, requiredScope?: string) {
+    super('forbidden', detail, { extensions: requiredScope ? { required_scope: requiredScope } : {} });
   }
 }

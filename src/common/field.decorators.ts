@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 
 /**
  * Composite field decorators: one decorator applies the validation and documents the same
@@ -98,5 +98,26 @@ export function NestedField(type: new () => object, options: FieldOptions) {
     IsObject({ message: '$property must be a JSON object' }),
     ValidateNested(),
     Type(() => type),
+  );
+}
+
+/** A non-empty array of values from a list (duplicates are accepted and mean nothing more). */
+export function EnumArrayField(values: readonly string[], options: FieldOptions) {
+  return applyDecorators(
+    ...base(options, { type: 'array', items: { type: 'string', enum: values as string[] }, minItems: 1, maxItems: values.length * 2 } as ApiPropertyOptions),
+    IsArray({ message: '$property must be an array' }),
+    ArrayMinSize(1),
+    ArrayMaxSize(values.length * 2),
+    IsIn(values as string[], { each: true, message: `each of $property must be one of: ${values.join(', ')}` }),
+  );
+}
+
+/** An ISO-8601 date-time with a time zone, e.g. 2026-12-31T23:59:59Z; `nullable` accepts null. */
+export function DateTimeField(options: FieldOptions & { nullable?: boolean }) {
+  return applyDecorators(
+    ...(options.optional ? [ValidateIf((_object: object, value: unknown) => value !== undefined && !(options.nullable && value === null))] : []),
+    ApiProperty({ description: options.description, example: options.example, required: !options.optional, type: String, format: 'date-time', nullable: options.nullable } as ApiPropertyOptions),
+    IsISO8601({ strict: true, strictSeparator: true }, { message: '$property must be an ISO-8601 date-time such as 2026-12-31T23:59:59Z' }),
+    Matches(/(Z|[+-]\d{2}:?\d{2})$/, { message: '$property must carry a time zone (Z or +hh:mm)' }),
   );
 }

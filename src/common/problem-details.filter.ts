@@ -21,6 +21,7 @@ const STATUS_TO_TYPE: Record<number, ProblemType> = {
   413: 'payload-too-large',
   414: 'uri-too-long',
   415: 'unsupported-media-type',
+  429: 'rate-limited',
 };
 
 /**
@@ -101,6 +102,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     logger.error({ msg: 'unhandled error', reqId: request.id, err: error instanceof Error ? { message: error.message, stack: error.stack } : error });
   }
   if (location) void reply.header('location', location);
+  // RFC 6750: a 401 names the scheme the client should use.
+  if (problem.type === 'unauthorized') void reply.header('www-authenticate', 'Bearer realm="plugin-instance-framework"');
   void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
 }
 

@@ -37,4 +37,7 @@ export class ProblemDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'name-taken / single-instance-template: the existing instance.' })
   instance_id?: string;
+
+  @ApiPropertyOptional({ enum: ['read', 'write', 'execute', 'admin'], description: 'forbidden: the scope the operation needs (`admin` always suffices).', example: 'write' })
+  required_scope?: string;
 }

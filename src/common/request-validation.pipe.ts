@@ -1,8 +1,11 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, ValidationFailedError } from './domain-errors';
 
-/** Deeper request values are refused before anything walks them recursively (the pipe itself would overflow the stack). */
-export const MAX_REQUEST_DEPTH = 64;
+/**
+ * Backstop for the pipe's own recursion (10,000 levels overflowed the stack: a 500). JSON bodies meet the
+ * tighter JSON_MAX_DEPTH (at most 1000) at parse time already; nothing deeper may reach the walk below.
+ */
+export const MAX_REQUEST_DEPTH = 1000;
 
 /**
  * Keys the validation pipeline would silently drop, anywhere in a body or query (free-form config

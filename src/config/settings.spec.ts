@@ -15,7 +15,47 @@ describe('loadSettings', () => {
       logLevel: 'info',
       bodyLimitBytes: 1048576,
       shutdownGraceMs: 10000,
+      authMode: 'keys',
+      authCacheMs: 5000,
     });
+  });
+
+  it('reads the hostile-input settings, with defaults that protect', () => {
+    expect(loadSettings({})).toMatchObject({ jsonMaxDepth: 64, rateLimitMax: 1000, rateLimitWindowMs: 60000, corsOrigins: [], fetchAllowHosts: [], fetchAllowPrivate: false });
+    expect(
+      loadSettings({
+        JSON_MAX_DEPTH: '10',
+        RATE_LIMIT_MAX: '0',
+        RATE_LIMIT_WINDOW_MS: '1000',
+        CORS_ORIGINS: 'https://a.example, http://127.0.0.1:5173',
+        FETCH_ALLOW_HOSTS: ' 127.0.0.1, 10.0.0.0/8 ,*.lab.internal,api.example,',
+        FETCH_ALLOW_PRIVATE: 'yes',
+      }),
+    ).toMatchObject({
+      jsonMaxDepth: 10,
+      rateLimitMax: 0,
+      rateLimitWindowMs: 1000,
+      corsOrigins: ['https://a.example', 'http://127.0.0.1:5173'],
+      fetchAllowHosts: ['127.0.0.1', '10.0.0.0/8', '*.lab.internal', 'api.example'],
+      fetchAllowPrivate: true,
+    });
+    expect(() => loadSettings({ CORS_ORIGINS: 'https://a.example/path, *', JSON_MAX_DEPTH: '0', RATE_LIMIT_MAX: '-1', FETCH_ALLOW_HOSTS: '10.0.0.0/40' })).toThrow(
+      expect.objectContaining({
+        problems: [
+          'JSON_MAX_DEPTH=0: JSON_MAX_DEPTH must not be less than 1',
+          'RATE_LIMIT_MAX=-1: RATE_LIMIT_MAX must not be less than 0',
+          `CORS_ORIGINS="https://a.example/path, *": 'https://a.example/path' is not an origin like https://app.example.org (scheme, host and optional port, no path)`,
+          `CORS_ORIGINS="https://a.example/path, *": '*' is not an origin like https://app.example.org (scheme, host and optional port, no path)`,
+          `FETCH_ALLOW_HOSTS="10.0.0.0/40": '10.0.0.0/40' is not a valid IP address or CIDR range`,
+        ],
+      }),
+    );
+  });
+
+  it('reads AUTH and AUTH_CACHE_MS, rejecting anything else', () => {
+    expect(loadSettings({ AUTH: 'none', AUTH_CACHE_MS: '0' })).toMatchObject({ authMode: 'none', authCacheMs: 0 });
+    expect(() => loadSettings({ AUTH: 'off' })).toThrow(/AUTH must be keys or none/);
+    expect(() => loadSettings({ AUTH_CACHE_MS: '-1' })).toThrow(/AUTH_CACHE_MS/);
   });
 
   it('reads and converts every variable', () => {
@@ -53,5 +93,24 @@ describe('loadSettings', () => {
       for (const name of ['PORT', 'PLUGINS_STRICT', 'LOG_LEVEL', 'DATABASE_URL']) expect(problems).toContain(name);
     }
     expect(() => loadSettings({ PORT: '70000' })).toThrow(/PORT/);
+  });
+
+  it('takes SECRET_KEY and SECRET_KEY_PREVIOUS as 32 bytes in hex or base64, and never echoes a bad one', () => {
+    const hex = 'ab'.repeat(32);
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    const settings = loadSettings({ SECRET_KEY: hex, SECRET_KEY_PREVIOUS: base64 });
+    expect(settings.secretKey).toEqual(Buffer.from(hex, 'hex'));
+    expect(settings.secretKeyPrevious).toEqual(Buffer.alloc(32, 7));
+    expect(loadSettings({}).secretKey).toBeNull();
+    try {
+      loadSettings({ SECRET_KEY: 'hunter2-is-not-a-key', PORT: 'x' });
+      throw new Error('expected loadSettings to throw');
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toMatch(/SECRET_KEY: must be 32 bytes written as 64 hex digits or as base64/);
+      expect(message).toContain('PORT');
+      expect(message).not.toContain('hunter2');
+    }
+    expect(() => loadSettings({ SECRET_KEY_PREVIOUS: hex })).toThrow(/SECRET_KEY_PREVIOUS: needs SECRET_KEY/);
   });
 });

@@ -1,9 +1,12 @@
 import * as path from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { parseAllowEntry } from '../outbound-http/address-policy';
+import { parseSecretKey } from '../secrets/secret-key';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['pretty', 'json'] as const;
+export const AUTH_MODES = ['keys', 'none'] as const;
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -63,6 +66,24 @@ class EnvironmentVariables {
   @IsOptional() @Max(64 * 1024 * 1024) @Min(1024) @IsInt() @Transform(toInteger)
   BODY_LIMIT_BYTES?: number;
 
+  @IsOptional() @Max(1000) @Min(1) @IsInt() @Transform(toInteger)
+  JSON_MAX_DEPTH?: number;
+
+  @IsOptional() @Max(1_000_000) @Min(0) @IsInt() @Transform(toInteger)
+  RATE_LIMIT_MAX?: number;
+
+  @IsOptional() @Max(86_400_000) @Min(1000) @IsInt() @Transform(toInteger)
+  RATE_LIMIT_WINDOW_MS?: number;
+
+  @IsOptional() @IsString() @Transform(emptyToUndefined)
+  CORS_ORIGINS?: string;
+
+  @IsOptional() @IsString() @Transform(emptyToUndefined)
+  FETCH_ALLOW_HOSTS?: string;
+
+  @IsOptional() @IsBoolean({ message: 'FETCH_ALLOW_PRIVATE must be true or false' }) @Transform(toBoolean)
+  FETCH_ALLOW_PRIVATE?: boolean;
+
   @IsOptional() @Max(600_000) @Min(0) @IsInt() @Transform(toInteger)
   SHUTDOWN_GRACE_MS?: number;
 
@@ -74,7 +95,16 @@ class EnvironmentVariables {
 
   @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
   EXECUTION_HISTORY_LIMIT?: number;
+
+  @IsOptional() @IsIn(AUTH_MODES, { message: 'AUTH must be keys or none' }) @Transform(emptyToUndefined)
+  AUTH?: (typeof AUTH_MODES)[number];
+
+  @IsOptional() @Max(60_000) @Min(0) @IsInt() @Transform(toInteger)
+  AUTH_CACHE_MS?: number;
 }
+
+/** Key variables are checked apart from the rest: their values must never appear in an error message. */
+const SECRET_KEY_VARIABLES = ['SECRET_KEY', 'SECRET_KEY_PREVIOUS'] as const;
 
 export type DatabaseTarget = { type: 'sqlite'; file: string } | { type: 'postgres'; url: string };
 
@@ -94,6 +124,17 @@ export class Settings {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly logFormat: (typeof LOG_FORMATS)[number];
   readonly bodyLimitBytes: number;
+  /** Deepest nesting of arrays and objects a JSON request body may have. */
+  readonly jsonMaxDepth: number;
+  /** Requests per client key per window; 0 turns rate limiting off. */
+  readonly rateLimitMax: number;
+  readonly rateLimitWindowMs: number;
+  /** Exact origins allowed by CORS; empty means CORS is off. */
+  readonly corsOrigins: string[];
+  /** Outbound HTTP targets allowed despite the private-address block (see src/outbound-http). */
+  readonly fetchAllowHosts: string[];
+  /** Lifts the outbound block on private, loopback and link-local addresses (cloud metadata stays blocked). */
+  readonly fetchAllowPrivate: boolean;
   readonly shutdownGraceMs: number;
   /** Runs executing at once in this process; the rest wait in the queue. */
   readonly executionConcurrency: number;
@@ -101,6 +142,14 @@ export class Settings {
   readonly cancelGraceMs: number;
   /** Finished runs kept per instance; older ones are pruned after each run. */
   readonly executionHistoryLimit: number;
+  /** The 32-byte key secrets are encrypted with; null: DATA_DIR/secret.key (created on first start). */
+  readonly secretKey: Buffer | null;
+  /** The key before a rotation: secrets it sealed still open, and are re-encrypted with secretKey at boot. */
+  readonly secretKeyPrevious: Buffer | null;
+  /** keys: API keys guard every route but /health (loopback is open while no key exists); none: no checks at all. */
+  readonly authMode: (typeof AUTH_MODES)[number];
+  /** How long a verified key (and the "any keys?" answer) is trusted before the database is asked again. */
+  readonly authCacheMs: number;
 
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
@@ -130,17 +179,48 @@ function pathList(value: string | undefined): string[] {
     .map((entry) => path.resolve(entry));
 }
 
+/** A comma-separated list, trimmed, without empty entries. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+}
+
+function isExactOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads and validates the environment; throws InvalidSettingsError listing every bad value. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const raw = plainToInstance(EnvironmentVariables, { ...env }, { excludeExtraneousValues: false });
+  const keyValues = Object.fromEntries(SECRET_KEY_VARIABLES.map((name) => [name, env[name]]));
+  const others = Object.fromEntries(Object.entries(env).filter(([name]) => !(SECRET_KEY_VARIABLES as readonly string[]).includes(name)));
+  const raw = plainToInstance(EnvironmentVariables, others, { excludeExtraneousValues: false });
   const errors = validateSync(raw, { whitelist: false, forbidUnknownValues: false, stopAtFirstError: true });
-  if (errors.length > 0) {
-    throw new InvalidSettingsError(
-      errors.flatMap((error) =>
-        Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`),
-      ),
-    );
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`),
+  );
+  const corsOrigins = commaList(raw.CORS_ORIGINS);
+  for (const origin of corsOrigins) {
+    if (!isExactOrigin(origin)) problems.push(`CORS_ORIGINS=${JSON.stringify(raw.CORS_ORIGINS)}: '${origin}' is not an origin like https://app.example.org (scheme, host and optional port, no path)`);
   }
+  for (const entry of commaList(raw.FETCH_ALLOW_HOSTS)) {
+    const parsed = parseAllowEntry(entry);
+    if (typeof parsed === 'string') problems.push(`FETCH_ALLOW_HOSTS=${JSON.stringify(raw.FETCH_ALLOW_HOSTS)}: ${parsed}`);
+  }
+  const keys: Record<string, Buffer | null> = {};
+  for (const name of SECRET_KEY_VARIABLES) {
+    const value = keyValues[name];
+    keys[name] = value ? parseSecretKey(value) : null;
+    if (value && !keys[name]) problems.push(`${name}: must be 32 bytes written as 64 hex digits or as base64 (44 characters); generate one with: openssl rand -base64 32`);
+  }
+  if (keys.SECRET_KEY_PREVIOUS && !keys.SECRET_KEY) problems.push('SECRET_KEY_PREVIOUS: needs SECRET_KEY (the new key) as well');
+  if (problems.length > 0) throw new InvalidSettingsError(problems);
   const dataDir = path.resolve(raw.DATA_DIR ?? './data');
   return new Settings({
     host: raw.HOST ?? '127.0.0.1',
@@ -155,9 +235,19 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: raw.LOG_LEVEL ?? 'info',
     logFormat: raw.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     bodyLimitBytes: raw.BODY_LIMIT_BYTES ?? 1024 * 1024,
+    jsonMaxDepth: raw.JSON_MAX_DEPTH ?? 64,
+    rateLimitMax: raw.RATE_LIMIT_MAX ?? 1000,
+    rateLimitWindowMs: raw.RATE_LIMIT_WINDOW_MS ?? 60_000,
+    corsOrigins: corsOrigins,
+    fetchAllowHosts: commaList(raw.FETCH_ALLOW_HOSTS),
+    fetchAllowPrivate: raw.FETCH_ALLOW_PRIVATE ?? false,
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS ?? 10_000,
     executionConcurrency: raw.EXECUTION_CONCURRENCY ?? 4,
     cancelGraceMs: raw.CANCEL_GRACE_MS ?? 5_000,
     executionHistoryLimit: raw.EXECUTION_HISTORY_LIMIT ?? 1_000,
+    secretKey: keys.SECRET_KEY,
+    secretKeyPrevious: keys.SECRET_KEY_PREVIOUS,
+    authMode: raw.AUTH ?? 'keys',
+    authCacheMs: raw.AUTH_CACHE_MS ?? 5_000,
   });
 }

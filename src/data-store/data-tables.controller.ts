@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/access.decorators';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { DataStoreService } from './data-store.service';
 import { DataRowPageDto, DataTableListDto, ReadRowsQueryDto } from './dto/data-tables.dto';
@@ -10,6 +11,7 @@ export class DataTablesController {
   constructor(private readonly dataStore: DataStoreService) {}
 
   @Get()
+  @RequireScope('read')
   @ApiOperation({ operationId: 'listDataTables', summary: 'List imported tables', description: 'Every table in the data store (DATA_STORE_URL) with its columns, inferred types and row count: what the imports produced.' })
   @ApiOkResponse({ type: DataTableListDto, description: 'The tables, sorted by name.' })
   @ApiProblems()
@@ -19,6 +21,7 @@ export class DataTablesController {
 
   @Get(':name/rows')
   @ApiParam({ name: 'name', description: 'Table name.', example: 'ilab_equipment_2024' })
+  @RequireScope('read')
   @ApiOperation({ operationId: 'listDataTableRows', summary: 'Preview a table', description: 'Rows of one table in storage order, cursor-paginated, to check what an import wrote.' })
   @ApiOkResponse({ type: DataRowPageDto, description: 'A page of rows.' })
   @ApiProblems('validation-failed', 'table-not-found')

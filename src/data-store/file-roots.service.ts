@@ -10,11 +10,25 @@ export class PathNotAllowedError extends Error {
   }
 }
 
-/** The real path of `target`, resolving symlinks in the part of it that exists. */
-function realPathOf(target: string): string {
+const lstatExists = (target: string): boolean => {
+  try {
+    fs.lstatSync(target);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The real path of `target`, resolving symlinks in the part of it that exists. A dangling symlink is
+ * followed by hand, so what counts is where it points (a file created through it lands there), not
+ * where the link sits.
+ */
+function realPathOf(target: string, links = 0): string {
+  if (links > 40) throw new PathNotAllowedError(`too many levels of symbolic links in ${target}`);
   let existing = target;
   const rest: string[] = [];
-  while (!fs.existsSync(existing)) {
+  while (!lstatExists(existing)) {
     const parent = path.dirname(existing);
     if (parent === existing) break;
     rest.unshift(path.basename(existing));
@@ -24,6 +38,13 @@ function realPathOf(target: string): string {
   try {
     real = fs.realpathSync(existing);
   } catch {
+    let linkTarget: string | null = null;
+    try {
+      linkTarget = fs.readlinkSync(existing);
+    } catch {
+      real = existing;
+    }
+    if (linkTarget !== null) return path.join(realPathOf(path.resolve(path.dirname(existing), linkTarget), links + 1), ...rest);
     real = existing;
   }
   return path.join(real, ...rest);

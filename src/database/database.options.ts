@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from '../auth/api-key.entity';
 import { DatabaseTarget } from '../config/settings';
 import { PluginExecutionEntity, PluginExecutionLogEntity } from '../execution/plugin-execution.entity';
 import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { MIGRATIONS } from './migrations';
 
-export const ENTITIES = [PluginInstanceEntity, PluginExecutionEntity, PluginExecutionLogEntity];
+export const ENTITIES = [PluginInstanceEntity, PluginExecutionEntity, PluginExecutionLogEntity, ApiKeyEntity];
 
 /** TypeORM options for the framework's own database: SQLite (WAL, busy timeout) or PostgreSQL. */
 export function databaseOptions(target: DatabaseTarget): DataSourceOptions {

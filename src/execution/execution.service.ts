@@ -11,7 +11,10 @@ import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { InstancesService } from '../instances/instances.service';
 import { executionPolicyOf, PluginInstanceEntity } from '../instances/plugin-instance.entity';
+import { Principal } from '../auth/principal';
 import { ExecutionContext, ExecutionProgress, ExecutionTrigger, LogLevel } from '../sdk/types';
+import { SecretScrubber } from '../secrets/secret-scrubber';
+import { SecretsService, SecretUnreadableError } from '../secrets/secrets.service';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
 import { ExecutionChange, ExecutionEvents } from './execution-events';
 import { ExecutionQueue } from './execution-queue';
@@ -33,6 +36,8 @@ export interface ExecuteOptions {
   /** Return once the run is queued instead of waiting for its final outcome. */
   async: boolean;
   idempotencyKey?: string;
+  /** Who asked for the run; recorded as triggered_by. */
+  principal: Principal;
 }
 
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
@@ -56,6 +61,8 @@ interface InFlightRun {
   logCount: number;
   /** Settles once the outcome is recorded. */
   recorded: Promise<unknown>;
+  /** Masks the instance's secret values in everything the run reports: result, error, logs, progress. */
+  scrub: SecretScrubber;
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -110,6 +117,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     private readonly queue: ExecutionQueue,
     private readonly events: ExecutionEvents,
     private readonly settings: Settings,
+    private readonly secrets: SecretsService,
   ) {}
 
   onModuleInit(): void {
@@ -164,7 +172,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     }
     let execution: PluginExecutionEntity;
     try {
-      execution = await this.createQueued(instance, trigger, options.idempotencyKey ?? null);
+      execution = await this.createQueued(instance, trigger, options.idempotencyKey ?? null, options.principal.keyId);
     } catch (error) {
       // A request with the same key that arrived together won the race: answer with its run.
       const winner = error instanceof ConflictError ? await this.findByIdempotencyKey(instance.id, options.idempotencyKey) : null;
@@ -288,7 +296,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     return waiting;
   }
 
-  private async createQueued(instance: PluginInstanceEntity, trigger: ExecutionTrigger, idempotencyKey: string | null): Promise<PluginExecutionEntity> {
+  private async createQueued(instance: PluginInstanceEntity, trigger: ExecutionTrigger, idempotencyKey: string | null, triggeredBy: string | null): Promise<PluginExecutionEntity> {
     try {
       return await this.transactions.run(async (manager) => {
         const running = await manager.findOne(PluginExecutionEntity, {
@@ -300,7 +308,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
           // A key older than the window may be used again: forget it on the old run.
           await manager.update(PluginExecutionEntity, { instance_id: instance.id, idempotency_key: idempotencyKey }, { idempotency_key: null });
         }
-        return manager.save(this.newAttempt(manager, instance, trigger, 1, null, idempotencyKey, null));
+        return manager.save(this.newAttempt(manager, instance, trigger, 1, null, idempotencyKey, null, triggeredBy));
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -318,6 +326,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     retryOf: string | null,
     idempotencyKey: string | null,
     notBefore: number | null,
+    triggeredBy: string | null,
   ): PluginExecutionEntity {
     return manager.create(PluginExecutionEntity, {
       id: randomUUID(),
@@ -337,6 +346,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       retry_of: retryOf,
       idempotency_key: idempotencyKey,
       not_before: notBefore,
+      triggered_by: triggeredBy,
     });
   }
 
@@ -368,7 +378,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
 
     let abandon: (outcome: RunOutcome) => void = () => undefined;
     const abandoned = new Promise<RunOutcome>((resolve) => (abandon = resolve));
-    const run: InFlightRun = { controller: new AbortController(), latestProgress: null, stopOutcome: null, abandon, timers: [], closed: false, logs: [], logCount: 0, recorded: abandoned };
+    const run: InFlightRun = { controller: new AbortController(), latestProgress: null, stopOutcome: null, abandon, timers: [], closed: false, logs: [], logCount: 0, recorded: abandoned, scrub: SecretScrubber.NONE };
     this.inFlight.set(execution.id, run);
     const timeoutMs = executionPolicyOf(instance).timeout_ms ?? template?.timeoutMs ?? null;
     if (timeoutMs) {
@@ -380,9 +390,21 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       );
     }
     run.recorded = (async () => {
-      const handled = template
-        ? this.runHandler(execution, instance, template, run)
-        : Promise.resolve<RunOutcome>({ status: 'failed', result: null, error: { type: 'template_unavailable', message: `template '${instance.template_id}' is not loaded` } });
+      let config: Record<string, unknown> | null = null;
+      let unreadable: Error | null = null;
+      try {
+        // Secrets are decrypted here, only to hand the config to the handler.
+        const opened = this.secrets.open(instance.id, instance.config);
+        run.scrub = this.secrets.scrubberFor(opened, template?.configSchema.secrets ?? []);
+        config = opened.config;
+      } catch (error) {
+        unreadable = error instanceof SecretUnreadableError ? error : new Error(`the stored config cannot be read: ${(error as Error).message}`);
+      }
+      const handled = unreadable
+        ? Promise.resolve<RunOutcome>({ status: 'failed', result: null, error: { type: 'config_invalid', message: unreadable.message } })
+        : template
+          ? this.runHandler(execution, instance, config!, template, run)
+          : Promise.resolve<RunOutcome>({ status: 'failed', result: null, error: { type: 'template_unavailable', message: `template '${instance.template_id}' is not loaded` } });
       let outcome: RunOutcome;
       try {
         outcome = await Promise.race([handled, abandoned]);
@@ -394,7 +416,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       run.timers.forEach(clearTimeout);
       await this.flushLogs(execution.id, run).catch((error: Error) => this.logger.warn(`logs of ${execution.id} not stored: ${error.message}`));
       // A run told to stop ends as it was told, whatever the handler did after its signal aborted.
-      return this.finish(execution.id, run.stopOutcome ?? outcome, run.latestProgress, !run.stopOutcome || run.stopOutcome.status === 'timed_out');
+      return this.finish(execution.id, run.scrub.value(run.stopOutcome ?? outcome), run.latestProgress, !run.stopOutcome || run.stopOutcome.status === 'timed_out');
     })();
     try {
       await run.recorded;
@@ -411,8 +433,8 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     run.timers.push(setTimeout(() => run.abandon(outcome), this.settings.cancelGraceMs));
   }
 
-  private async runHandler(execution: PluginExecutionEntity, instance: PluginInstanceEntity, template: RegisteredTemplate, run: InFlightRun): Promise<RunOutcome> {
-    const validation = await this.templates.validateConfig(template, instance.config);
+  private async runHandler(execution: PluginExecutionEntity, instance: PluginInstanceEntity, config: Record<string, unknown>, template: RegisteredTemplate, run: InFlightRun): Promise<RunOutcome> {
+    const validation = await this.templates.validateConfig(template, config);
     if (!validation.valid) {
       return {
         status: 'failed',
@@ -443,7 +465,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       trigger: execution.trigger,
       progress: (progress: ExecutionProgress) => {
         if (run.closed) return;
-        const stored = sanitiseProgress(progress);
+        const stored = run.scrub.value(sanitiseProgress(progress));
         run.latestProgress = stored;
         this.events.changed(execution.id, { type: 'progress', progress: stored });
         const now = Date.now();
@@ -455,7 +477,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
           .catch((error: Error) => logger.warn(`progress not stored: ${error.message}`));
       },
       log: (level: LogLevel, message: string) => {
-        const text = String(message);
+        const text = run.scrub.text(String(message));
         const line = `[${execution.id}] ${text}`;
         if (level === 'error') logger.error(line);
         else if (level === 'warn') logger.warn(line);
@@ -502,7 +524,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       if (instance && policy && mayRetry && !this.shuttingDown && FINAL_STATUSES_RETRIED.includes(outcome.status) && current.attempt < policy.max_attempts && instance.enabled) {
         const nextAttempt = current.attempt + 1;
         const notBefore = finishedAt + retryDelayMs(policy.backoff_ms, nextAttempt) / 1000;
-        const next = this.newAttempt(manager, instance, { type: 'retry', payload: { previous_execution_id: current.id } }, nextAttempt, current.retry_of ?? current.id, null, notBefore);
+        const next = this.newAttempt(manager, instance, { type: 'retry', payload: { previous_execution_id: current.id } }, nextAttempt, current.retry_of ?? current.id, null, notBefore, current.triggered_by);
         await manager.save(next);
         return { execution: current, retry: next, final: false };
       }

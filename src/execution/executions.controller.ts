@@ -1,6 +1,8 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentPrincipal, RequireScope } from '../auth/access.decorators';
+import type { Principal } from '../auth/principal';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { ValidationFailedError } from '../common/domain-errors';
 import { mapPage } from '../common/pagination';
@@ -34,6 +36,7 @@ export class ExecutionsController {
 
   @Post('instances/:id/execute')
   @INSTANCE_ID_PARAM
+  @RequireScope('execute')
   // No examples on these two: Swagger UI would pre-fill them into every "Try it out" request.
   @ApiHeader({ name: 'Prefer', required: false, description: 'Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it.' })
   @ApiHeader({
@@ -56,10 +59,11 @@ export class ExecutionsController {
     @Param('id') id: string,
     @Headers('prefer') prefer: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const respondAsync = prefersAsync(prefer);
-    const execution = await this.executions.execute(id, { type: 'manual' }, { async: respondAsync, idempotencyKey: idempotencyKeyOf(idempotencyKey) });
+    const execution = await this.executions.execute(id, { type: 'manual' }, { async: respondAsync, idempotencyKey: idempotencyKeyOf(idempotencyKey), principal });
     if (respondAsync) void reply.status(202).header('preference-applied', 'respond-async');
     else void reply.status(200);
     await reply.header('location', `/api/plugins/executions/${execution.id}`).send(ExecutionDto.from(execution));
@@ -67,6 +71,7 @@ export class ExecutionsController {
 
   @Get('instances/:id/executions')
   @INSTANCE_ID_PARAM
+  @RequireScope('read')
   @ApiOperation({ operationId: 'listInstanceExecutions', summary: "List an instance's runs", description: 'Run history of one instance (every attempt), newest first, optionally by status; cursor-paginated.' })
   @ApiOkResponse({ type: ExecutionPageDto, description: 'A page of runs.' })
   @ApiProblems('validation-failed', 'instance-not-found')
@@ -77,6 +82,7 @@ export class ExecutionsController {
 
   @Get('executions/:execution_id')
   @EXECUTION_ID_PARAM
+  @RequireScope('read')
   @ApiOperation({ operationId: 'getExecution', summary: 'Get a run', description: 'One run: status, timings, progress, result or error.' })
   @ApiOkResponse({ type: ExecutionDto, description: 'The run.' })
   @ApiProblems('execution-not-found')
@@ -87,6 +93,7 @@ export class ExecutionsController {
   @Post('executions/:execution_id/cancel')
   @HttpCode(202)
   @EXECUTION_ID_PARAM
+  @RequireScope('execute')
   @ApiOperation({
     operationId: 'cancelExecution',
     summary: 'Cancel a run',
@@ -101,6 +108,7 @@ export class ExecutionsController {
   @Get('executions/:execution_id/events')
   @EXECUTION_ID_PARAM
   @ApiProduces('text/event-stream')
+  @RequireScope('read')
   @ApiOperation({
     operationId: 'streamExecutionEvents',
     summary: "Follow a run's status and progress",
@@ -135,6 +143,7 @@ export class ExecutionsController {
 
   @Get('executions/:execution_id/logs')
   @EXECUTION_ID_PARAM
+  @RequireScope('read')
   @ApiOperation({ operationId: 'listExecutionLogs', summary: "A run's log", description: 'The lines the handler logged through ctx.log, in order.' })
   @ApiOkResponse({ type: ExecutionLogListDto, description: 'The log lines.' })
   @ApiProblems('execution-not-found')

@@ -70,6 +70,10 @@ export class PluginExecutionEntity {
   /** A queued retry waits until then (epoch seconds). */
   @Column({ type: 'real', nullable: true, transformer: realNumber })
   not_before: number | null;
+
+  /** The API key that started the run (retries inherit it); null when no key was used. */
+  @Column({ type: 'text', nullable: true })
+  triggered_by: string | null;
 }
 
 /** One line a handler logged through ctx.log. */

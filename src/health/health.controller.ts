@@ -2,7 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { ApiProblems } from '../common/api-problems.decorator';
+import { Public } from '../auth/access.decorators';
+import { ApiProblemsNotRateLimited } from '../common/api-problems.decorator';
 import { DomainError } from '../common/domain-errors';
 import { DataStoreService } from '../data-store/data-store.service';
 import { TemplateRegistryService } from '../templates/template-registry.service';
@@ -37,9 +38,10 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: '200 when the service can answer requests and both its database and the data store respond; 503 otherwise.' })
+  @Public()
+  @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: 'Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.' })
   @ApiOkResponse({ type: HealthDto, description: 'Healthy.' })
-  @ApiProblems('service-unavailable')
+  @ApiProblemsNotRateLimited('service-unavailable')
   async health(): Promise<HealthDto> {
     try {
       await this.dataSource.query('SELECT 1');

@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, UnknownTemplateError, ValidationFailedError } from '../common/domain-errors';
 import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
+import { Principal } from '../auth/principal';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from '../execution/plugin-execution.entity';
-import { TemplateRegistryService } from '../templates/template-registry.service';
+import { mergeSecrets, placeholderErrors } from '../secrets/secret-config';
+import { configPointer, deleteValueAt, secretPathsIn, valueAt } from '../secrets/secret-paths';
+import { isSecretEnvelope } from '../secrets/secret-cipher';
+import { SecretsService } from '../secrets/secrets.service';
+import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
 import { countInstancesByTemplate } from './instance-counts';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
@@ -37,12 +42,53 @@ export interface RunOutcome {
 }
 
 @Injectable()
-export class InstancesService {
+export class InstancesService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(InstancesService.name);
+
   constructor(
     @InjectRepository(PluginInstanceEntity) private readonly instances: Repository<PluginInstanceEntity>,
     private readonly transactions: TransactionService,
     private readonly templates: TemplateRegistryService,
+    private readonly secrets: SecretsService,
   ) {}
+
+  /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.sealStoredSecrets();
+  }
+
+  /**
+   * The boot sweep: a seed database adopted in place, or a template that newly marks a field secret,
+   * leaves plaintext secrets; SECRET_KEY_PREVIOUS leaves envelopes under the old key. Both are sealed
+   * again with the current key. The row's version is kept: what clients see does not change.
+   */
+  async sealStoredSecrets(): Promise<void> {
+    let sealed = 0;
+    for (const instance of await this.instances.find()) {
+      const template = this.templates.get(instance.template_id);
+      const patterns = template?.configSchema.secrets ?? [];
+      const plaintext = secretPathsIn(instance.config, patterns).filter((path) => {
+        const value = valueAt(instance.config, path);
+        return value !== null && !isSecretEnvelope(value);
+      });
+      const opened = this.secrets.open(instance.id, instance.config, 'lenient');
+      if (opened.unreadable.length > 0) {
+        this.logger.error(`instance ${instance.id}: ${opened.unreadable.map((e) => e.message).join('; ')}; its runs fail until the right key is set`);
+        continue;
+      }
+      if (plaintext.length === 0 && opened.rotated === 0) continue;
+      instance.config = this.secrets.seal(instance.id, opened.config, patterns, opened.sealedPaths);
+      await this.instances.save(instance);
+      sealed++;
+    }
+    if (sealed === 0) return;
+    this.logger.warn(`sealed the secrets of ${sealed} instance(s) stored in plaintext or under the previous key`);
+    if (this.instances.manager.connection.options.type === 'sqlite') {
+      // Rebuild the file so the replaced plaintext does not linger in free pages or the write-ahead log.
+      await this.instances.query('VACUUM').catch((error: Error) => this.logger.warn(`VACUUM after sealing failed: ${error.message}`));
+      await this.instances.query('PRAGMA wal_checkpoint(TRUNCATE)').catch((error: Error) => this.logger.warn(`WAL checkpoint failed: ${error.message}`));
+    }
+  }
 
   async list(query: ListInstancesQueryDto): Promise<Page<PluginInstanceEntity>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
@@ -85,20 +131,23 @@ export class InstancesService {
     return instance;
   }
 
-  async create(request: CreateInstanceDto): Promise<PluginInstanceEntity> {
+  async create(request: CreateInstanceDto, principal: Principal): Promise<PluginInstanceEntity> {
     const template = this.templates.get(request.template_id);
     if (!template) throw new UnknownTemplateError(request.template_id);
     const config = request.config ?? {};
+    const placeholders = placeholderErrors(config, template.configSchema.secrets, false);
+    if (placeholders.length > 0) throw new ConfigInvalidError(template.id, placeholders);
     await this.assertConfigValid(request.template_id, config);
 
+    const id = randomUUID();
     const now = nowEpochSeconds();
     const enabled = request.enabled ?? true;
     const instance = this.instances.create({
-      id: randomUUID(),
+      id,
       name: request.name,
       name_key: nameKeyOf(request.name),
       template_id: template.id,
-      config,
+      config: this.secrets.seal(id, config, template.configSchema.secrets),
       enabled,
       status: enabled ? 'pending' : 'inactive',
       last_run: null,
@@ -107,6 +156,7 @@ export class InstancesService {
       updated_at: now,
       version: 1,
       execution_policy: request.execution_policy ? definedFields(request.execution_policy) : null,
+      created_by: principal.keyId,
     });
     return this.withNameConflictMapped(request.name, () =>
       this.transactions.run(async (manager) => {
@@ -138,11 +188,11 @@ export class InstancesService {
         if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etag)) throw new PreconditionFailedError(etag);
 
         if (request.config !== undefined) {
-          if (!this.templates.get(instance.template_id)) {
+          const template = this.templates.get(instance.template_id);
+          if (!template) {
             throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded, so the config cannot be validated`);
           }
-          await this.assertConfigValid(instance.template_id, request.config);
-          instance.config = request.config;
+          instance.config = await this.replacedConfig(template, instance, request.config);
         }
         if (request.name !== undefined && nameKeyOf(request.name) !== instance.name_key) {
           await this.assertNameFree(manager, nameKeyOf(request.name), request.name);
@@ -192,6 +242,28 @@ export class InstancesService {
     instance.updated_at = outcome.finishedAt;
     instance.version += 1;
     await manager.save(instance);
+  }
+
+  /**
+   * The config a PUT stores: the request's, with the stored secrets it sent as the mask or left out
+   * merged back in (see mergeSecrets), validated with real values, then sealed again.
+   */
+  private async replacedConfig(template: RegisteredTemplate, instance: PluginInstanceEntity, incoming: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const patterns = template.configSchema.secrets;
+    const placeholders = placeholderErrors(incoming, patterns, true);
+    if (placeholders.length > 0) throw new ConfigInvalidError(template.id, placeholders);
+    const stored = this.secrets.open(instance.id, instance.config, 'lenient').config;
+    const merged = mergeSecrets(incoming, stored, patterns);
+    if (merged.errors.length > 0) throw new ConfigInvalidError(template.id, merged.errors);
+    let validation = await this.templates.validateConfig(template, merged.config);
+    // A kept secret the new config has no place for (auth switched from bearer to basic) is dropped, not an error.
+    const misplaced = merged.carried.filter((path) => validation.errors.some((error) => error.path === configPointer(path)));
+    if (misplaced.length > 0) {
+      for (const path of misplaced) deleteValueAt(merged.config, path);
+      validation = await this.templates.validateConfig(template, merged.config);
+    }
+    if (!validation.valid) throw new ConfigInvalidError(template.id, validation.errors);
+    return this.secrets.seal(instance.id, merged.config, patterns);
   }
 
   private async assertConfigValid(templateId: string, config: Record<string, unknown>): Promise<void> {

@@ -51,6 +51,10 @@ export class PluginInstanceEntity {
   /** Bumped on every write to the row; the ETag and the optimistic-concurrency check. */
   @Column({ type: 'integer', default: 1 })
   version: number;
+
+  /** The API key that created it; null when no key was used. */
+  @Column({ type: 'text', nullable: true })
+  created_by: string | null;
 }
 
 /** How an instance's runs are bounded and retried. */

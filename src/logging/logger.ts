@@ -6,7 +6,13 @@ import { Settings } from '../config/settings';
 
 /** One pino logger for Fastify's request logs and Nest's own messages. */
 export function createLogger(settings: Pick<Settings, 'logLevel' | 'logFormat'>): PinoLogger {
-  const options = { level: settings.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
+  const options = {
+    level: settings.logLevel,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Credentials never reach the logs, whatever serializer or log level is in use.
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+  };
   return settings.logFormat === 'pretty'
     ? pino(options, pretty({ sync: true, colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,context', messageFormat: '{if context}[{context}] {end}{msg}' }))
     : pino(options);

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { version } from '../../package.json';
+import { BEARER_SCHEME } from '../auth/access.decorators';
 
 const DESCRIPTION = `Plugin templates are code; instances are named configurations of them; every run is recorded.
 
@@ -8,6 +9,8 @@ const DESCRIPTION = `Plugin templates are code; instances are named configuratio
 1. \`GET /api/plugins/templates\` lists the templates the server loaded, each with the JSON Schema of its config.
 2. \`POST /api/plugins/instances\` creates a named instance of a template with a config that validates against that schema.
 3. \`POST /api/plugins/instances/{id}/execute\` runs it; \`GET /api/plugins/instances/{id}/executions\` shows every run.
+
+**Authentication**: send an API key as \`Authorization: Bearer pif_...\` (in Swagger UI: **Authorize**). Keys are made with \`npm run keys -- create --name NAME --scopes read,execute\` or \`POST /api/keys\`. Scopes: \`read\` (GETs and config validation), \`write\` (instances), \`execute\` (runs and cancels), \`admin\` (keys; implies the others). Until the first key exists, requests from the server's own machine need none. \`/health\` is always open.
 
 Errors are RFC 9457 \`application/problem+json\` with a stable \`type\` slug and, for invalid input, one \`errors\` entry per field (a JSON Pointer into the request body).`;
 
@@ -33,9 +36,18 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('instances', 'Named configurations of templates, stored in the database.')
     .addTag('executions', 'Runs of instances and their recorded history.')
     .addTag('data', 'Read-only views of the data store: the tables imports wrote.')
+    .addTag('keys', 'API keys: who may call this API, with which scopes (admin scope).')
     .addTag('health', 'Liveness and readiness.')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'pif_<43 characters>', description: 'An API key token, as printed once by `npm run keys -- create` or POST /api/keys.' }, BEARER_SCHEME)
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
+  // @RequireScope gives every guarded operation its bearer requirement; the rest are @Public, and
+  // `security: []` says so explicitly (Nest's explorer drops an empty list).
+  for (const methods of Object.values(document.paths)) {
+    for (const operation of Object.values(methods as Record<string, { security?: unknown[]; responses?: unknown }>)) {
+      if (operation?.responses && !operation.security) operation.security = [];
+    }
+  }
   return sortKeys(document);
 }
 

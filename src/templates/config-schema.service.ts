@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { FieldError } from '../common/domain-errors';
+import { secretPatternsOf, SecretPattern } from '../secrets/secret-paths';
 import { JsonSchema } from '../sdk/types';
 
 export interface ConfigValidation {
@@ -80,6 +81,8 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
 export interface CompiledConfigSchema {
   schema: JsonSchema;
   validate: ValidateFunction;
+  /** Where the config holds secrets (`writeOnly: true` or `format: "password"`). */
+  secrets: SecretPattern[];
 }
 
 /** Compiles template config schemas with ajv and validates configs against them. */
@@ -101,6 +104,8 @@ export class ConfigSchemaService {
       },
     });
     addFormats(this.ajv);
+    // An annotation that marks a secret (as in OpenAPI); any string passes.
+    this.ajv.addFormat('password', true);
   }
 
   /** Normalises and compiles a template schema; throws with ajv's reason when it does not compile. */
@@ -109,7 +114,7 @@ export class ConfigSchemaService {
     if (schema.type !== undefined && schema.type !== 'object') throw new Error(`config_schema must describe an object (type: "object"), not ${JSON.stringify(schema.type)}`);
     const normalised = normaliseRequired(schema) as JsonSchema;
     if (normalised.type === undefined) normalised.type = 'object';
-    return { schema: normalised, validate: this.ajv.compile(normalised) };
+    return { schema: normalised, validate: this.ajv.compile(normalised), secrets: secretPatternsOf(normalised) };
   }
 
   /** Validates a config, applying defaults to a copy. `pointerPrefix` locates the config in the request body. */

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Settings } from '../config/settings';
 import { PluginTemplate } from '../sdk/plugin-template.decorator';
+import { secretPathsIn, valueAt } from '../secrets/secret-paths';
+import { SecretScrubber, secretStrings } from '../secrets/secret-scrubber';
 import { ConfigIssue, ExecutionContext, PluginHandler, PluginResult, TEMPLATE_CATEGORIES, TemplateCategory } from '../sdk/types';
 import { CompiledConfigSchema, ConfigSchemaService, ConfigValidation } from './config-schema.service';
 import { LOADED_PLUGINS, LoadedPlugins, PluginLoadError } from './plugin-loader';
@@ -164,21 +166,23 @@ export class TemplateRegistryService implements OnModuleInit {
 
   /**
    * Validates a config against the template's schema and then the template's own checks; the result
-   * carries a defaults-applied copy. Paths are JSON Pointers under /config.
+   * carries a defaults-applied copy. Paths are JSON Pointers under /config. Messages never carry the
+   * config's secret values: they are scrubbed.
    */
   async validateConfig(template: RegisteredTemplate, config: unknown): Promise<ConfigValidation> {
+    const scrubber = new SecretScrubber(secretPathsIn(config, template.configSchema.secrets).flatMap((path) => secretStrings(valueAt(config, path))));
     const validation = this.configSchemas.validate(template.configSchema, config);
-    if (!validation.valid || !template.check) return validation;
+    if (!validation.valid || !template.check) return { ...validation, errors: scrubber.value(validation.errors) };
     let issues: ConfigIssue[];
     try {
       issues = await template.check(validation.config);
     } catch (error) {
       // A plugin bug must not turn a client's request into a 5xx: report it as a config problem.
-      this.logger.error(`template '${template.id}' validate() threw: ${(error as Error)?.message}`);
+      this.logger.error(scrubber.text(`template '${template.id}' validate() threw: ${(error as Error)?.message}`));
       issues = [{ path: '', message: `template '${template.id}' could not check this config: ${(error as Error)?.message ?? String(error)}` }];
     }
     const errors = (Array.isArray(issues) ? issues : []).map((issue) => ({ path: `/config${issue.path ?? ''}`, message: String(issue.message) }));
-    return { valid: errors.length === 0, errors, config: validation.config };
+    return { valid: errors.length === 0, errors: scrubber.value(errors), config: validation.config };
   }
 
   loadErrors(): PluginLoadError[] {

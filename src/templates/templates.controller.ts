@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/access.decorators';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { ListTemplatesQueryDto, ValidateConfigDto } from './dto/template-requests.dto';
 import { ConfigValidationDto, PluginLoadErrorListDto, TemplateDto, TemplateListDto } from './dto/template.dto';
@@ -13,6 +14,7 @@ export class TemplatesController {
   constructor(private readonly templates: TemplatesService) {}
 
   @Get('templates')
+  @RequireScope('read')
   @ApiOperation({ operationId: 'listTemplates', summary: 'List templates', description: 'Every loaded template, sorted by id, optionally of one category, with its config schema and instance count.' })
   @ApiOkResponse({ type: TemplateListDto, description: 'The templates.' })
   @ApiProblems('validation-failed')
@@ -23,6 +25,7 @@ export class TemplatesController {
 
   @Get('templates/:template_id')
   @TEMPLATE_ID_PARAM
+  @RequireScope('read')
   @ApiOperation({ operationId: 'getTemplate', summary: 'Get a template', description: 'One template with its config schema: enough to render a form for a new instance.' })
   @ApiOkResponse({ type: TemplateDto, description: 'The template.' })
   @ApiProblems('template-not-found')
@@ -34,15 +37,17 @@ export class TemplatesController {
   @Post('templates/:template_id/validate')
   @HttpCode(200)
   @TEMPLATE_ID_PARAM
+  @RequireScope('read')
   @ApiOperation({ operationId: 'validateTemplateConfig', summary: 'Validate a config', description: "Checks a config against the template's schema without creating anything; returns the errors per field and the config with defaults applied." })
   @ApiBody({ type: ValidateConfigDto })
   @ApiOkResponse({ type: ConfigValidationDto, description: 'The verdict (200 whether or not the config is valid).' })
-  @ApiProblems('validation-failed', 'malformed-json', 'template-not-found', 'payload-too-large', 'unsupported-media-type')
+  @ApiProblems('validation-failed', 'malformed-json', 'json-too-deep', 'template-not-found', 'payload-too-large', 'unsupported-media-type')
   validate(@Param('template_id') templateId: string, @Body() body: ValidateConfigDto): Promise<ConfigValidationDto> {
     return this.templates.validateConfig(templateId, body.config);
   }
 
   @Get('load-errors')
+  @RequireScope('read')
   @ApiOperation({ operationId: 'listPluginLoadErrors', summary: 'Plugin load errors', description: 'Plugins that failed to import or register (bad schema, duplicate id, ...), each with its file and reason.' })
   @ApiOkResponse({ type: PluginLoadErrorListDto, description: 'The failures; empty when every plugin loaded.' })
   @ApiProblems()

@@ -5,6 +5,7 @@ import { NotFoundError } from '../common/domain-errors';
 import { countInstancesByTemplate } from '../instances/instance-counts';
 import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { TemplateCategory } from '../sdk/types';
+import { maskConfig } from '../secrets/secret-config';
 import { ConfigValidation } from './config-schema.service';
 import { PluginLoadError } from './plugin-loader';
 import { RegisteredTemplate, TemplateRegistryService } from './template-registry.service';
@@ -35,8 +36,11 @@ export class TemplatesService {
     return { template, instanceCount: await this.instances.countBy({ template_id: id }) };
   }
 
-  validateConfig(id: string, config: Record<string, unknown>): Promise<ConfigValidation> {
-    return this.registry.validateConfig(this.require(id), config);
+  /** The verdict, with the echoed config's secrets masked. */
+  async validateConfig(id: string, config: Record<string, unknown>): Promise<ConfigValidation & { secret_fields: string[] }> {
+    const template = this.require(id);
+    const validation = await this.registry.validateConfig(template, config);
+    return { ...validation, ...maskConfig(validation.config, template.configSchema.secrets) };
   }
 
   loadErrors(): PluginLoadError[] {

@@ -30,6 +30,7 @@ export class FakeApiServer {
   private readonly routes = new Map<string, FakeHandler>();
   private readonly received: FakeRequest[] = [];
   private readonly startedAt = Date.now();
+  private connectionCount = 0;
 
   private constructor(
     private readonly server: Server,
@@ -45,6 +46,7 @@ export class FakeApiServer {
     const { port } = server.address() as AddressInfo;
     const fake = new FakeApiServer(server, `http://127.0.0.1:${port}`);
     // Nobody knows the port before listen() returns, so no request can arrive before this handler.
+    server.on('connection', () => fake.connectionCount++);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => void fake.handle(request, response));
     return fake;
   }
@@ -57,6 +59,11 @@ export class FakeApiServer {
   on(method: string, path: string, handler: FakeHandler): this {
     this.routes.set(`${method.toUpperCase()} ${path}`, handler);
     return this;
+  }
+
+  /** TCP connections accepted so far: 0 proves a refused client never reached this server. */
+  get connections(): number {
+    return this.connectionCount;
   }
 
   /** Requests received so far, optionally only those to `path`. */

@@ -1,5 +1,6 @@
 import { InitialSchema1732406400000 } from './1732406400000-initial-schema';
 import { ExecutionEngine1732492800000 } from './1732492800000-execution-engine';
+import { ApiKeys1732579200000 } from './1732579200000-api-keys';
 
 /** Every migration, oldest first. Migrations run at boot; schema synchronisation is never used. */
-export const MIGRATIONS = [InitialSchema1732406400000, ExecutionEngine1732492800000];
+export const MIGRATIONS = [InitialSchema1732406400000, ExecutionEngine1732492800000, ApiKeys1732579200000];

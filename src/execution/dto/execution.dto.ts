@@ -24,7 +24,7 @@ export class ExecutionProgressDto {
 }
 
 export class ExecutionErrorDto {
-  @ApiProperty({ description: 'handler_error (thrown, or returned status "error"), invalid_result, config_invalid, timeout, cancelled, interrupted or template_unavailable.', example: 'handler_error' })
+  @ApiProperty({ description: 'handler_error (thrown, or returned status "error"), invalid_result, config_invalid (also: a stored secret cannot be decrypted with the current key), timeout, cancelled, interrupted or template_unavailable.', example: 'handler_error' })
   type: string;
 
   @ApiProperty({ example: 'file not found: data/equipment.csv' })
@@ -78,6 +78,9 @@ export class ExecutionDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The first attempt of this retry chain; null on a first attempt.', example: null })
   retry_of: string | null;
 
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Id of the API key that started the run (retries inherit it); null when no key was used.', example: '6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f' })
+  triggered_by: string | null;
+
   static from(entity: PluginExecutionEntity): ExecutionDto {
     return {
       id: entity.id,
@@ -94,6 +97,7 @@ export class ExecutionDto {
       result: entity.result,
       error: entity.error,
       retry_of: entity.retry_of,
+      triggered_by: entity.triggered_by ?? null,
     };
   }
 }

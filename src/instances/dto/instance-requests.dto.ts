@@ -25,7 +25,7 @@ export class CreateInstanceDto {
   @StringField({ description: 'Display name, unique trimmed and case-insensitively.', example: 'iLab Equipment 2024', ...NAME })
   name: string;
 
-  @JsonObjectField({ description: "Configuration; must validate against the template's config_schema. Default {}.", example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' }, optional: true })
+  @JsonObjectField({ description: 'Configuration; must validate against the template\'s config_schema. Default {}. Secret fields (`writeOnly` or `format: "password"` in the schema) are encrypted at rest and masked in responses; the mask `"********"` is not accepted as a value.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' }, optional: true })
   config?: Record<string, unknown>;
 
   @BooleanField({ description: 'Disabled instances cannot run. Default true.', example: true, optional: true, default: true })
@@ -40,7 +40,7 @@ export class UpdateInstanceDto {
   @StringField({ description: 'New display name.', example: 'iLab Equipment 2025', optional: true, ...NAME })
   name?: string;
 
-  @JsonObjectField({ description: 'Replacement configuration, validated against the template schema.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', replace_existing: false }, optional: true })
+  @JsonObjectField({ description: 'Replacement configuration, validated against the template schema. A secret sent as `"********"` or left out keeps its stored value; a new value replaces it; null clears it where the schema allows null.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', replace_existing: false }, optional: true })
   config?: Record<string, unknown>;
 
   @BooleanField({ description: 'false disables the instance (status inactive); true restores the status its last run implies.', example: false, optional: true })

@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageDtoOf } from '../../common/page.dto';
 import { epochSecondsToIso } from '../../common/time';
+import { maskConfig } from '../../secrets/secret-config';
+import { SECRET_MASK } from '../../secrets/secret-scrubber';
 import { executionPolicyOf, INSTANCE_STATUSES, InstanceStatus, PluginInstanceEntity } from '../plugin-instance.entity';
 
 const EXAMPLE_ID = '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15';
@@ -28,8 +30,20 @@ export class InstanceDto {
   @ApiProperty({ example: 'table_loader' })
   template_id: string;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The configuration as stored (template defaults are applied when it runs).', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' } })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: `The configuration as stored (template defaults are applied when it runs). Each secret that is set (a field whose schema says \`writeOnly: true\` or \`format: "password"\`) shows as \`"${SECRET_MASK}"\`, never its value.`,
+    example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' },
+  })
   config: Record<string, unknown>;
+
+  @ApiProperty({
+    type: [String],
+    description: `Which secrets of \`config\` are set (encrypted at rest, shown as \`"${SECRET_MASK}"\`), as dotted paths with array indexes, sorted, e.g. \`["auth.token", "tokens[0]"]\` for an api_fetcher with bearer auth. On PUT, send a secret back as the mask (or leave it out) to keep it.`,
+    example: [],
+  })
+  secret_fields: string[];
 
   @ApiProperty({ example: true })
   enabled: boolean;
@@ -55,12 +69,17 @@ export class InstanceDto {
   @ApiProperty({ type: ExecutionPolicyDto })
   execution_policy: ExecutionPolicyDto;
 
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Id of the API key that created it; null when no key was used (loopback before any key existed, or AUTH=none).', example: '6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f' })
+  created_by: string | null;
+
   static from(entity: PluginInstanceEntity): InstanceDto {
+    const { config, secret_fields } = maskConfig(entity.config);
     return {
       id: entity.id,
       name: entity.name,
       template_id: entity.template_id,
-      config: entity.config,
+      config,
+      secret_fields,
       enabled: entity.enabled,
       status: entity.status,
       last_run: epochSecondsToIso(entity.last_run),
@@ -69,6 +88,7 @@ export class InstanceDto {
       updated_at: epochSecondsToIso(entity.updated_at),
       version: entity.version,
       execution_policy: executionPolicyOf(entity),
+      created_by: entity.created_by ?? null,
     };
   }
 }

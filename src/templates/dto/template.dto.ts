@@ -62,8 +62,11 @@ export class ConfigValidationDto {
   @ApiProperty({ type: [FieldErrorDto], description: 'One entry per failing field; empty when valid.', example: [{ path: '/config/text', message: 'is required' }] })
   errors: FieldErrorDto[];
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The config with schema defaults applied.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', has_header: true } })
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The config with schema defaults applied; each secret that is set shows as `"********"`.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', has_header: true } })
   config: Record<string, unknown>;
+
+  @ApiProperty({ type: [String], description: 'Which secrets of `config` are set (dotted paths, sorted).', example: [] })
+  secret_fields: string[];
 }
 
 export class PluginLoadErrorDto {

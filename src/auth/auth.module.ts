@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccessService } from './access.service';
+import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeysController } from './api-keys.controller';
+import { ApiKeysService } from './api-keys.service';
+
+/** API keys (the keys API, the CLI's service) and the access check the global guard uses. */
+@Module({
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
+  controllers: [ApiKeysController],
+  providers: [AccessService, ApiKeysService],
+  exports: [AccessService, ApiKeysService],
+})
+export class AuthModule {}

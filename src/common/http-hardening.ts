@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
+import helmet from 'helmet';
+import { Settings } from '../config/settings';
+import { JsonTooDeepError, RateLimitedError } from './domain-errors';
+import { exceedsJsonDepth } from './json-depth';
+
+/** Fastify server options that bound what one client can hold open. */
+export const SERVER_LIMITS = {
+  // Time to receive a whole request (headers and body) before the server answers 408: no slowloris.
+  // It does not limit how long a response may take, so waiting for a run or an event stream is unaffected.
+  requestTimeout: 60_000,
+  // Path parameters longer than this are answered 414 (ids are UUIDs, table names at most 63 characters).
+  routerOptions: { maxParamLength: 100 },
+} as const;
+
+/** The request headers the API reads and the response headers a browser client may need. */
+const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Prefer', 'Idempotency-Key', 'X-Request-Id'];
+const CORS_EXPOSED_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+
+const COMMON_HEADERS = {
+  strictTransportSecurity: false as const, // the server speaks plain HTTP; HSTS belongs to the TLS proxy in front
+  xFrameOptions: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+};
+
+/** API responses are data, never documents to render: nothing may load, nothing may frame them. */
+const apiHeaders = helmet({
+  ...COMMON_HEADERS,
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+});
+
+/** Swagger UI at /docs: its own scripts and styles (it sets inline styles), its spec and Try it out on this origin. */
+const docsHeaders = helmet({
+  ...COMMON_HEADERS,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+  },
+});
+
+const isDocsPage = (url: string): boolean => /^\/docs(\/|$|\?)/.test(url);
+
+/** Security headers on a raw response; called for every request, and for errors raised before routing. */
+export function applySecurityHeaders(request: IncomingMessage, response: ServerResponse): void {
+  const apply = isDocsPage(request.url ?? '') ? docsHeaders : apiHeaders;
+  apply(request, response, () => undefined);
+}
+
+/** The client a rate limit counts against: the API key (hashed, never kept) when one is sent, else the IP. */
+export function rateLimitKey(request: FastifyRequest): string {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match ? `key:${createHash('sha256').update(match[1]).digest('hex')}` : `ip:${request.ip}`;
+}
+
+/**
+ * Hostile-input defences that live in Fastify rather than in Nest: security headers, CORS (off unless
+ * CORS_ORIGINS), rate limiting and the depth-limited JSON body parser. Call before app.init().
+ */
+export async function registerHttpHardening(app: NestFastifyApplication, settings: Settings): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    applySecurityHeaders(request.raw, reply.raw);
+    done();
+  });
+
+  if (settings.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: settings.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: CORS_ALLOWED_HEADERS,
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
+
+  if (settings.rateLimitMax > 0) {
+    const windowSeconds = Math.ceil(settings.rateLimitWindowMs / 1000);
+    await app.register(rateLimit, {
+      global: true,
+      max: settings.rateLimitMax,
+      timeWindow: settings.rateLimitWindowMs,
+      keyGenerator: rateLimitKey,
+      // Health checks come from load balancers and orchestrators every few seconds; throttling them would
+      // report a healthy server as down. The check is cheap (two SELECT 1) and returns nothing sensitive.
+      allowList: (request: FastifyRequest) => request.url === '/health' || request.url.startsWith('/health?'),
+      enableDraftSpec: true,
+      errorResponseBuilder: (_request: FastifyRequest, context: { max: number; ttl: number }) =>
+        new RateLimitedError(context.max, `${windowSeconds} s`, Math.max(1, Math.ceil(context.ttl / 1000))),
+    });
+  }
+
+  const defaultJsonParser = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: settings.bodyLimitBytes }, (request, body, done) => {
+    // Refused before parsing: the parser would build the whole document first. Otherwise Fastify's own
+    // parser (secure-json-parse, proto and constructor poisoning refused) runs as before.
+    if (exceedsJsonDepth(body, settings.jsonMaxDepth)) done(new JsonTooDeepError(settings.jsonMaxDepth), undefined);
+    else defaultJsonParser(request, body as unknown as string, done);
+  });
+}
+
+/** For frameworkErrors: the reply of an error raised before the onRequest hooks still gets the headers. */
+export function securityHeadersFor(request: FastifyRequest, reply: FastifyReply): void {
+  applySecurityHeaders(request.raw, reply.raw);
+}

@@ -1,0 +1,47 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Agent, fetch as undiciFetch, RequestInit as UndiciRequestInit } from 'undici';
+import { Settings } from '../config/settings';
+import { OutboundAddressPolicy } from './address-policy';
+import { guardedConnector, GuardedConnectorOptions, OutboundRequestRefusedError } from './guarded-connector';
+
+export type OutboundRequestInit = Omit<UndiciRequestInit, 'dispatcher'>;
+
+/** The refusal behind a failed fetch, if that is why it failed (undici wraps connector errors as `cause`). */
+function refusalIn(error: unknown): OutboundRequestRefusedError | null {
+  for (let current: unknown = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    if (current instanceof OutboundRequestRefusedError) return current;
+  }
+  return null;
+}
+
+/**
+ * HTTP for plugins, guarded against server-side request forgery: every connection (redirect hops
+ * included) is checked against FETCH_ALLOW_PRIVATE / FETCH_ALLOW_HOSTS at connect time. Plugins that
+ * make HTTP calls inject this instead of using the global fetch.
+ */
+@Injectable()
+export class OutboundHttpService implements OnApplicationShutdown {
+  private readonly agent: Agent;
+
+  constructor(settings: Settings, connector: GuardedConnectorOptions = {}) {
+    const policy = new OutboundAddressPolicy({ allowHosts: settings.fetchAllowHosts, allowPrivate: settings.fetchAllowPrivate });
+    this.agent = new Agent({ connect: guardedConnector(policy, connector) });
+  }
+
+  /**
+   * fetch() through the guarded dispatcher. Redirects are followed when `redirect` says so (fetch's cap
+   * of 20 hops applies), each hop checked. A blocked target rejects with OutboundRequestRefusedError.
+   */
+  async fetch(url: string | URL, init: OutboundRequestInit = {}): Promise<Response> {
+    try {
+      // undici's Response is the class Node's global fetch returns; only the TypeScript declarations differ.
+      return (await undiciFetch(url, { ...init, dispatcher: this.agent })) as unknown as Response;
+    } catch (error) {
+      throw refusalIn(error) ?? error;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.agent.destroy();
+  }
+}
