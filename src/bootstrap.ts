@@ -1,23 +1,15 @@
-import { Logger, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { Duplex } from 'node:stream';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module';
-import { FieldError, ValidationFailedError } from './common/domain-errors';
 import { registerHttpHardening, securityHeadersFor, SERVER_LIMITS } from './common/http-hardening';
-import { ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
+import { clientErrorResponse, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
+import { RequestValidationPipe } from './common/request-validation.pipe';
 import { Settings } from './config/settings';
 import { createLogger, PinoNestLogger, requestIdFrom } from './logging/logger';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi/openapi';
-
-/** class-validator errors -> one FieldError per field, with JSON Pointer paths. */
-export function classValidatorFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
-  return errors.flatMap((error) => {
-    const path = error.property ? `${parent}/${error.property}` : parent;
-    const own = error.constraints ? [{ path, message: Object.values(error.constraints).join('; ') }] : [];
-    return [...own, ...classValidatorFieldErrors(error.children ?? [], path)];
-  });
-}
 
 /**
  * Builds the whole application: Fastify adapter, logging with request ids, validation, the problem+json
@@ -37,6 +29,12 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
       securityHeadersFor(request, reply);
       sendProblem(request, reply, error, frameworkLogger);
     },
+    // And so do requests node's HTTP parser rejects before fastify sees them.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(error));
+      socket.destroy(error);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(settings), adapter, {
     logger: new PinoNestLogger(logger),
@@ -48,19 +46,7 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
     .addHook('onSend', async (request, reply) => {
       void reply.header('x-request-id', request.id);
     });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      transform: true,
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      stopAtFirstError: true,
-      exceptionFactory: (errors) => {
-        const fieldErrors = classValidatorFieldErrors(errors);
-        return new ValidationFailedError(fieldErrors.map((e) => `${e.path || 'body'}: ${e.message}`).join('; ') || 'request is invalid', fieldErrors);
-      },
-    }),
-  );
+  app.useGlobalPipes(new RequestValidationPipe());
   await registerHttpHardening(app, settings);
   app.useGlobalFilters(new ProblemDetailsFilter());
   setupSwaggerUi(app, buildOpenApiDocument(app));

@@ -1,4 +1,5 @@
 import { releaseRun } from './fixtures/plugins/good/function_style';
+import { rawRequest } from './helpers/raw-http';
 import { expectProblem, TestApp } from './helpers/test-app';
 
 interface ServerSentEvent {
@@ -60,6 +61,15 @@ describe('execution events over SSE (e2e)', () => {
     const { events } = await readEvents(`${app.baseUrl}/api/plugins/executions/${executionId}/events`);
     expect(events).toEqual([{ event: 'status', data: expect.objectContaining({ id: executionId, status: 'succeeded' }) }]);
     expectProblem(await app.get('/api/plugins/executions/00000000-0000-0000-0000-000000000000/events'), 404, 'execution-not-found');
+  });
+
+  it('closes the connection after the stream when the client sent Connection: close', async () => {
+    const executionId = await startAsync('Closed after', { mode: 'ok' });
+    for (let i = 0; i < 100 && (await app.get(`/api/plugins/executions/${executionId}`)).body.status !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 20));
+    const response = await rawRequest(Number(new URL(app.baseUrl).port), { method: 'GET', path: `/api/plugins/executions/${executionId}/events`, headers: [['connection', 'close']] }, { untilClosed: true, timeoutMs: 5000 });
+    expect(response.status).toBe(200);
+    expect(response.headers.connection).toBe('close');
+    expect(response.text).toContain('"status":"succeeded"');
   });
 
   it('ends the stream with cancelled when the run is cancelled', async () => {

@@ -1,3 +1,4 @@
+import { rawRequest } from './helpers/raw-http';
 import { expectProblem, TestApp } from './helpers/test-app';
 
 describe('HTTP behaviour (e2e)', () => {
@@ -76,6 +77,33 @@ describe('HTTP behaviour (e2e)', () => {
     expect(odd.status).toBe(201);
     const long = await app.get(`/api/plugins/instances/${'a'.repeat(5000)}`);
     expectProblem(long, 414, 'uri-too-long');
+  });
+
+  it('answers requests the HTTP parser refuses with problem+json: a control character in a header (400), huge headers (431)', async () => {
+    const port = Number(new URL(app.baseUrl).port);
+    for (const [value, status, type] of [
+      ['ctl\u0001char', 400, 'bad-request'],
+      ['k'.repeat(20_000), 431, 'headers-too-large'],
+    ] as const) {
+      const response = await rawRequest(port, { method: 'GET', path: '/health', headers: [['x-fuzz', value]] });
+      expect({ status: response.status, contentType: response.headers['content-type'], type: JSON.parse(response.text).type }).toEqual({ status, contentType: 'application/problem+json; charset=utf-8', type });
+    }
+  });
+
+  it('refuses keys the pipeline would drop, lone surrogates and NUL with 400, storing nothing', async () => {
+    const before = await instanceCount();
+    const cases = [
+      '{"template_id":"fixture_function","name":"dropped","config":{"mode":"ok","toString":"kept?"}}',
+      '{"template_id":"fixture_function","name":"dropped","config":{"mode":"ok"},"constructor":1}',
+      '{"template_id":"fixture_function","name":"x\\ud800","config":{"mode":"ok"}}',
+      '{"template_id":"fixture\\u0000function","name":"nul","config":{"mode":"ok"}}',
+    ];
+    for (const rawBody of cases) {
+      expectProblem(await app.request('POST', '/api/plugins/instances', { rawBody, headers: { 'content-type': 'application/json' } }), 400, 'validation-failed');
+    }
+    expectProblem(await app.get('/api/plugins/instances?toString=1'), 400, 'validation-failed');
+    expectProblem(await app.get('/api/plugins/instances/x%00y'), 400, 'validation-failed');
+    expect(await instanceCount()).toBe(before);
   });
 
   it('serves Swagger UI at /docs and the spec at /docs-json', async () => {

@@ -1032,7 +1032,7 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
         TableColumnDto: {
             /** @example Serial No. */
             name: string;
@@ -2546,7 +2546,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. */
+                /** @description Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. 1 to 200 printable ASCII characters, no spaces. */
                 "Idempotency-Key"?: string;
                 /** @description Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it. */
                 Prefer?: string;

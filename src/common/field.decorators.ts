@@ -28,6 +28,9 @@ export function StringField(options: FieldOptions & { minLength?: number; maxLen
     ...base(options, { type: String, minLength: options.minLength, maxLength: options.maxLength, pattern: options.pattern?.source }),
     ...(options.trim ? [Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))] : []),
     IsString(),
+    // A lone surrogate is not text (the database would store U+FFFD in its place), and PostgreSQL text cannot hold NUL.
+    // eslint-disable-next-line no-control-regex
+    Matches(/^[^\u0000\p{Cs}]*$/u, { message: '$property must be well-formed Unicode without NUL characters' }),
     ...(options.minLength !== undefined ? [MinLength(options.minLength)] : []),
     MaxLength(options.maxLength),
     ...(options.pattern ? [Matches(options.pattern, { message: options.patternMessage })] : []),

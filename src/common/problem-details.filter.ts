@@ -107,6 +107,21 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   void reply.status(problem.status).header('content-type', 'application/problem+json; charset=utf-8').send(problem);
 }
 
+/**
+ * The raw answer to a request the HTTP parser rejected before fastify saw it (control characters in a
+ * header, headers too large, a malformed request line, a stalled request): the same problem+json as
+ * every other error, instead of fastify's default body. There is no request, so no instance or id.
+ */
+export function clientErrorResponse(error: { code?: string }): string {
+  const type: ProblemType = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request-timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : 'bad-request';
+  const { problem } = simple(type, type === 'bad-request' ? 'the request is not valid HTTP (request line or headers)' : PROBLEM_TYPES[type].description);
+  const body = JSON.stringify(problem);
+  return (
+    `HTTP/1.1 ${problem.status} ${problem.title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
 /** The one place errors become HTTP: RFC 9457 problem+json for everything. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {

@@ -39,7 +39,12 @@ export class ExecutionsController {
   @RequireScope('execute')
   // No examples on these two: Swagger UI would pre-fill them into every "Try it out" request.
   @ApiHeader({ name: 'Prefer', required: false, description: 'Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it.' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`.' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. 1 to 200 printable ASCII characters, no spaces.',
+    schema: { type: 'string', minLength: 1, maxLength: 200, pattern: IDEMPOTENCY_KEY.source },
+  })
   @ApiOperation({
     operationId: 'executeInstance',
     summary: 'Run an instance',
@@ -121,7 +126,8 @@ export class ExecutionsController {
     const changes = await this.executions.watch(executionId, closed.signal);
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': String(request.id) });
+    // No Connection header of our own: node keeps the connection open unless the client asked to close it.
+    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': String(request.id) });
     raw.on('close', () => closed.abort());
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
     try {
