@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeCsv, writeXlsx } from './datasets';
+import { ensureDebianPackage } from './lib/debian-package';
 import { CONNECTIONS, load, LoadOptions, LoadResult, median } from './lib/load';
 import { DIST, peakRssBytes, ROOT, ServerProcess } from './lib/processes';
 import { NOOP_CONFIG, seedInstances } from './lib/seed';
@@ -21,6 +22,8 @@ const SIZES = smoke
 if (process.env.BENCH_SECONDS) SIZES.seconds = Number(process.env.BENCH_SECONDS);
 if (process.env.BENCH_RUNS) SIZES.runs = Number(process.env.BENCH_RUNS);
 const MB = 1024 * 1024;
+/** Debian's sqlite3 command-line shell: the CSV import baseline. */
+const SQLITE_CLI = '/usr/bin/sqlite3';
 const API = '/api/plugins';
 /** The environment every framework process gets: the no-op template, no rate limit, quiet logs. */
 const FRAMEWORK_ENV = { PLUGIN_PATHS: path.join(DIST, 'bench', 'plugins'), RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn' };
@@ -194,15 +197,16 @@ async function importOnce(file: string, table: string): Promise<{ seconds: numbe
 function cliImportSeconds(file: string): number {
   const db = path.join(work, `cli-${Date.now()}.sqlite`);
   const started = process.hrtime.bigint();
-  const cli = spawnSync('sqlite3', [db, '.import --csv ' + file + ' big'], { encoding: 'utf8' });
+  const cli = spawnSync(SQLITE_CLI, [db, `.import --csv ${file} big`], { encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (cli.error || cli.status !== 0) throw new Error(`sqlite3 CLI failed (apt-get install sqlite3): ${cli.error?.message ?? cli.stderr}`);
+  if (cli.error || cli.status !== 0) throw new Error(`sqlite3 CLI failed: ${cli.error?.message ?? cli.stderr}`);
   fs.rmSync(db, { force: true });
   return seconds;
 }
 
 async function csvImportCase(): Promise<void> {
   if (!wanted('csv')) return;
+  ensureDebianPackage(SQLITE_CLI, 'sqlite3');
   const file = path.join(work, 'big.csv');
   await writeCsv(file, SIZES.csvRows);
   const ours: { seconds: number; peakRssMb: number; rows: number }[] = [];
@@ -258,7 +262,7 @@ async function bootCase(): Promise<void> {
 }
 
 function machine() {
-  const cli = spawnSync('sqlite3', ['--version'], { encoding: 'utf8' });
+  const cli = spawnSync(SQLITE_CLI, ['--version'], { encoding: 'utf8' });
   return {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
