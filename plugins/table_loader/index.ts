@@ -35,7 +35,7 @@ interface SourceBatch {
 }
 
 /** Sheet rows per batch (CSV batches come from its reader). */
-const SHEET_BATCH_ROWS = 1024;
+const SHEET_BATCH_ROWS = 256;
 
 const isBlank = (cells: (string | number | null)[]) => cells.every((cell) => cell === null || cell === '');
 
