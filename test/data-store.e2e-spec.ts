@@ -1,5 +1,5 @@
 import { DataStoreError, DataStoreService } from '../src/sdk';
-import { expectProblem, TestApp } from './helpers/test-app';
+import { expectProblem, ON_POSTGRES, TestApp } from './helpers/test-app';
 
 async function* rowsOf(rows: unknown[][], failAfter?: number) {
   let index = 0;
@@ -53,13 +53,46 @@ describe('data store (e2e)', () => {
     expect(next.body).toEqual({ items: [{ id: 3, 'Full Name': '007', score: null, empty: null }], next_cursor: null });
   });
 
+  // The first write batch types the staging table; 30,000 rows put the wider values in a later batch.
   it('widens a column whose later rows need a wider type', async () => {
-    const rows = [...range(1200).map((i) => [i]), ['not a number']];
+    const rows = [...range(30_000).map((i) => [i]), ['not a number']];
     const result = await store.writeTable('widened', rows, { mode: 'replace', columns: ['value'] });
     expect(result.columns).toEqual([{ name: 'value', type: 'TEXT' }]);
     expect((await store.describeTable('widened'))!.columns).toEqual([{ name: 'value', type: 'TEXT' }]);
-    const reals = await store.writeTable('reals', [...range(1200).map((i) => [i]), [0.5]], { mode: 'replace', columns: ['value'] });
+    const reals = await store.writeTable('reals', [...range(30_000).map((i) => [i]), [0.5]], { mode: 'replace', columns: ['value'] });
     expect(reals.columns).toEqual([{ name: 'value', type: 'REAL' }]);
+  });
+
+  it('keeps text that looks numeric exactly when it widens a numeric column late', async () => {
+    const rows = [...range(30_000).map((i) => [i, i / 2]), ['007', ' 42'], ['1e3', '+1'], [5, 2.5]];
+    const result = await store.writeTable('late_text', rows, { mode: 'replace', columns: ['a', 'b'] });
+    expect(result.columns).toEqual([{ name: 'a', type: 'TEXT' }, { name: 'b', type: 'TEXT' }]);
+    const tail = await app.get('/api/data/tables/late_text/rows?limit=4&cursor=' + Buffer.from(JSON.stringify([29_999])).toString('base64url'));
+    expect(tail.body.items).toEqual([
+      { a: '29999', b: '14999.5' },
+      { a: '007', b: ' 42' },
+      { a: '1e3', b: '+1' },
+      { a: '5', b: '2.5' },
+    ]);
+  });
+
+  it('stores every value exactly: NUL and lone surrogates in text, extreme and tiny numbers', async () => {
+    // PostgreSQL text cannot hold NUL at all.
+    const texts = [...(ON_POSTGRES ? [] : [['a\u0000b', 'a\u0000b']]), ['x\ud800y', 'x\ufffdy'], ['😀 \u2028 "q" \\ \t', '😀 \u2028 "q" \\ \t']];
+    const numbers = [1e-7, -5e-324, 1.7976931348623157e308, 123456789.12345678, 2 ** 53 - 1, 0.30000000000000004, -0];
+    const rows = [...range(30_000).map((i) => [`text ${i}`, i + 0.25]), ...texts.map(([text]) => [text, null]), ...numbers.map((n) => [null, n])];
+    await store.writeTable('exact', rows, { mode: 'replace', columns: ['t', 'n'] });
+    const read: { t: string | null; n: number | null }[] = [];
+    for await (const row of store.query('SELECT t, n FROM exact ORDER BY n IS NULL, n')) read.push(row as never);
+    expect(read.filter((row) => row.n === null).map((row) => row.t)).toEqual(texts.map(([, stored]) => stored));
+    expect(read.filter((row) => row.t === null).map((row) => row.n)).toEqual(numbers.map((n) => (Object.is(n, -0) ? 0 : n)).sort((a, b) => a - b));
+  });
+
+  it('takes rows in batches (writeTableBatches) with the same checks', async () => {
+    const result = await store.writeTableBatches('batched', [range(3).map((i) => [i, `r${i}`]), [], [[3, null]]], { mode: 'replace', columns: ['n', 's'] });
+    expect(result).toMatchObject({ rows_written: 4, columns: [{ name: 'n', type: 'INTEGER' }, { name: 's', type: 'TEXT' }] });
+    await expect(store.writeTableBatches('batched', [[[1]], [[1, 2, 3]]], { mode: 'replace', columns: ['n', 's'] })).rejects.toThrow('row 2 has 3 values but the table has 2 columns');
+    expect((await store.describeTable('batched'))!.row_count).toBe(4);
   });
 
   it('replace twice gives the same rows; append doubles them', async () => {

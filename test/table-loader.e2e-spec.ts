@@ -371,6 +371,30 @@ describe('table_loader (e2e)', () => {
     expectFailure((await run({ file_path: file, table_name: 'unclosed' })).execution, /^invalid CSV in imports\/unclosed\.csv: Quote Not Closed/);
   });
 
+  // The fast scanner hands rare shapes and every error to csv-parse, mid-file: results and messages stay csv-parse's.
+  it('reads a file whose line breaks change mid-file as csv-parse does (a stray \\r is data)', async () => {
+    const lines = ['id,name', ...Array.from({ length: 4000 }, (_, i) => `${i + 1},row ${i + 1}`)];
+    lines[3000] = '3000,carriage\r';
+    const { execution } = await run({ file_path: write('mixed_breaks.csv', lines.join('\n') + '\n'), table_name: 'mixed_breaks' });
+    expect(execution.result.rows_imported).toBe(4000);
+    const all = await rows('mixed_breaks');
+    expect(all[2999]).toEqual({ id: 3000, name: 'carriage\r' });
+    expect(all[3999]).toEqual({ id: 4000, name: 'row 4000' });
+  });
+
+  it("reports csv-parse's message for a bad quote deep in the file", async () => {
+    const lines = ['id,name', ...Array.from({ length: 4000 }, (_, i) => `${i + 1},row ${i + 1}`)];
+    lines[3500] = '3500,"quoted"tail';
+    const failed = (await run({ file_path: write('bad_quote.csv', lines.join('\n') + '\n'), table_name: 'bad_quote' })).execution;
+    expectFailure(failed, /^invalid CSV in imports\/bad_quote\.csv: Invalid Closing Quote: got "t" at line 3501/);
+    expect(await describeTable('bad_quote')).toBeNull();
+  });
+
+  it('counts \\r\\n inside a quoted field as one line break', async () => {
+    const file = write('ragged_crlf.csv', 'a,b\r\n1,"two\r\nlines"\r\n2,3,4\r\n');
+    expectFailure((await run({ file_path: file, table_name: 'ragged_crlf' })).execution, 'ragged row 4: expected 2 fields, found 3');
+  });
+
   it('fails with "file not found" naming the configured path, and on an empty file', async () => {
     expectFailure((await run({ file_path: 'imports/missing.csv', table_name: 'missing' })).execution, 'file not found: imports/missing.csv');
     expectFailure((await run({ file_path: write('empty.csv', '\n\n'), table_name: 'empty' })).execution, 'imports/empty.csv is empty: nothing to import');

@@ -28,11 +28,14 @@ export interface TableLoaderConfig {
   skip_empty_lines: boolean;
 }
 
-/** A source row: where it sits in the file (1-based line or sheet row) and its cells. */
-interface SourceRow {
-  line: number;
-  cells: (string | number | null)[];
+/** Source rows in file order, a batch at a time: their cells and where each sits in the file (1-based line or sheet row). */
+interface SourceBatch {
+  rows: (string | number | null)[][];
+  lines: number[];
 }
+
+/** Sheet rows per batch (CSV batches come from its reader). */
+const SHEET_BATCH_ROWS = 256;
 
 const isBlank = (cells: (string | number | null)[]) => cells.every((cell) => cell === null || cell === '');
 
@@ -162,37 +165,54 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
     const absolutePath = await this.roots.resolveReadableFile(config.file_path);
 
     let sheetName: string | undefined;
-    const source: AsyncGenerator<SourceRow> =
+    const source: AsyncGenerator<SourceBatch> =
       fileType === 'xlsx' ? this.sheetRows(absolutePath, config, ctx, (name) => (sheetName = name)) : this.delimitedRows(absolutePath, fileType, config, ctx);
 
     try {
       // The header (or the first data row, which sets the width) comes before the table is created.
-      let first = await source.next();
-      while (!first.done && isBlank(first.value.cells)) first = await source.next();
-      if (first.done) {
+      let head: SourceBatch | null = null;
+      let at = -1;
+      while (at < 0) {
+        const step = await source.next();
+        if (step.done) break;
+        head = step.value;
+        at = head.rows.findIndex((cells) => !isBlank(cells));
+      }
+      if (!head || at < 0) {
         throw new Error(fileType === 'xlsx' ? `sheet '${sheetName ?? ''}' of ${config.file_path} is empty: nothing to import` : `${config.file_path} is empty: nothing to import`);
       }
-      const columns = config.has_header
-        ? uniqueColumnNames(first.value.cells.map((cell) => (cell === null ? null : String(cell))))
-        : defaultColumnNames(first.value.cells.length);
-      const firstData = config.has_header ? null : first.value;
-      const toValue = fileType === 'xlsx' ? (cell: string | number | null) => cell : (cell: string | number | null) => (typeof cell === 'string' ? parseCell(cell) : cell);
+      const firstCells = head.rows[at];
+      const columns = config.has_header ? uniqueColumnNames(firstCells.map((cell) => (cell === null ? null : String(cell)))) : defaultColumnNames(firstCells.length);
+      const dataFrom = config.has_header ? at + 1 : at;
+      const headRest: SourceBatch = { rows: head.rows.slice(dataFrom), lines: head.lines.slice(dataFrom) };
+      const parseText = fileType !== 'xlsx';
 
       ctx.log('info', `importing ${fileType.toUpperCase()} ${config.file_path}${sheetName ? ` (sheet '${sheetName}')` : ''} into '${config.table_name}' with ${columns.length} columns`);
 
-      async function* rows(): AsyncGenerator<CellValue[]> {
-        const width = columns.length;
-        const convert = (row: SourceRow): CellValue[] => {
-          if (row.cells.length > width) throw new Error(`ragged row ${row.line}: expected ${width} fields, found ${row.cells.length}`);
-          const values: CellValue[] = new Array(width).fill(null);
-          for (let i = 0; i < row.cells.length; i++) values[i] = toValue(row.cells[i]);
-          return values;
-        };
-        if (firstData) yield convert(firstData);
-        for (let next = await source.next(); !next.done; next = await source.next()) yield convert(next.value);
+      // Rows become values in place (the arrays are the reader's, fresh per batch): text cells are parsed
+      // (parseCell), short rows padded with nulls, long ones refused with their line.
+      const width = columns.length;
+      const toValues = (batch: SourceBatch): CellValue[][] => {
+        const { rows, lines } = batch;
+        for (let k = 0; k < rows.length; k++) {
+          const cells = rows[k];
+          if (cells.length > width) throw new Error(`ragged row ${lines[k]}: expected ${width} fields, found ${cells.length}`);
+          if (parseText) {
+            for (let i = 0; i < cells.length; i++) {
+              const cell = cells[i];
+              if (typeof cell === 'string') cells[i] = parseCell(cell);
+            }
+          }
+          while (cells.length < width) cells.push(null);
+        }
+        return rows;
+      };
+      async function* batches(): AsyncGenerator<CellValue[][]> {
+        yield toValues(headRest);
+        for (let step = await source.next(); !step.done; step = await source.next()) yield toValues(step.value);
       }
 
-      const written = await this.store.writeTable(config.table_name, rows(), {
+      const written = await this.store.writeTableBatches(config.table_name, batches(), {
         mode: config.replace_existing ? 'replace' : 'append',
         columns,
         signal: ctx.signal,
@@ -215,8 +235,8 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
     }
   }
 
-  private async *delimitedRows(absolutePath: string, fileType: TableFileType, config: TableLoaderConfig, ctx: ExecutionContext): AsyncGenerator<SourceRow> {
-    const records = readDelimited(absolutePath, {
+  private async *delimitedRows(absolutePath: string, fileType: TableFileType, config: TableLoaderConfig, ctx: ExecutionContext): AsyncGenerator<SourceBatch> {
+    const batches = readDelimited(absolutePath, {
       delimiter: config.delimiter ?? (fileType === 'tsv' ? '\t' : ','),
       quote: config.quote,
       encoding: config.encoding,
@@ -226,13 +246,13 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
       signal: ctx.signal,
     });
     try {
-      for await (const record of records) yield { line: record.line, cells: record.fields };
+      for await (const batch of batches) yield { rows: batch.records, lines: batch.lines };
     } finally {
-      await records.return(undefined);
+      await batches.return(undefined);
     }
   }
 
-  private async *sheetRows(absolutePath: string, config: TableLoaderConfig, ctx: ExecutionContext, onSheet: (name: string) => void): AsyncGenerator<SourceRow> {
+  private async *sheetRows(absolutePath: string, config: TableLoaderConfig, ctx: ExecutionContext, onSheet: (name: string) => void): AsyncGenerator<SourceBatch> {
     const rows = readSheet(absolutePath, {
       sheet: config.sheet,
       keepEmptyRows: !config.skip_empty_lines,
@@ -241,7 +261,16 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
       signal: ctx.signal,
     });
     try {
-      for await (const row of rows) yield { line: row.line, cells: row.values as SheetValue[] };
+      let batch: SourceBatch = { rows: [], lines: [] };
+      for await (const row of rows) {
+        batch.rows.push(row.values as SheetValue[]);
+        batch.lines.push(row.line);
+        if (batch.rows.length === SHEET_BATCH_ROWS) {
+          yield batch;
+          batch = { rows: [], lines: [] };
+        }
+      }
+      if (batch.rows.length > 0) yield batch;
     } finally {
       await rows.return(undefined);
     }

@@ -5,14 +5,26 @@ import { Page } from '../common/pagination';
 import { Settings } from '../config/settings';
 import { toStoredValue, widen } from './cells';
 import { CellValue, ColumnType, DataStoreError, DataStoreUnavailableError, QueryOptions, TableColumn, TableInfo, WriteTableOptions, WriteTableResult } from './data-store.types';
-import { DataStoreDriver, Row, WriteTransaction } from './drivers/driver';
+import { DataStoreDriver, PreparedStatement, Row, WriteTransaction } from './drivers/driver';
 import { PostgresDataStoreDriver } from './drivers/postgres.driver';
 import { SqliteDataStoreDriver } from './drivers/sqlite.driver';
 import { checkColumnNames, checkTableName, INTERNAL_TABLE_PREFIX, quoteIdentifier } from './identifiers';
 import { checkReadOnlyQuery, numberedPlaceholders, withoutTrailingSemicolon } from './read-only-sql';
 
-/** Rows per INSERT at most; fewer when many columns would exceed the driver's parameter limit. */
-const MAX_BATCH_ROWS = 500;
+/** Rows per bound-parameter INSERT at most; fewer when many columns would exceed the driver's parameter limit. */
+const MAX_STATEMENT_ROWS = 500;
+/**
+ * Cells per write batch (SQLite: one JSON text per batch), at least and at most: big enough that per-statement
+ * costs vanish, small enough that a batch is gone before the garbage collector's next young-generation pass.
+ */
+const MIN_BATCH_CELLS = 5_000;
+const MAX_BATCH_CELLS = 100_000;
+/** Batches queued in the database at once: the next is ready the moment the previous one is written. */
+const BATCHES_IN_FLIGHT = 2;
+
+type StoredRow = (string | number | null)[];
+type Rows = AsyncIterable<CellValue[]> | Iterable<CellValue[]>;
+type RowBatches = AsyncIterable<CellValue[][]> | Iterable<CellValue[][]>;
 
 /**
  * The database imported tables live in, apart from the framework's own (DATA_STORE_URL). The one way
@@ -61,51 +73,82 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
     return checkReadOnlyQuery(sql);
   }
 
-  async writeTable(table: string, rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>, options: WriteTableOptions): Promise<WriteTableResult> {
+  /** Writes rows (arrays of values, in column order) to a table: see WriteTableOptions for replace and append. */
+  writeTable(table: string, rows: Rows, options: WriteTableOptions): Promise<WriteTableResult> {
+    return this.writeTableBatches(table, inBatches(rows), options);
+  }
+
+  /**
+   * writeTable for sources that produce rows in batches (arrays of rows): the same checks and semantics, without
+   * a hop per row. Batches of any size are fine; the arrays passed in are not modified.
+   */
+  async writeTableBatches(table: string, batches: RowBatches, options: WriteTableOptions): Promise<WriteTableResult> {
     const problem = checkTableName(table) ?? checkColumnNames(options.columns);
     if (problem) throw new DataStoreError(problem);
     if (options.mode !== 'replace' && options.mode !== 'append') throw new DataStoreError(`mode must be replace or append, not ${String(options.mode)}`);
     options.signal?.throwIfAborted();
     const driver = await this.driver();
     const existing = await this.describeTable(table);
-    if (options.mode === 'append' && existing) return this.append(driver, existing, rows, options);
-    return this.replace(driver, table, Boolean(existing), rows, options);
+    if (options.mode === 'append' && existing) return this.append(driver, existing, batches, options);
+    return this.replace(driver, table, Boolean(existing), batches, options);
   }
 
   /** Builds the new table beside the old one and swaps it in at commit: readers see old or new, never half. */
-  private replace(driver: DataStoreDriver, table: string, exists: boolean, rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>, options: WriteTableOptions) {
+  private replace(driver: DataStoreDriver, table: string, exists: boolean, batches: RowBatches, options: WriteTableOptions) {
     const columns = options.columns;
     const staging = `${INTERNAL_TABLE_PREFIX}staging_${randomBytes(6).toString('hex')}`;
     return driver.write(async (tx) => {
-      const batches = this.batches(rows, columns.length, driver, options.signal);
-      const first = await batches.next();
+      const source = storedBatches(batches, columns.length, options.signal);
+      const first = await source.next();
       const firstBatch = first.done ? [] : first.value;
       const types: (ColumnType | null)[] = columns.map(() => null);
-      observeTypes(types, firstBatch);
-      // SQLite keeps each value's own type, so staging can be typed from the first batch and fixed up
-      // at the end; PostgreSQL would reject a later wider value, so its staging columns are TEXT.
-      const stagingTypes = driver.dialect === 'sqlite' ? types.map((type) => type ?? 'TEXT') : columns.map(() => 'TEXT' as ColumnType);
-      await tx.run(`CREATE TABLE ${quoteIdentifier(staging)} (${columns.map((c, i) => `${quoteIdentifier(c)} ${driver.sqlType(stagingTypes[i])}`).join(', ')})`);
-      const written = await this.insertBatches(tx, driver, staging, columns, firstBatch, first.done ? null : batches, types, options, driver.dialect === 'postgres');
+      let exact = observeBatch(types, firstBatch);
+      // SQLite keeps each value's own type, so staging can be typed from the first batch and fixed up at the
+      // end; PostgreSQL would reject a later wider value, so its staging columns are TEXT. null: no declared type.
+      let stagingTypes: (ColumnType | null)[] = driver.dialect === 'sqlite' ? types.map((type) => type ?? 'TEXT') : columns.map(() => 'TEXT');
+      let target = staging;
+      await tx.run(createTableSql(target, columns, stagingTypes, driver));
+      const inserter = new BatchInserter(tx, driver, target, columns, options.onProgress);
+      try {
+        if (firstBatch.length > 0) await inserter.add(firstBatch, exact);
+        for await (const batch of source) {
+          exact = observeBatch(types, batch);
+          if (driver.dialect === 'sqlite' && types.some((type, i) => type === 'TEXT' && (stagingTypes[i] === 'INTEGER' || stagingTypes[i] === 'REAL'))) {
+            // A numeric column turned out to hold text, which a numeric column would convert ('007' to 7): move the
+            // rows to a table without declared types (values kept as they are); the types are fixed at the end.
+            const untyped = `${staging}_untyped`;
+            await inserter.settle();
+            stagingTypes = columns.map(() => null);
+            await tx.run(createTableSql(untyped, columns, stagingTypes, driver));
+            await tx.run(`INSERT INTO ${quoteIdentifier(untyped)} SELECT * FROM ${quoteIdentifier(target)}`);
+            await tx.run(`DROP TABLE ${quoteIdentifier(target)}`);
+            await inserter.retarget((target = untyped));
+          }
+          await inserter.add(batch, exact);
+        }
+        await inserter.close();
+      } finally {
+        await inserter.drain();
+      }
       const finalTypes = types.map((type) => type ?? 'TEXT');
-      let source = staging;
+      let built = target;
       if (finalTypes.some((type, i) => type !== stagingTypes[i])) {
         // Types widened after the first batch (or PostgreSQL's TEXT staging): copy into a table typed for all rows.
-        source = `${staging}_typed`;
-        await tx.run(`CREATE TABLE ${quoteIdentifier(source)} (${columns.map((c, i) => `${quoteIdentifier(c)} ${driver.sqlType(finalTypes[i])}`).join(', ')})`);
+        built = `${staging}_typed`;
+        await tx.run(createTableSql(built, columns, finalTypes, driver));
         await tx.run(
-          `INSERT INTO ${quoteIdentifier(source)} SELECT ${columns.map((c, i) => `CAST(${quoteIdentifier(c)} AS ${driver.sqlType(finalTypes[i])})`).join(', ')} FROM ${quoteIdentifier(staging)}`,
+          `INSERT INTO ${quoteIdentifier(built)} SELECT ${columns.map((c, i) => `CAST(${quoteIdentifier(c)} AS ${driver.sqlType(finalTypes[i])})`).join(', ')} FROM ${quoteIdentifier(target)}`,
         );
-        await tx.run(`DROP TABLE ${quoteIdentifier(staging)}`);
+        await tx.run(`DROP TABLE ${quoteIdentifier(target)}`);
       }
       options.signal?.throwIfAborted();
       if (exists) await tx.run(`DROP TABLE ${quoteIdentifier(table)}`);
-      await tx.run(`ALTER TABLE ${quoteIdentifier(source)} RENAME TO ${quoteIdentifier(table)}`);
-      return { table_name: table, mode: options.mode, rows_written: written, columns: columns.map((name, i) => ({ name, type: finalTypes[i] })) };
+      await tx.run(`ALTER TABLE ${quoteIdentifier(built)} RENAME TO ${quoteIdentifier(table)}`);
+      return { table_name: table, mode: options.mode, rows_written: inserter.written, columns: columns.map((name, i) => ({ name, type: finalTypes[i] })) };
     });
   }
 
-  private append(driver: DataStoreDriver, existing: TableInfo, rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>, options: WriteTableOptions) {
+  private append(driver: DataStoreDriver, existing: TableInfo, batches: RowBatches, options: WriteTableOptions) {
     const byName = new Map(existing.columns.map((column) => [column.name.toLowerCase(), column]));
     const missing = options.columns.filter((name) => !byName.has(name.toLowerCase()));
     const extra = existing.columns.filter((column) => !options.columns.some((name) => name.toLowerCase() === column.name.toLowerCase()));
@@ -117,78 +160,19 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
     }
     return driver.write(async (tx) => {
       const types: (ColumnType | null)[] = options.columns.map((name) => byName.get(name.toLowerCase())!.type);
-      const written = await this.insertBatches(tx, driver, existing.name, options.columns, [], this.batches(rows, options.columns.length, driver, options.signal), types, options, false);
+      const inserter = new BatchInserter(tx, driver, existing.name, options.columns, options.onProgress);
+      try {
+        for await (const batch of storedBatches(batches, options.columns.length, options.signal)) await inserter.add(batch, observeBatch(types, batch));
+        await inserter.close();
+      } finally {
+        await inserter.drain();
+      }
       const widened = options.columns.find((name, i) => typeRank(types[i]) > typeRank(byName.get(name.toLowerCase())!.type));
       if (widened && driver.dialect === 'postgres') {
         throw new DataStoreError(`cannot append to '${existing.name}': column '${widened}' is ${byName.get(widened.toLowerCase())!.type} but the new rows need ${types[options.columns.indexOf(widened)]}`);
       }
-      return { table_name: existing.name, mode: options.mode, rows_written: written, columns: existing.columns };
+      return { table_name: existing.name, mode: options.mode, rows_written: inserter.written, columns: existing.columns };
     });
-  }
-
-  /** Inserts batches with multi-row INSERTs, tracking the narrowest type of every column. */
-  private async insertBatches(
-    tx: WriteTransaction,
-    driver: DataStoreDriver,
-    table: string,
-    columns: string[],
-    firstBatch: (string | number | null)[][],
-    rest: AsyncGenerator<(string | number | null)[][]> | null,
-    types: (ColumnType | null)[],
-    options: WriteTableOptions,
-    asText: boolean,
-  ): Promise<number> {
-    const rowsPerBatch = this.rowsPerBatch(columns.length, driver);
-    const insertSql = (rowCount: number) => {
-      let index = 0;
-      const tuple = () => `(${columns.map(() => driver.placeholder(++index)).join(', ')})`;
-      return `INSERT INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${Array.from({ length: rowCount }, tuple).join(', ')}`;
-    };
-    const full = await tx.prepare(insertSql(rowsPerBatch));
-    let written = 0;
-    const insert = async (batch: (string | number | null)[][]) => {
-      if (batch.length === 0) return;
-      const params = asText ? batch.flat().map((v) => (v === null ? null : String(v))) : batch.flat();
-      if (batch.length === rowsPerBatch) await full.run(params);
-      else await tx.run(insertSql(batch.length), params);
-      written += batch.length;
-      options.onProgress?.(written);
-    };
-    await insert(firstBatch);
-    if (rest) {
-      for await (const batch of rest) {
-        observeTypes(types, batch);
-        await insert(batch);
-      }
-    }
-    await full.close();
-    return written;
-  }
-
-  private rowsPerBatch(columnCount: number, driver: DataStoreDriver): number {
-    return Math.max(1, Math.min(MAX_BATCH_ROWS, Math.floor(driver.maxParameters / columnCount)));
-  }
-
-  /** Groups rows into batches of stored values, checking width and the abort signal. */
-  private async *batches(rows: AsyncIterable<CellValue[]> | Iterable<CellValue[]>, width: number, driver: DataStoreDriver, signal?: AbortSignal) {
-    const size = this.rowsPerBatch(width, driver);
-    let batch: (string | number | null)[][] = [];
-    let rowNumber = 0;
-    for await (const row of rows as AsyncIterable<CellValue[]>) {
-      rowNumber++;
-      if (!Array.isArray(row)) throw new DataStoreError(`row ${rowNumber} is not an array of values`);
-      if (row.length > width) throw new DataStoreError(`row ${rowNumber} has ${row.length} values but the table has ${width} columns`);
-      const stored = new Array<string | number | null>(width);
-      for (let i = 0; i < width; i++) stored[i] = toStoredValue(row[i]);
-      batch.push(stored);
-      if (batch.length === size) {
-        signal?.throwIfAborted();
-        yield batch;
-        batch = [];
-      }
-    }
-    signal?.throwIfAborted();
-    if (batch.length > 0) yield batch;
   }
 
   /** Streams the rows of one read-only statement. */
@@ -241,12 +225,185 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-function observeTypes(types: (ColumnType | null)[], batch: (string | number | null)[][]): void {
-  for (const row of batch) {
-    for (let i = 0; i < types.length; i++) {
-      if (row[i] !== null && types[i] !== 'TEXT') types[i] = widen(types[i], row[i]);
+/** Groups single rows into batches for writeTableBatches. */
+async function* inBatches(rows: Rows): AsyncGenerator<CellValue[][]> {
+  let batch: CellValue[][] = [];
+  for await (const row of rows as AsyncIterable<CellValue[]>) {
+    batch.push(row);
+    if (batch.length === 1024) {
+      yield batch;
+      batch = [];
     }
   }
+  if (batch.length > 0) yield batch;
+}
+
+/** Checks rows and turns their values into stored ones, in batches of MIN to MAX_BATCH_CELLS, checking the abort signal. */
+async function* storedBatches(batches: RowBatches, width: number, signal?: AbortSignal): AsyncGenerator<StoredRow[]> {
+  const columns = Math.max(1, width);
+  const [least, most] = [Math.max(1, Math.floor(MIN_BATCH_CELLS / columns)), Math.max(1, Math.floor(MAX_BATCH_CELLS / columns))];
+  let pending: StoredRow[] = [];
+  let rowNumber = 0;
+  for await (const batch of batches as AsyncIterable<CellValue[][]>) {
+    if (!Array.isArray(batch)) throw new DataStoreError(`the rows after row ${rowNumber} are not an array of rows`);
+    for (const row of batch) {
+      rowNumber++;
+      if (!Array.isArray(row)) throw new DataStoreError(`row ${rowNumber} is not an array of values`);
+      if (row.length > width) throw new DataStoreError(`row ${rowNumber} has ${row.length} values but the table has ${width} columns`);
+      pending.push(storedRow(row, width));
+      if (pending.length === most) {
+        signal?.throwIfAborted();
+        yield pending;
+        pending = [];
+      }
+    }
+    if (pending.length >= least) {
+      signal?.throwIfAborted();
+      yield pending;
+      pending = [];
+    }
+  }
+  signal?.throwIfAborted();
+  if (pending.length > 0) yield pending;
+}
+
+/** The row itself when it already holds stored values only (the common case: no copy), else a converted copy. */
+function storedRow(row: CellValue[], width: number): StoredRow {
+  if (row.length === width) {
+    let i = 0;
+    for (; i < width; i++) {
+      const value = row[i];
+      if (!(typeof value === 'string' || value === null || (typeof value === 'number' && Number.isFinite(value)))) break;
+    }
+    if (i === width) return row as StoredRow;
+  }
+  const stored = new Array<string | number | null>(width);
+  for (let i = 0; i < width; i++) stored[i] = toStoredValue(row[i]);
+  return stored;
+}
+
+/**
+ * Widens `types` to hold the batch. Returns false when a number in it would not come through SQLite's JSON
+ * parser bit for bit: integers beyond 64 bits and numbers JavaScript writes with an exponent (below 1e-6).
+ */
+function observeBatch(types: (ColumnType | null)[], batch: StoredRow[]): boolean {
+  let exact = true;
+  for (const row of batch) {
+    for (let i = 0; i < types.length; i++) {
+      const value = row[i];
+      if (value === null) continue;
+      if (typeof value === 'number' && value !== 0 && !(Math.abs(value) >= 1e-6 && Math.abs(value) < 2 ** 63)) exact = false;
+      if (types[i] !== 'TEXT') types[i] = widen(types[i], value);
+    }
+  }
+  return exact;
+}
+
+/** CREATE TABLE with the given column types (null: none declared, so SQLite keeps every value as given). */
+function createTableSql(table: string, columns: string[], types: (ColumnType | null)[], driver: DataStoreDriver): string {
+  return `CREATE TABLE ${quoteIdentifier(table)} (${columns.map((c, i) => (types[i] === null ? quoteIdentifier(c) : `${quoteIdentifier(c)} ${driver.sqlType(types[i]!)}`)).join(', ')})`;
+}
+
+/**
+ * Inserts batches into one table within a write transaction, one batch in flight: the next batch is produced
+ * (and encoded) while the database writes the previous one. SQLite gets each batch as one JSON text bound to
+ * one parameter and unpacked by json_each (binding 10 values a row costs far more in node-sqlite3);
+ * PostgreSQL, and batches whose values JSON would not carry exactly, get multi-row INSERTs with bound values.
+ */
+class BatchInserter {
+  written = 0;
+  private readonly inflight: { promise: Promise<void>; rows: number }[] = [];
+  private jsonInsert: Promise<PreparedStatement> | null = null;
+  private rowsInsert: { rows: number; statement: Promise<PreparedStatement> } | null = null;
+
+  constructor(
+    private readonly tx: WriteTransaction,
+    private readonly driver: DataStoreDriver,
+    private table: string,
+    private readonly columns: string[],
+    private readonly onProgress?: (rowsWritten: number) => void,
+  ) {}
+
+  async add(batch: StoredRow[], exact: boolean): Promise<void> {
+    const json = this.driver.dialect === 'sqlite' && exact ? jsonOf(batch) : null; // encoded while earlier batches are written
+    if (json === null) await this.settle(); // bound rows take several statements: nothing else may run meanwhile
+    while (this.inflight.length >= BATCHES_IN_FLIGHT) await this.settleOne();
+    const promise = json !== null ? this.insertJson(json) : this.insertRows(batch);
+    promise.catch(() => undefined); // observed by settleOne()
+    this.inflight.push({ promise, rows: batch.length });
+    if (json === null) await this.settle();
+  }
+
+  /** Waits for every batch in flight; a failure fails the write. */
+  async settle(): Promise<void> {
+    while (this.inflight.length > 0) await this.settleOne();
+  }
+
+  private async settleOne(): Promise<void> {
+    const { promise, rows } = this.inflight[0];
+    await promise;
+    this.inflight.shift();
+    this.written += rows;
+    this.onProgress?.(this.written);
+  }
+
+  async retarget(table: string): Promise<void> {
+    await this.close();
+    this.table = table;
+  }
+
+  async close(): Promise<void> {
+    await this.settle();
+    const statements = [this.jsonInsert, this.rowsInsert?.statement];
+    this.jsonInsert = this.rowsInsert = null;
+    for (const statement of statements) if (statement) await (await statement).close();
+  }
+
+  /** Lets a batch in flight finish, whatever happens to it, so nothing runs after the transaction ends. */
+  async drain(): Promise<void> {
+    await Promise.all(this.inflight.map(({ promise }) => promise.catch(() => undefined)));
+    this.inflight.length = 0;
+  }
+
+  private async insertJson(json: string): Promise<void> {
+    this.jsonInsert ??= this.tx.prepare(
+      `INSERT INTO ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(', ')}) SELECT ${this.columns.map((_, i) => `value->>${i}`).join(', ')} FROM json_each(?)`,
+    );
+    await (await this.jsonInsert).run([json]);
+  }
+
+  private async insertRows(batch: StoredRow[]): Promise<void> {
+    const width = this.columns.length;
+    const perStatement = Math.max(1, Math.min(MAX_STATEMENT_ROWS, Math.floor(this.driver.maxParameters / width)));
+    const asText = this.driver.dialect === 'postgres'; // staging columns are TEXT there
+    for (let start = 0; start < batch.length; start += perStatement) {
+      const rows = batch.slice(start, start + perStatement);
+      const params: unknown[] = [];
+      for (const row of rows) for (const value of row) params.push(asText && value !== null ? String(value) : value);
+      if (rows.length === perStatement) {
+        if (this.rowsInsert?.rows !== perStatement) this.rowsInsert = { rows: perStatement, statement: this.tx.prepare(this.insertSql(perStatement)) };
+        await (await this.rowsInsert.statement).run(params);
+      } else {
+        await this.tx.run(this.insertSql(rows.length), params);
+      }
+    }
+  }
+
+  private insertSql(rowCount: number): string {
+    let index = 0;
+    const tuple = () => `(${this.columns.map(() => this.driver.placeholder(++index)).join(', ')})`;
+    return `INSERT INTO ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(', ')}) VALUES ${Array.from({ length: rowCount }, tuple).join(', ')}`;
+  }
+}
+
+/**
+ * The batch as JSON text, or null when it holds a string SQLite's JSON functions would not return as given:
+ * one with NUL (they cut the text there) or a lone surrogate (stored differently from a bound string). JSON
+ * writes those, and only those among the strings we keep, as \u escapes.
+ */
+function jsonOf(batch: StoredRow[]): string | null {
+  const text = JSON.stringify(batch);
+  return text.includes('\\u') && /\\u(0000|d[89a-f])/i.test(text) ? null : text;
 }
 
 const typeRank = (type: ColumnType | null): number => (type === 'TEXT' ? 3 : type === 'REAL' ? 2 : type === 'INTEGER' ? 1 : 0);

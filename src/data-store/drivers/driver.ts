@@ -2,12 +2,17 @@ import { ColumnType } from '../data-store.types';
 
 export type Row = Record<string, unknown>;
 
+export interface PreparedStatement {
+  run(params: unknown[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Statements inside one write transaction. */
 export interface WriteTransaction {
   run(sql: string, params?: unknown[]): Promise<void>;
   all(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Runs the same statement repeatedly (prepared once where the driver can). */
-  prepare(sql: string): Promise<{ run(params: unknown[]): Promise<void>; close(): Promise<void> }>;
+  prepare(sql: string): Promise<PreparedStatement>;
 }
 
 /** What DataStoreService needs from a database: SQLite and PostgreSQL implement it. */
