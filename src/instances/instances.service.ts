@@ -7,6 +7,7 @@ import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { Principal } from '../auth/principal';
+import { EntityReader } from '../database/entity-reader';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from '../execution/plugin-execution.entity';
@@ -50,7 +51,11 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly transactions: TransactionService,
     private readonly templates: TemplateRegistryService,
     private readonly secrets: SecretsService,
-  ) {}
+  ) {
+    this.reader = new EntityReader(instances.manager.connection, PluginInstanceEntity);
+  }
+
+  private readonly reader: EntityReader<PluginInstanceEntity>;
 
   /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
   async onApplicationBootstrap(): Promise<void> {
@@ -126,7 +131,7 @@ export class InstancesService implements OnApplicationBootstrap {
   }
 
   async get(id: string): Promise<PluginInstanceEntity> {
-    const instance = await this.instances.findOneBy({ id });
+    const instance = await this.reader.findById(id);
     if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
     return instance;
   }
@@ -182,7 +187,7 @@ export class InstancesService implements OnApplicationBootstrap {
     }
     return this.withNameConflictMapped(request.name ?? '', () =>
       this.transactions.run(async (manager) => {
-        const instance = await manager.findOneBy(PluginInstanceEntity, { id });
+        const instance = await this.reader.findById(id, manager);
         if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
         const etag = etagForVersion(instance.version);
         if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etag)) throw new PreconditionFailedError(etag);
@@ -234,7 +239,7 @@ export class InstancesService implements OnApplicationBootstrap {
 
   /** Records a finished run on its instance, inside the caller's transaction. */
   async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<void> {
-    const instance = await manager.findOneBy(PluginInstanceEntity, { id: instanceId });
+    const instance = await this.reader.findById(instanceId, manager);
     if (!instance) return; // deleted while running: nothing to update
     instance.last_run = outcome.finishedAt;
     instance.last_result = outcome.lastResult;

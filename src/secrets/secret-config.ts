@@ -24,6 +24,8 @@ const isSet = (value: unknown) => value !== undefined && value !== null;
  * plaintext not sealed yet, or a config echoed by validate), becomes the mask.
  */
 export function maskConfig(config: Record<string, unknown>, patterns: readonly SecretPattern[] = []): MaskedConfig {
+  // Most configs hold no secret: answer them without a copy.
+  if (patterns.length === 0 && envelopePathsIn(config ?? {}).length === 0) return { config: config ?? {}, secret_fields: [] };
   const masked = structuredClone(config ?? {});
   const paths = new Map<string, ConfigPath>();
   for (const path of [...envelopePathsIn(masked), ...secretPathsIn(masked, patterns).filter((p) => isSet(valueAt(masked, p)))]) paths.set(JSON.stringify(path), path);
