@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, UnknownTemplateError, ValidationFailedError } from '../common/domain-errors';
 import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
@@ -175,8 +176,9 @@ export class InstancesService implements OnApplicationBootstrap {
             });
           }
         }
-        await this.assertNameFree(manager, instance.name_key, request.name);
-        return manager.save(instance);
+        // A bare INSERT: save() would SELECT the id first, and insert() reads the row back on SQLite. The unique index decides on the name.
+        await manager.createQueryBuilder().insert().into(PluginInstanceEntity).values(instance as QueryDeepPartialEntity<PluginInstanceEntity>).updateEntity(false).execute();
+        return instance;
       }),
     );
   }
@@ -198,9 +200,6 @@ export class InstancesService implements OnApplicationBootstrap {
             throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded, so the config cannot be validated`);
           }
           instance.config = await this.replacedConfig(template, instance, request.config);
-        }
-        if (request.name !== undefined && nameKeyOf(request.name) !== instance.name_key) {
-          await this.assertNameFree(manager, nameKeyOf(request.name), request.name);
         }
         if (request.name !== undefined) {
           instance.name = request.name;
@@ -278,11 +277,6 @@ export class InstancesService implements OnApplicationBootstrap {
     if (!validation.valid) throw new ConfigInvalidError(templateId, validation.errors);
   }
 
-  private async assertNameFree(manager: EntityManager, nameKey: string, name: string): Promise<void> {
-    const clash = await manager.findOne(PluginInstanceEntity, { where: { name_key: nameKey }, select: { id: true } });
-    if (clash) throw this.nameTaken(name, clash.id);
-  }
-
   private nameTaken(name: string, existingId?: string): ConflictError {
     return new ConflictError('name-taken', `an instance named '${name.trim()}' already exists (names compare case-insensitively)`, {
       extensions: existingId ? { instance_id: existingId } : {},
@@ -290,13 +284,14 @@ export class InstancesService implements OnApplicationBootstrap {
     });
   }
 
-  /** The unique index is the last word on names: a race past the check above still becomes a 409. */
+  /** The unique index is the word on names: a clash becomes a 409 naming the instance that has the name. */
   private async withNameConflictMapped<T>(name: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (isUniqueViolation(error, { index: 'uq_plugin_instances_name_key', column: 'name_key' })) throw this.nameTaken(name);
-      throw error;
+      if (!isUniqueViolation(error, { index: 'uq_plugin_instances_name_key', column: 'name_key' })) throw error;
+      const holder = await this.instances.findOne({ where: { name_key: nameKeyOf(name) }, select: { id: true } });
+      throw this.nameTaken(name, holder?.id);
     }
   }
 }
