@@ -43,6 +43,9 @@ export function serialToIso(serial: number, date1904: boolean): string | null {
   return isoDate(new Date(Math.round((serial - EXCEL_EPOCH_DAYS + (date1904 ? DAYS_1904 : 0)) * MS_PER_DAY)));
 }
 
+/** Date columns repeat the same days over and over; formatting one costs more than looking it up. */
+const DAY_CACHE_LIMIT = 4096;
+
 /**
  * Whether an Excel number format shows a date or a time: a date/time letter outside [brackets] and "quotes"
  * (the rule exceljs applied, kept so imports stay as they were).
@@ -124,6 +127,8 @@ export class SheetParser implements XmlHandler {
   private hasInline = false;
   private inlineText = '';
   private capturing: 'value' | 'inline' | null = null;
+
+  private readonly days = new Map<number, string | null>();
 
   constructor(private readonly context: SheetContext) {}
 
@@ -267,6 +272,16 @@ export class SheetParser implements XmlHandler {
     values[index] = value;
   }
 
+  private dateOf(serial: number): string | null {
+    let iso = this.days.get(serial);
+    if (iso === undefined) {
+      iso = serialToIso(serial, this.context.date1904);
+      if (this.days.size >= DAY_CACHE_LIMIT) this.days.clear();
+      this.days.set(serial, iso);
+    }
+    return iso;
+  }
+
   private cellValue(): SheetValue {
     if (this.cellType === CellType.Inline) {
       const text = this.hasInline ? this.inlineText : this.hasValue ? this.valueText : '';
@@ -292,7 +307,7 @@ export class SheetParser implements XmlHandler {
         const style = this.cellStyle;
         // As exceljs did: s="0" (or none) keeps the row's format.
         const isDate = style > 0 && style < this.context.dateStyles.length ? this.context.dateStyles[style] : this.rowIsDate;
-        return isDate ? serialToIso(number, this.context.date1904) : number;
+        return isDate ? this.dateOf(number) : number;
       }
     }
   }

@@ -67,7 +67,9 @@ export class XmlScanner {
   private attributesFrom = 0;
   private attributesTo = 0;
   private rest = '';
+  /** Open elements: qualified names (to check each end tag) and local names (for the handler). */
   private readonly stack: string[] = [];
+  private readonly localStack: string[] = [];
   private sawRoot = false;
 
   constructor(private readonly handler: XmlHandler) {}
@@ -154,7 +156,7 @@ export class XmlScanner {
         if (open === undefined || !text.startsWith(open, lt + 2) || open.length !== nameTo - lt - 2) {
           throw new XmlError(`unexpected </${text.slice(lt + 2, nameTo)}>${open === undefined ? '' : ` (<${open}> is open)`}`);
         }
-        handler.close(localName(open));
+        handler.close(this.localStack.pop()!);
         at = gt + 1;
         continue;
       }
@@ -204,7 +206,10 @@ export class XmlScanner {
       const local = localName(name);
       handler.open(local);
       if (selfClosing) handler.close(local);
-      else this.stack.push(name);
+      else {
+        this.stack.push(name);
+        this.localStack.push(local);
+      }
       at = gt + 1;
     }
   }
