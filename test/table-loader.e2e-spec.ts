@@ -1,12 +1,74 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import * as ExcelJS from 'exceljs';
 import { DataStoreService } from '../src/sdk';
 import { expectProblem, TestApp } from './helpers/test-app';
 
 const INSTANCES = '/api/plugins/instances';
 const FIXTURES = path.resolve(__dirname, 'fixtures', 'files');
+
+/** A zip of the given members, deflated, as a workbook writer would make it (for hand-written .xlsx parts). */
+function zipOf(members: Record<string, string>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(members)) {
+    const data = Buffer.from(text, 'utf8');
+    const packed = zlib.deflateRawSync(data);
+    const fileName = Buffer.from(name, 'utf8');
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(0x04034b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(8, 8);
+    header.writeUInt32LE(zlib.crc32(data), 14);
+    header.writeUInt32LE(packed.length, 18);
+    header.writeUInt32LE(data.length, 22);
+    header.writeUInt16LE(fileName.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    header.copy(central, 8, 6, 26); // flags, method, time, date, crc, sizes
+    central.writeUInt16LE(fileName.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(header, fileName, packed);
+    centrals.push(central, fileName);
+    offset += 30 + fileName.length + packed.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(centrals.length / 2, 8);
+  end.writeUInt16LE(centrals.length / 2, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+/** A one-sheet workbook from hand-written XML: the sheet's rows, the shared strings, styles' cellXfs numFmtIds. */
+function workbookOf(sheetData: string, options: { strings?: string[]; formats?: number[]; date1904?: boolean; prefix?: string } = {}): Buffer {
+  const main = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  const p = options.prefix ? `${options.prefix}:` : '';
+  const ns = options.prefix ? `xmlns:${options.prefix}="${main}"` : `xmlns="${main}"`;
+  return zipOf({
+    'xl/workbook.xml':
+      `<?xml version="1.0" encoding="UTF-8"?><${p}workbook ${ns} xmlns:rel="${rel}">${options.date1904 ? `<${p}workbookPr date1904="true"/>` : ''}` +
+      `<${p}sheets><${p}sheet name="R&amp;D" sheetId="1" rel:id="rId1"/></${p}sheets></${p}workbook>`,
+    'xl/_rels/workbook.xml.rels':
+      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      `<Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/data.xml"/>` +
+      `<Relationship Id="rId2" Type="${rel}/sharedStrings" Target="/xl/strings.xml"/>` +
+      `<Relationship Id="rId3" Type="${rel}/styles" Target="styles.xml"/></Relationships>`,
+    'xl/strings.xml': `<${p}sst ${ns}>${(options.strings ?? []).map((text) => `<${p}si><${p}t>${text}</${p}t></${p}si>`).join('')}</${p}sst>`,
+    'xl/styles.xml':
+      `<${p}styleSheet ${ns}><${p}numFmts><${p}numFmt numFmtId="164" formatCode="dd&quot;.&quot;mm&quot;.&quot;yyyy"/></${p}numFmts>` +
+      `<${p}cellXfs>${(options.formats ?? [0]).map((id) => `<${p}xf numFmtId="${id}"/>`).join('')}</${p}cellXfs></${p}styleSheet>`,
+    'xl/worksheets/data.xml': `<${p}worksheet ${ns}><${p}sheetData>${sheetData}</${p}sheetData></${p}worksheet>`,
+  });
+}
 
 describe('table_loader (e2e)', () => {
   let app: TestApp;
@@ -270,6 +332,28 @@ describe('table_loader (e2e)', () => {
       sheet.addRow([3, 4, 5]);
       const file = write('ragged.xlsx', Buffer.from(await workbook.xlsx.writeBuffer()));
       expectFailure((await run({ file_path: file, table_name: 'ragged_xlsx' })).execution, 'ragged row 3: expected 2 fields, found 3');
+    });
+
+    it('reads hand-written parts: prefixed elements, cells without r, inline rich text, 1904 dates, custom date formats', async () => {
+      const sheetData =
+        '<x:row r="1"><x:c t="s"><x:v>0</x:v></x:c><x:c t="s"><x:v>1</x:v></x:c><x:c t="inlineStr"><x:is><x:t>Note</x:t></x:is></x:c><x:c t="s"><x:v>2</x:v></x:c></x:row>' +
+        '<x:row r="3"><x:c s="1"><x:v>0</x:v></x:c><x:c s="2"><x:v>43844.5</x:v></x:c>' +
+        '<x:c t="inlineStr"><x:is><x:r><x:t xml:space="preserve">Grace </x:t></x:r><x:r><x:t>&lt;Hopper&gt;</x:t></x:r></x:is></x:c><x:c t="e"><x:f>1/0</x:f><x:v>#DIV/0!</x:v></x:c></x:row>' +
+        '<x:row r="4"><x:c r="D4" t="b"><x:v>1</x:v></x:c></x:row>';
+      const file = write('hand_written.xlsx', workbookOf(sheetData, { strings: ['Day', 'When', 'Error'], formats: [0, 14, 164], date1904: true, prefix: 'x' }));
+      const { execution } = await run({ file_path: file, table_name: 'hand_written', skip_empty_lines: false });
+      expect(execution.result).toMatchObject({ rows_imported: 3, sheet: 'R&D' });
+      expect(await rows('hand_written')).toEqual([
+        { Day: null, When: null, Note: null, Error: null },
+        { Day: '1904-01-01', When: '2024-01-15T12:00:00.000Z', Note: 'Grace <Hopper>', Error: '#DIV/0!' },
+        { Day: null, When: null, Note: null, Error: '1' }, // a TEXT column: the boolean keeps its spelling
+      ]);
+    });
+
+    it('fails precisely on a sheet whose XML is corrupt, naming the sheet', async () => {
+      const file = write('corrupt_sheet.xlsx', workbookOf('<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></row>'));
+      expectFailure((await run({ file_path: file, table_name: 'corrupt_sheet' })).execution, "cannot read sheet 'R&D' of imports/corrupt_sheet.xlsx: unexpected </row> (<c> is open)");
+      expect(await describeTable('corrupt_sheet')).toBeNull();
     });
 
     it('fails precisely on a file that is not a workbook', async () => {

@@ -13,7 +13,7 @@ import {
 } from '../../src/sdk';
 import { readDelimited } from './csv-source';
 import { resolveFileType, TableFileType, unsupportedTypeReason } from './source-file';
-import { readSheet, SheetValue } from './xlsx-source';
+import { readSheet } from './xlsx-source';
 
 export interface TableLoaderConfig {
   file_path: string;
@@ -33,9 +33,6 @@ interface SourceBatch {
   rows: (string | number | null)[][];
   lines: number[];
 }
-
-/** Sheet rows per batch (CSV batches come from its reader). */
-const SHEET_BATCH_ROWS = 256;
 
 const isBlank = (cells: (string | number | null)[]) => cells.every((cell) => cell === null || cell === '');
 
@@ -252,27 +249,13 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
     }
   }
 
-  private async *sheetRows(absolutePath: string, config: TableLoaderConfig, ctx: ExecutionContext, onSheet: (name: string) => void): AsyncGenerator<SourceBatch> {
-    const rows = readSheet(absolutePath, {
+  private sheetRows(absolutePath: string, config: TableLoaderConfig, ctx: ExecutionContext, onSheet: (name: string) => void): AsyncGenerator<SourceBatch> {
+    return readSheet(absolutePath, {
       sheet: config.sheet,
       keepEmptyRows: !config.skip_empty_lines,
       displayPath: config.file_path,
       onSheet,
       signal: ctx.signal,
     });
-    try {
-      let batch: SourceBatch = { rows: [], lines: [] };
-      for await (const row of rows) {
-        batch.rows.push(row.values as SheetValue[]);
-        batch.lines.push(row.line);
-        if (batch.rows.length === SHEET_BATCH_ROWS) {
-          yield batch;
-          batch = { rows: [], lines: [] };
-        }
-      }
-      if (batch.rows.length > 0) yield batch;
-    } finally {
-      await rows.return(undefined);
-    }
   }
 }
