@@ -25,3 +25,20 @@ export function databaseOptions(target: DatabaseTarget): DataSourceOptions {
   fs.mkdirSync(path.dirname(target.file), { recursive: true });
   return { ...common, type: 'sqlite', driver: sqlite3WithoutTracing, database: target.file, enableWAL: true, busyTimeout: 5000, migrationsTransactionMode: 'each' };
 }
+
+/** The name of the read-only connection that answers API reads. */
+export const READER_CONNECTION = 'reader';
+
+/**
+ * The connection API reads use. TypeORM's SQLite driver has one connection, and writes (grouped into shared
+ * transactions) run on it: a read there could see a run's row updated but its instance not yet, or changes a
+ * failing unit then rolls back. A second, read-only connection sees committed data only (WAL snapshots).
+ * On PostgreSQL every pooled connection does already; a small pool in read-only mode keeps one code path.
+ */
+export function readerOptions(target: DatabaseTarget): DataSourceOptions {
+  const common = { name: READER_CONNECTION, entities: ENTITIES, migrationsRun: false, synchronize: false, logging: false } as const;
+  if (target.type === 'postgres') {
+    return { ...common, type: 'postgres', url: target.url, poolSize: 5, extra: { options: '-c default_transaction_read_only=on' } };
+  }
+  return { ...common, type: 'sqlite', driver: sqlite3WithoutTracing, database: target.file, flags: sqlite3.OPEN_READONLY, busyTimeout: 5000 };
+}

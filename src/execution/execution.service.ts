@@ -19,6 +19,7 @@ import { RegisteredTemplate, TemplateRegistryService } from '../templates/templa
 import { ExecutionChange, ExecutionEvents } from './execution-events';
 import { ExecutionQueue } from './execution-queue';
 import { ExecutionError, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
+import { READER_CONNECTION } from '../database/database.options';
 
 interface RunOutcome {
   status: Extract<ExecutionStatus, 'succeeded' | 'failed' | 'interrupted' | 'cancelled' | 'timed_out'>;
@@ -111,6 +112,9 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   constructor(
     @InjectRepository(PluginExecutionEntity) private readonly executions: Repository<PluginExecutionEntity>,
     @InjectRepository(PluginExecutionLogEntity) private readonly logs: Repository<PluginExecutionLogEntity>,
+    /** Committed rows only, for what the API answers with (see READER_CONNECTION). */
+    @InjectRepository(PluginExecutionEntity, READER_CONNECTION) private readonly committedExecutions: Repository<PluginExecutionEntity>,
+    @InjectRepository(PluginExecutionLogEntity, READER_CONNECTION) private readonly committedLogs: Repository<PluginExecutionLogEntity>,
     private readonly transactions: TransactionService,
     private readonly instances: InstancesService,
     private readonly templates: TemplateRegistryService,
@@ -244,20 +248,20 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   }
 
   async get(id: string): Promise<PluginExecutionEntity> {
-    const execution = await this.executions.findOneBy({ id });
+    const execution = await this.committedExecutions.findOneBy({ id });
     if (!execution) throw new NotFoundError('execution-not-found', 'execution', id);
     return execution;
   }
 
   async listLogs(executionId: string): Promise<PluginExecutionLogEntity[]> {
     await this.get(executionId);
-    return this.logs.find({ where: { execution_id: executionId }, order: { id: 'ASC' }, take: MAX_LOG_LINES });
+    return this.committedLogs.find({ where: { execution_id: executionId }, order: { id: 'ASC' }, take: MAX_LOG_LINES });
   }
 
   async listForInstance(instanceId: string, query: ListExecutionsQuery): Promise<Page<PluginExecutionEntity>> {
     await this.instances.get(instanceId);
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const builder = this.executions.createQueryBuilder('e').where('e.instance_id = :instanceId', { instanceId });
+    const builder = this.committedExecutions.createQueryBuilder('e').where('e.instance_id = :instanceId', { instanceId });
     if (query.status) builder.andWhere('e.status = :status', { status: query.status });
     if (query.cursor) {
       const after = decodeCursor(query.cursor);

@@ -8,6 +8,7 @@ import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { Principal } from '../auth/principal';
+import { READER_CONNECTION } from '../database/database.options';
 import { EntityReader } from '../database/entity-reader';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
@@ -49,11 +50,13 @@ export class InstancesService implements OnApplicationBootstrap {
 
   constructor(
     @InjectRepository(PluginInstanceEntity) private readonly instances: Repository<PluginInstanceEntity>,
+    /** Committed rows only: what API reads answer with (see READER_CONNECTION). */
+    @InjectRepository(PluginInstanceEntity, READER_CONNECTION) private readonly committed: Repository<PluginInstanceEntity>,
     private readonly transactions: TransactionService,
     private readonly templates: TemplateRegistryService,
     private readonly secrets: SecretsService,
   ) {
-    this.reader = new EntityReader(instances.manager.connection, PluginInstanceEntity);
+    this.reader = new EntityReader(committed.manager.connection, PluginInstanceEntity);
   }
 
   private readonly reader: EntityReader<PluginInstanceEntity>;
@@ -98,7 +101,7 @@ export class InstancesService implements OnApplicationBootstrap {
 
   async list(query: ListInstancesQueryDto): Promise<Page<PluginInstanceEntity>> {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const builder = this.instances.createQueryBuilder('i');
+    const builder = this.committed.createQueryBuilder('i');
     if (query.template_id !== undefined) builder.andWhere('i.template_id = :templateId', { templateId: query.template_id });
     if (query.enabled !== undefined) builder.andWhere('i.enabled = :enabled', { enabled: query.enabled ? 1 : 0 });
     if (query.status !== undefined) builder.andWhere('i.status = :status', { status: query.status });
@@ -121,7 +124,7 @@ export class InstancesService implements OnApplicationBootstrap {
       .addSelect('COUNT(*)', 'count')
       .groupBy('i.status')
       .getRawMany();
-    const byTemplate = await countInstancesByTemplate(this.instances);
+    const byTemplate = await countInstancesByTemplate(this.committed);
     const by_status = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, 0])) as Record<InstanceStatus, number>;
     let total = 0;
     for (const row of byStatusRows) {
@@ -290,7 +293,7 @@ export class InstancesService implements OnApplicationBootstrap {
       return await work();
     } catch (error) {
       if (!isUniqueViolation(error, { index: 'uq_plugin_instances_name_key', column: 'name_key' })) throw error;
-      const holder = await this.instances.findOne({ where: { name_key: nameKeyOf(name) }, select: { id: true } });
+      const holder = await this.committed.findOne({ where: { name_key: nameKeyOf(name) }, select: { id: true } });
       throw this.nameTaken(name, holder?.id);
     }
   }

@@ -9,6 +9,7 @@ import { maskConfig } from '../secrets/secret-config';
 import { ConfigValidation } from './config-schema.service';
 import { PluginLoadError } from './plugin-loader';
 import { RegisteredTemplate, TemplateRegistryService } from './template-registry.service';
+import { READER_CONNECTION } from '../database/database.options';
 
 export interface TemplateWithCount {
   template: RegisteredTemplate;
@@ -20,7 +21,7 @@ export interface TemplateWithCount {
 export class TemplatesService {
   constructor(
     private readonly registry: TemplateRegistryService,
-    @InjectRepository(PluginInstanceEntity) private readonly instances: Repository<PluginInstanceEntity>,
+    @InjectRepository(PluginInstanceEntity, READER_CONNECTION) private readonly instances: Repository<PluginInstanceEntity>,
   ) {}
 
   async list(category?: TemplateCategory): Promise<TemplateWithCount[]> {
