@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, MoreThan, Repository } from 'typeorm';
+import { EntityManager, In, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ConflictError, DomainError, NotFoundError } from '../common/domain-errors';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
@@ -47,6 +47,17 @@ const LOG_FLUSH_INTERVAL_MS = 250;
 const MAX_LOG_LINES = 10_000;
 const MAX_LOG_MESSAGE = 8_000;
 const IDEMPOTENCY_WINDOW_S = 24 * 3600;
+/** Instances remembered for starting runs without reading them first (see `startKnown`). */
+const RUNNABLE_CACHE_SIZE = 10_000;
+
+/**
+ * Inserts a first attempt as running, but only while the instance is still enabled and at the version the
+ * caller knows (every write to an instance bumps its version): one statement instead of a read and an insert.
+ * The casts type the parameters for PostgreSQL; SQLite takes them as column affinities.
+ */
+const START_KNOWN_SQL = `INSERT INTO plugin_executions (id, instance_id, template_id, status, "trigger", attempt, config_version, created_at, started_at, triggered_by)
+  SELECT CAST(:id AS TEXT), id, template_id, 'running', CAST(:trigger AS TEXT), 1, version, CAST(:createdAt AS DOUBLE PRECISION), CAST(:createdAt AS DOUBLE PRECISION), CAST(:triggeredBy AS TEXT)
+  FROM plugin_instances WHERE id = :instanceId AND version = :version AND enabled = 1`;
 
 /** A run this process is executing: how to stop it, and what it reported. */
 interface InFlightRun {
@@ -111,6 +122,8 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   /** Runs being inserted as running that start once committed; shutdown waits for them to be in flight. */
   private readonly starting = new Set<Promise<unknown>>();
   private readonly historyCounts = new HistoryCounts();
+  /** Instances as of the version they were read or last run at, to start their next run in one statement. */
+  private readonly runnable = new Map<string, { instance: PluginInstanceEntity; version: number }>();
   private shuttingDown = false;
 
   constructor(
@@ -315,9 +328,12 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
    */
   private async accept(instanceId: string, trigger: ExecutionTrigger, options: ExecuteOptions, slot: QueueSlot | null): Promise<PluginExecutionEntity> {
     const idempotencyKey = options.idempotencyKey ?? null;
-    let started: { execution: PluginExecutionEntity; instance: PluginInstanceEntity };
+    let started: { execution: PluginExecutionEntity; instance: PluginInstanceEntity } | null = null;
     try {
-      started = await this.transactions.run(async (manager) => {
+      const known = slot && !idempotencyKey ? this.runnable.get(instanceId) : undefined;
+      if (known) started = await this.startKnown(known, trigger, options.principal.keyId);
+      // Not known, or changed since: read it.
+      started ??= await this.transactions.run(async (manager) => {
         const instance = await manager.findOneBy(PluginInstanceEntity, { id: instanceId });
         if (!instance) throw new NotFoundError('instance-not-found', 'instance', instanceId);
         if (this.shuttingDown) throw new DomainError('service-unavailable', 'the server is shutting down and takes no new runs');
@@ -326,14 +342,20 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
           throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded in this server; see GET /api/plugins/load-errors`);
         }
         if (idempotencyKey) {
-          // A key older than the window may be used again: forget it on the old run.
-          await manager.update(PluginExecutionEntity, { instance_id: instance.id, idempotency_key: idempotencyKey }, { idempotency_key: null });
+          // A key older than the window may be used again: forget it on the old run. Only there: a run
+          // within the window holds its key (a racing request with the same key then fails on the index
+          // and gets that run), and nulling it even briefly would hide it from the others' lookups.
+          await manager.update(
+            PluginExecutionEntity,
+            { instance_id: instance.id, idempotency_key: idempotencyKey, created_at: LessThanOrEqual(nowEpochSeconds() - IDEMPOTENCY_WINDOW_S) },
+            { idempotency_key: null },
+          );
         }
         const execution = this.newAttempt(manager, instance, trigger, 1, null, idempotencyKey, null, options.principal.keyId, slot !== null);
         // The partial unique index refuses a second unfinished run of the instance.
         await this.insertExecution(manager, execution);
         return { execution, instance };
-      });
+      }, { singleWrite: !idempotencyKey });
     } catch (error) {
       if (!isUniqueViolation(error)) {
         if (!(error instanceof DomainError)) this.historyCounts.forget(instanceId);
@@ -345,12 +367,55 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       throw this.alreadyRunning(instance, running?.id);
     }
     if (slot) {
+      this.remember(started.instance, started.execution.config_version);
       this.events.changed(started.execution.id, { type: 'status', execution: started.execution });
       void this.startRun(started.execution, started.instance)
         .catch((error: Error) => this.logger.error(`run ${started.execution.id} failed: ${error.stack ?? error.message}`))
         .finally(() => slot.release());
     }
     return started.execution;
+  }
+
+  /**
+   * Starts a run of an instance known from an earlier read, in one statement that checks the instance is
+   * still enabled and unchanged; null when it is not (the caller then reads it).
+   */
+  private async startKnown(
+    known: { instance: PluginInstanceEntity; version: number },
+    trigger: ExecutionTrigger,
+    triggeredBy: string | null,
+  ): Promise<{ execution: PluginExecutionEntity; instance: PluginInstanceEntity } | null> {
+    const { instance } = known;
+    if (!this.templates.get(instance.template_id)) return null;
+    return this.transactions.run(
+      async (manager) => {
+        // The version as of now, inside the transaction: a run finished in between may have moved it on.
+        const version = known.version;
+        if (this.shuttingDown) return null;
+        const execution = this.newAttempt(manager, instance, trigger, 1, null, null, null, triggeredBy, true);
+        execution.config_version = version;
+        const [sql, parameters] = manager.connection.driver.escapeQueryWithParameters(
+          START_KNOWN_SQL,
+          { id: execution.id, trigger: JSON.stringify(trigger), createdAt: execution.created_at, triggeredBy, instanceId: instance.id, version },
+          {},
+        );
+        const inserted = (await manager.queryRunner!.query(sql, parameters, true)) as { affected?: number };
+        if (!inserted.affected) {
+          this.runnable.delete(instance.id);
+          return null;
+        }
+        this.historyCounts.added(instance.id);
+        return { execution, instance };
+      },
+      { singleWrite: true },
+    );
+  }
+
+  /** Remembers an instance at `version` for `startKnown`, the oldest forgotten past RUNNABLE_CACHE_SIZE. */
+  private remember(instance: PluginInstanceEntity, version: number): void {
+    this.runnable.delete(instance.id);
+    this.runnable.set(instance.id, { instance, version });
+    if (this.runnable.size > RUNNABLE_CACHE_SIZE) this.runnable.delete(this.runnable.keys().next().value!);
   }
 
   /** Inserts a new execution row (no read-back: every column is set here). */
@@ -413,7 +478,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       if (claim.affected === 0) return null;
       Object.assign(execution, { status: 'running', started_at: startedAt, config_version: instance.version });
       return { execution, instance };
-    });
+    }, { singleWrite: true });
     if (!claimed) return;
     this.events.changed(claimed.execution.id, { type: 'status', execution: claimed.execution });
     await this.startRun(claimed.execution, claimed.instance);
@@ -520,7 +585,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
         lastProgressWrite = now;
         // Best effort: a lost progress update is superseded by the next one and by the final row.
         void this.transactions
-          .run((manager) => manager.update(PluginExecutionEntity, { id: execution.id, status: 'running' }, { progress: stored }))
+          .run((manager) => manager.update(PluginExecutionEntity, { id: execution.id, status: 'running' }, { progress: stored }), { singleWrite: true })
           .catch((error: Error) => logger.warn(`progress not stored: ${error.message}`));
       },
       log: (level: LogLevel, message: string) => {
@@ -545,7 +610,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   private async flushLogs(executionId: string, run: InFlightRun): Promise<void> {
     if (run.logs.length === 0) return;
     const lines = run.logs.splice(0, run.logs.length);
-    await this.transactions.run((manager) => manager.insert(PluginExecutionLogEntity, lines.map((line) => ({ execution_id: executionId, ...line }))));
+    await this.transactions.run((manager) => manager.insert(PluginExecutionLogEntity, lines.map((line) => ({ execution_id: executionId, ...line }))), { singleWrite: true });
   }
 
   /**
@@ -604,6 +669,10 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
             finishedAt,
             lastResult: outcome.status === 'succeeded' ? (outcome.result ?? {}) : (outcome.result ?? { status: 'error', error: outcome.error }),
           });
+          // Recording the run bumped the instance's version: a remembered copy of the version the run
+          // started from is current again (if anything else changed it meanwhile, the next start reads it).
+          const remembered = this.runnable.get(execution.instance_id);
+          if (remembered && remembered.version === execution.config_version) remembered.version++;
         }
         return { execution, retry: null, final: true };
       });
