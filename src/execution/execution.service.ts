@@ -191,11 +191,11 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       if (earlier) return options.async ? earlier : this.settledOf(earlier);
     }
     const slot = options.async ? null : this.queue.reserveSlot();
-    let execution: PluginExecutionEntity;
+    let accepted: { execution: PluginExecutionEntity; settled: Promise<PluginExecutionEntity> | null };
     try {
       const start = this.accept(instanceId, trigger, options, slot);
       this.starting.add(start);
-      execution = await start.finally(() => this.starting.delete(start));
+      accepted = await start.finally(() => this.starting.delete(start));
     } catch (error) {
       slot?.release();
       // A request with the same key that arrived together won the race: answer with its run.
@@ -203,7 +203,8 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       if (winner) return options.async ? winner : this.settledOf(winner);
       throw error;
     }
-    if (slot) return this.untilSettledOrShutdown(execution.id);
+    const { execution, settled: started } = accepted;
+    if (started) return started;
     const settled = options.async ? null : this.untilSettledOrShutdown(execution.id);
     this.queue.enqueue(execution.id);
     return settled ? settled : execution;
@@ -326,7 +327,12 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
    * when `slot` is given, in which case the run is started (and registered in flight) as soon as the row
    * is committed, before anything else can look for it.
    */
-  private async accept(instanceId: string, trigger: ExecutionTrigger, options: ExecuteOptions, slot: QueueSlot | null): Promise<PluginExecutionEntity> {
+  private async accept(
+    instanceId: string,
+    trigger: ExecutionTrigger,
+    options: ExecuteOptions,
+    slot: QueueSlot | null,
+  ): Promise<{ execution: PluginExecutionEntity; settled: Promise<PluginExecutionEntity> | null }> {
     const idempotencyKey = options.idempotencyKey ?? null;
     let started: { execution: PluginExecutionEntity; instance: PluginInstanceEntity } | null = null;
     try {
@@ -369,11 +375,14 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     if (slot) {
       this.remember(started.instance, started.execution.config_version);
       this.events.changed(started.execution.id, { type: 'status', execution: started.execution });
+      // Waiting for the outcome starts before the run does.
+      const settled = this.untilSettledOrShutdown(started.execution.id);
       void this.startRun(started.execution, started.instance)
         .catch((error: Error) => this.logger.error(`run ${started.execution.id} failed: ${error.stack ?? error.message}`))
         .finally(() => slot.release());
+      return { execution: started.execution, settled };
     }
-    return started.execution;
+    return { execution: started.execution, settled: null };
   }
 
   /**
