@@ -660,7 +660,8 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
           // Finished meanwhile (a cancel of a queued row, say): the first outcome stands.
           return { execution: await manager.findOneBy(PluginExecutionEntity, { id }), retry: null, final: false };
         }
-        const execution = Object.assign(current, changes);
+        // A copy: the row as it was is still queued for event-stream watchers (the 'running' event).
+        const execution: PluginExecutionEntity = Object.assign(Object.create(PluginExecutionEntity.prototype) as PluginExecutionEntity, current, changes);
 
         if (mayRetry && !this.shuttingDown && FINAL_STATUSES_RETRIED.includes(outcome.status)) {
           // Only a retry needs the instance's current policy; successes never read it.
