@@ -203,6 +203,56 @@ describe('execution engine (e2e)', () => {
       releaseRun(gates[2]);
       for (const run of runs) expect((await h.until(run, 'final')).status).toBe('succeeded');
     });
+
+    it('starts synchronous runs at once only while a slot is free: the third waits queued, and queued runs go first', async () => {
+      const gates = [h.gate('sync-a'), h.gate('sync-b'), h.gate('sync-c'), h.gate('sync-d')];
+      const ids = [] as string[];
+      for (const [i, gate] of gates.entries()) ids.push(await h.createInstance(`Sync slot ${i}`, { mode: 'wait', gate }));
+      // Two synchronous executes take both slots (their rows are inserted as running).
+      const first = h.execute(ids[0]);
+      const second = h.execute(ids[1]);
+      const running = await waitFor(async () => {
+        const rows = [(await h.history(ids[0]))[0], (await h.history(ids[1]))[0]];
+        return rows.every((row) => row?.status === 'running') ? rows : undefined;
+      }, 'two synchronous runs to be running');
+      // An async run now waits in the queue, and a synchronous one behind it does not jump ahead.
+      const queued = (await h.executeAsync(ids[2])).body;
+      expect(queued.status).toBe('queued');
+      const third = h.execute(ids[3]);
+      const behind = await waitFor(async () => (await h.history(ids[3]))[0], 'the fourth run to exist');
+      await delay(250);
+      expect((await h.execution(queued.id)).status).toBe('queued');
+      expect((await h.execution(behind.id)).status).toBe('queued');
+
+      releaseRun(gates[0]);
+      expect((await first).body).toMatchObject({ id: running[0].id, status: 'succeeded' });
+      // The freed slot goes to the run that queued first.
+      await h.until(queued.id, 'running');
+      expect((await h.execution(behind.id)).status).toBe('queued');
+      releaseRun(gates[1]);
+      expect((await second).body.status).toBe('succeeded');
+      await h.until(behind.id, 'running');
+      releaseRun(gates[2]);
+      releaseRun(gates[3]);
+      expect((await third).body).toMatchObject({ id: behind.id, status: 'succeeded' });
+      expect((await h.until(queued.id, 'final')).status).toBe('succeeded');
+    });
+
+    it('starts a run of a changed instance with its new config: a PUT between two runs is honoured', async () => {
+      const id = await h.createInstance('Changed between runs', { mode: 'ok', label: 'first' });
+      const first = await h.execute(id);
+      expect(first.body).toMatchObject({ status: 'succeeded', config_version: 1 });
+      expect((await app.put(`${INSTANCES}/${id}`, { config: { mode: 'ok', label: 'second' } })).status).toBe(200);
+      const second = await h.execute(id);
+      expect(second.body.status).toBe('succeeded');
+      // Recording the first run made version 2, the PUT version 3.
+      expect(second.body.config_version).toBe(3);
+      expect((await app.put(`${INSTANCES}/${id}`, { enabled: false })).status).toBe(200);
+      expectProblem(await h.execute(id), 409, 'instance-disabled');
+      expect((await app.put(`${INSTANCES}/${id}`, { enabled: true })).status).toBe(200);
+      expect((await h.execute(id)).body).toMatchObject({ status: 'succeeded', config_version: 6 });
+      expect(await h.history(id)).toHaveLength(3);
+    });
   });
 
   describe('cancel', () => {

@@ -104,6 +104,38 @@ describe('history retention (e2e)', () => {
       app.removeData();
     }
   });
+
+  it('keeps history bounded over many runs, counting each retry attempt, without pruning every run', async () => {
+    const app = await TestApp.start({ env: { EXECUTION_HISTORY_LIMIT: '4' } });
+    try {
+      const create = async (name: string, config: Record<string, unknown>, policy?: Record<string, unknown>) =>
+        (await app.post('/api/plugins/instances', { template_id: 'fixture_function', name, config, ...(policy ? { execution_policy: policy } : {}) })).body.id as string;
+      const pruned = await create('Bounded', { mode: 'ok' });
+      const retried = await create('Bounded retries', { mode: 'throw' }, { max_attempts: 2, backoff_ms: 0 });
+      const historyOf = async (id: string) => (await app.get(`/api/plugins/instances/${id}/executions?limit=50`)).body.items as { id: string; attempt: number }[];
+      const settle = async (id: string, expected: number) => {
+        let rows = await historyOf(id);
+        for (let i = 0; i < 100 && rows.length !== expected; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          rows = await historyOf(id);
+        }
+        return rows;
+      };
+      const ids: string[] = [];
+      for (let i = 0; i < 15; i++) {
+        ids.push((await app.post(`/api/plugins/instances/${pruned}/execute`)).body.id);
+        const rows = await settle(pruned, Math.min(i + 1, 4));
+        expect(rows.map((row) => row.id)).toEqual(ids.slice(-4).reverse());
+      }
+      // Each run of this instance is two attempts (two rows): the limit counts rows.
+      for (let i = 0; i < 4; i++) expect((await app.post(`/api/plugins/instances/${retried}/execute`)).body.attempt).toBe(2);
+      const rows = await settle(retried, 4);
+      expect(rows.map((row) => row.attempt)).toEqual([2, 1, 2, 1]);
+    } finally {
+      await app.close();
+      app.removeData();
+    }
+  });
 });
 
 describe('cancelling a running table_loader import (e2e)', () => {

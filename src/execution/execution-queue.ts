@@ -13,6 +13,17 @@ export abstract class ExecutionQueue {
   abstract enqueue(executionId: string, notBefore?: number | null): void;
   /** Stops starting new runs; runs already started carry on. */
   abstract close(): void;
+  /**
+   * Takes a free slot for a run the caller starts itself at once, skipping the queued state; null when
+   * none is free, runs are waiting (they go first) or the queue is closed. The caller must release it.
+   */
+  abstract reserveSlot(): QueueSlot | null;
+}
+
+/** A slot of the queue's concurrency limit held by a run started outside the queue. */
+export interface QueueSlot {
+  /** Gives the slot back; later calls do nothing. */
+  release(): void;
 }
 
 /** FIFO with a concurrency limit (EXECUTION_CONCURRENCY) and timers for delayed retries. */
@@ -57,6 +68,20 @@ export class InProcessExecutionQueue extends ExecutionQueue {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.pending.length = 0;
+  }
+
+  reserveSlot(): QueueSlot | null {
+    if (this.closed || !this.worker || this.pending.length > 0 || this.active >= this.settings.executionConcurrency) return null;
+    this.active++;
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.active--;
+        this.pump();
+      },
+    };
   }
 
   private pump(): void {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, MoreThan, Repository } from 'typeorm';
+import { EntityManager, In, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ConflictError, DomainError, NotFoundError } from '../common/domain-errors';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
@@ -17,7 +18,8 @@ import { SecretScrubber } from '../secrets/secret-scrubber';
 import { SecretsService, SecretUnreadableError } from '../secrets/secrets.service';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
 import { ExecutionChange, ExecutionEvents } from './execution-events';
-import { ExecutionQueue } from './execution-queue';
+import { ExecutionQueue, QueueSlot } from './execution-queue';
+import { HistoryCounts } from './history-counts';
 import { ExecutionError, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { READER_CONNECTION } from '../database/database.options';
 
@@ -46,6 +48,17 @@ const LOG_FLUSH_INTERVAL_MS = 250;
 const MAX_LOG_LINES = 10_000;
 const MAX_LOG_MESSAGE = 8_000;
 const IDEMPOTENCY_WINDOW_S = 24 * 3600;
+/** Instances remembered for starting runs without reading them first (see `startKnown`). */
+const RUNNABLE_CACHE_SIZE = 10_000;
+
+/**
+ * Inserts a first attempt as running, but only while the instance is still enabled and at the version the
+ * caller knows (every write to an instance bumps its version): one statement instead of a read and an insert.
+ * The casts type the parameters for PostgreSQL; SQLite takes them as column affinities.
+ */
+const START_KNOWN_SQL = `INSERT INTO plugin_executions (id, instance_id, template_id, status, "trigger", attempt, config_version, created_at, started_at, triggered_by)
+  SELECT CAST(:id AS TEXT), id, template_id, 'running', CAST(:trigger AS TEXT), 1, version, CAST(:createdAt AS DOUBLE PRECISION), CAST(:createdAt AS DOUBLE PRECISION), CAST(:triggeredBy AS TEXT)
+  FROM plugin_instances WHERE id = :instanceId AND version = :version AND enabled = 1`;
 
 /** A run this process is executing: how to stop it, and what it reported. */
 interface InFlightRun {
@@ -107,6 +120,11 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   private readonly inFlight = new Map<string, InFlightRun>();
   /** Lookups answering waiting callers at shutdown; the database stays open until they are done. */
   private readonly shutdownAnswers = new Set<Promise<unknown>>();
+  /** Runs being inserted as running that start once committed; shutdown waits for them to be in flight. */
+  private readonly starting = new Set<Promise<unknown>>();
+  private readonly historyCounts = new HistoryCounts();
+  /** Instances as of the version they were read or last run at, to start their next run in one statement. */
+  private readonly runnable = new Map<string, { instance: PluginInstanceEntity; version: number }>();
   private shuttingDown = false;
 
   constructor(
@@ -150,7 +168,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     // Callers waiting on queued runs (or retries in backoff) get the run as it is; it resumes at the next boot.
     this.events.close();
     await new Promise((resolve) => setImmediate(resolve));
-    await Promise.allSettled([...this.shutdownAnswers]);
+    await Promise.allSettled([...this.shutdownAnswers, ...this.starting]);
     if (this.inFlight.size === 0) return;
     this.logger.warn(`shutting down with ${this.inFlight.size} run(s) in progress; waiting up to ${this.settings.shutdownGraceMs} ms`);
     const recorded = () => Promise.allSettled([...this.inFlight.values()].map(({ recorded }) => recorded));
@@ -164,25 +182,33 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     await recorded();
   }
 
-  /** Accepts a run: queued now, and either returned at once (async) or once its final attempt settles. */
+  /**
+   * Accepts a run and either returns it at once (async: queued) or waits for its final attempt. A
+   * synchronous run that finds a free slot in the queue is inserted as running and started here, which
+   * saves the queued row's round trip through the queue; otherwise it is queued like an async one.
+   */
   async execute(instanceId: string, trigger: ExecutionTrigger, options: ExecuteOptions): Promise<PluginExecutionEntity> {
-    const instance = await this.instances.get(instanceId);
-    const earlier = await this.findByIdempotencyKey(instance.id, options.idempotencyKey);
-    if (earlier) return options.async ? earlier : this.settledOf(earlier);
-    if (this.shuttingDown) throw new DomainError('service-unavailable', 'the server is shutting down and takes no new runs');
-    if (!instance.enabled) throw new ConflictError('instance-disabled', `instance '${instance.name}' is disabled; enable it to run it`);
-    if (!this.templates.get(instance.template_id)) {
-      throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded in this server; see GET /api/plugins/load-errors`);
+    if (options.idempotencyKey) {
+      // A repeat is answered before the instance's state is checked.
+      const instance = await this.instances.get(instanceId);
+      const earlier = await this.findByIdempotencyKey(instance.id, options.idempotencyKey);
+      if (earlier) return options.async ? earlier : this.settledOf(earlier);
     }
-    let execution: PluginExecutionEntity;
+    const slot = options.async ? null : this.queue.reserveSlot();
+    let accepted: { execution: PluginExecutionEntity; settled: Promise<PluginExecutionEntity> | null };
     try {
-      execution = await this.createQueued(instance, trigger, options.idempotencyKey ?? null, options.principal.keyId);
+      const start = this.accept(instanceId, trigger, options, slot);
+      this.starting.add(start);
+      accepted = await start.finally(() => this.starting.delete(start));
     } catch (error) {
+      slot?.release();
       // A request with the same key that arrived together won the race: answer with its run.
-      const winner = error instanceof ConflictError ? await this.findByIdempotencyKey(instance.id, options.idempotencyKey) : null;
+      const winner = error instanceof ConflictError ? await this.findByIdempotencyKey(instanceId, options.idempotencyKey) : null;
       if (winner) return options.async ? winner : this.settledOf(winner);
       throw error;
     }
+    const { execution, settled: started } = accepted;
+    if (started) return started;
     const settled = options.async ? null : this.untilSettledOrShutdown(execution.id);
     this.queue.enqueue(execution.id);
     return settled ? settled : execution;
@@ -300,26 +326,115 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     return waiting;
   }
 
-  private async createQueued(instance: PluginInstanceEntity, trigger: ExecutionTrigger, idempotencyKey: string | null, triggeredBy: string | null): Promise<PluginExecutionEntity> {
+  /**
+   * Checks the instance can run and inserts its first attempt in one transaction: queued, or running
+   * when `slot` is given, in which case the run is started (and registered in flight) as soon as the row
+   * is committed, before anything else can look for it.
+   */
+  private async accept(
+    instanceId: string,
+    trigger: ExecutionTrigger,
+    options: ExecuteOptions,
+    slot: QueueSlot | null,
+  ): Promise<{ execution: PluginExecutionEntity; settled: Promise<PluginExecutionEntity> | null }> {
+    const idempotencyKey = options.idempotencyKey ?? null;
+    let started: { execution: PluginExecutionEntity; instance: PluginInstanceEntity } | null = null;
     try {
-      return await this.transactions.run(async (manager) => {
-        const running = await manager.findOne(PluginExecutionEntity, {
-          where: { instance_id: instance.id, status: In(UNFINISHED_EXECUTION_STATUSES) },
-          select: { id: true },
-        });
-        if (running) throw this.alreadyRunning(instance, running.id);
-        if (idempotencyKey) {
-          // A key older than the window may be used again: forget it on the old run.
-          await manager.update(PluginExecutionEntity, { instance_id: instance.id, idempotency_key: idempotencyKey }, { idempotency_key: null });
+      const known = slot && !idempotencyKey ? this.runnable.get(instanceId) : undefined;
+      if (known) started = await this.startKnown(known, trigger, options.principal.keyId);
+      // Not known, or changed since: read it.
+      started ??= await this.transactions.run(async (manager) => {
+        const instance = await manager.findOneBy(PluginInstanceEntity, { id: instanceId });
+        if (!instance) throw new NotFoundError('instance-not-found', 'instance', instanceId);
+        if (this.shuttingDown) throw new DomainError('service-unavailable', 'the server is shutting down and takes no new runs');
+        if (!instance.enabled) throw new ConflictError('instance-disabled', `instance '${instance.name}' is disabled; enable it to run it`);
+        if (!this.templates.get(instance.template_id)) {
+          throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded in this server; see GET /api/plugins/load-errors`);
         }
-        return manager.save(this.newAttempt(manager, instance, trigger, 1, null, idempotencyKey, null, triggeredBy));
-      });
+        if (idempotencyKey) {
+          // A key older than the window may be used again: forget it on the old run. Only there: a run
+          // within the window holds its key (a racing request with the same key then fails on the index
+          // and gets that run), and nulling it even briefly would hide it from the others' lookups.
+          await manager.update(
+            PluginExecutionEntity,
+            { instance_id: instance.id, idempotency_key: idempotencyKey, created_at: LessThanOrEqual(nowEpochSeconds() - IDEMPOTENCY_WINDOW_S) },
+            { idempotency_key: null },
+          );
+        }
+        const execution = this.newAttempt(manager, instance, trigger, 1, null, idempotencyKey, null, options.principal.keyId, slot !== null);
+        // The partial unique index refuses a second unfinished run of the instance.
+        await this.insertExecution(manager, execution);
+        return { execution, instance };
+      }, { singleWrite: !idempotencyKey });
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      // Another request got there between our check and insert; the index had the last word.
-      const running = await this.executions.findOne({ where: { instance_id: instance.id, status: In(UNFINISHED_EXECUTION_STATUSES) }, select: { id: true } });
+      if (!isUniqueViolation(error)) {
+        if (!(error instanceof DomainError)) this.historyCounts.forget(instanceId);
+        throw error;
+      }
+      // Another run holds the instance; the index had the last word.
+      const running = await this.executions.findOne({ where: { instance_id: instanceId, status: In(UNFINISHED_EXECUTION_STATUSES) }, select: { id: true } });
+      const instance = await this.instances.get(instanceId);
       throw this.alreadyRunning(instance, running?.id);
     }
+    if (slot) {
+      this.remember(started.instance, started.execution.config_version);
+      this.events.changed(started.execution.id, { type: 'status', execution: started.execution });
+      // Waiting for the outcome starts before the run does.
+      const settled = this.untilSettledOrShutdown(started.execution.id);
+      void this.startRun(started.execution, started.instance)
+        .catch((error: Error) => this.logger.error(`run ${started.execution.id} failed: ${error.stack ?? error.message}`))
+        .finally(() => slot.release());
+      return { execution: started.execution, settled };
+    }
+    return { execution: started.execution, settled: null };
+  }
+
+  /**
+   * Starts a run of an instance known from an earlier read, in one statement that checks the instance is
+   * still enabled and unchanged; null when it is not (the caller then reads it).
+   */
+  private async startKnown(
+    known: { instance: PluginInstanceEntity; version: number },
+    trigger: ExecutionTrigger,
+    triggeredBy: string | null,
+  ): Promise<{ execution: PluginExecutionEntity; instance: PluginInstanceEntity } | null> {
+    const { instance } = known;
+    if (!this.templates.get(instance.template_id)) return null;
+    return this.transactions.run(
+      async (manager) => {
+        // The version as of now, inside the transaction: a run finished in between may have moved it on.
+        const version = known.version;
+        if (this.shuttingDown) return null;
+        const execution = this.newAttempt(manager, instance, trigger, 1, null, null, null, triggeredBy, true);
+        execution.config_version = version;
+        const [sql, parameters] = manager.connection.driver.escapeQueryWithParameters(
+          START_KNOWN_SQL,
+          { id: execution.id, trigger: JSON.stringify(trigger), createdAt: execution.created_at, triggeredBy, instanceId: instance.id, version },
+          {},
+        );
+        const inserted = (await manager.queryRunner!.query(sql, parameters, true)) as { affected?: number };
+        if (!inserted.affected) {
+          this.runnable.delete(instance.id);
+          return null;
+        }
+        this.historyCounts.added(instance.id);
+        return { execution, instance };
+      },
+      { singleWrite: true },
+    );
+  }
+
+  /** Remembers an instance at `version` for `startKnown`, the oldest forgotten past RUNNABLE_CACHE_SIZE. */
+  private remember(instance: PluginInstanceEntity, version: number): void {
+    this.runnable.delete(instance.id);
+    this.runnable.set(instance.id, { instance, version });
+    if (this.runnable.size > RUNNABLE_CACHE_SIZE) this.runnable.delete(this.runnable.keys().next().value!);
+  }
+
+  /** Inserts a new execution row (no read-back: every column is set here). */
+  private async insertExecution(manager: EntityManager, execution: PluginExecutionEntity): Promise<void> {
+    await manager.createQueryBuilder().insert().into(PluginExecutionEntity).values(execution as QueryDeepPartialEntity<PluginExecutionEntity>).updateEntity(false).callListeners(false).execute();
+    this.historyCounts.added(execution.instance_id);
   }
 
   private newAttempt(
@@ -331,17 +446,19 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     idempotencyKey: string | null,
     notBefore: number | null,
     triggeredBy: string | null,
+    running = false,
   ): PluginExecutionEntity {
+    const createdAt = nowEpochSeconds();
     return manager.create(PluginExecutionEntity, {
       id: randomUUID(),
       instance_id: instance.id,
       template_id: instance.template_id,
-      status: 'queued',
+      status: running ? 'running' : 'queued',
       trigger,
       attempt,
       config_version: instance.version,
-      created_at: nowEpochSeconds(),
-      started_at: null,
+      created_at: createdAt,
+      started_at: running ? createdAt : null,
       finished_at: null,
       duration_ms: null,
       progress: null,
@@ -374,10 +491,14 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       if (claim.affected === 0) return null;
       Object.assign(execution, { status: 'running', started_at: startedAt, config_version: instance.version });
       return { execution, instance };
-    });
+    }, { singleWrite: true });
     if (!claimed) return;
-    const { execution, instance } = claimed;
-    this.events.changed(execution.id, { type: 'status', execution });
+    this.events.changed(claimed.execution.id, { type: 'status', execution: claimed.execution });
+    await this.startRun(claimed.execution, claimed.instance);
+  }
+
+  /** Runs a claimed (running) execution and records its outcome; in flight from the first, synchronous step. */
+  private async startRun(execution: PluginExecutionEntity, instance: PluginInstanceEntity): Promise<void> {
     const template = this.templates.get(instance.template_id);
 
     let abandon: (outcome: RunOutcome) => void = () => undefined;
@@ -420,7 +541,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
       run.timers.forEach(clearTimeout);
       await this.flushLogs(execution.id, run).catch((error: Error) => this.logger.warn(`logs of ${execution.id} not stored: ${error.message}`));
       // A run told to stop ends as it was told, whatever the handler did after its signal aborted.
-      return this.finish(execution.id, run.scrub.value(run.stopOutcome ?? outcome), run.latestProgress, !run.stopOutcome || run.stopOutcome.status === 'timed_out');
+      return this.finish(execution.id, run.scrub.value(run.stopOutcome ?? outcome), run.latestProgress, !run.stopOutcome || run.stopOutcome.status === 'timed_out', execution);
     })();
     try {
       await run.recorded;
@@ -477,7 +598,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
         lastProgressWrite = now;
         // Best effort: a lost progress update is superseded by the next one and by the final row.
         void this.transactions
-          .run((manager) => manager.update(PluginExecutionEntity, { id: execution.id, status: 'running' }, { progress: stored }))
+          .run((manager) => manager.update(PluginExecutionEntity, { id: execution.id, status: 'running' }, { progress: stored }), { singleWrite: true })
           .catch((error: Error) => logger.warn(`progress not stored: ${error.message}`));
       },
       log: (level: LogLevel, message: string) => {
@@ -502,77 +623,127 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   private async flushLogs(executionId: string, run: InFlightRun): Promise<void> {
     if (run.logs.length === 0) return;
     const lines = run.logs.splice(0, run.logs.length);
-    await this.transactions.run((manager) => manager.insert(PluginExecutionLogEntity, lines.map((line) => ({ execution_id: executionId, ...line }))));
+    await this.transactions.run((manager) => manager.insert(PluginExecutionLogEntity, lines.map((line) => ({ execution_id: executionId, ...line }))), { singleWrite: true });
   }
 
   /**
    * Records an attempt's outcome; a finished run is never rewritten. A failed or timed-out attempt
    * with attempts left queues the next one; otherwise the chain settles and the instance records it.
+   * `known` is the row as this process started it (a run in flight here): it is finished with one
+   * conditional UPDATE instead of being read first.
    */
-  private async finish(id: string, outcome: RunOutcome, progress: ExecutionProgress | null, mayRetry: boolean): Promise<PluginExecutionEntity> {
-    const { execution, retry, final } = await this.transactions.run(async (manager) => {
-      const current = await manager.findOneBy(PluginExecutionEntity, { id });
-      if (!current) return { execution: null, retry: null, final: false };
-      if (!UNFINISHED_EXECUTION_STATUSES.includes(current.status)) return { execution: current, retry: null, final: false };
-      const finishedAt = nowEpochSeconds();
-      current.status = outcome.status;
-      current.result = outcome.result;
-      current.error = outcome.error;
-      if (progress) current.progress = progress;
-      current.finished_at = finishedAt;
-      current.duration_ms = current.started_at === null ? null : Math.max(0, Math.round((finishedAt - current.started_at) * 1000));
-      await manager.save(current);
+  private async finish(id: string, outcome: RunOutcome, progress: ExecutionProgress | null, mayRetry: boolean, known: PluginExecutionEntity | null = null): Promise<PluginExecutionEntity> {
+    let result: { execution: PluginExecutionEntity | null; retry: PluginExecutionEntity | null; final: boolean };
+    try {
+      result = await this.transactions.run(async (manager) => {
+        let current = known;
+        const finishedAt = nowEpochSeconds();
+        if (!current) {
+          current = await manager.findOneBy(PluginExecutionEntity, { id });
+          if (!current) return { execution: null, retry: null, final: false };
+          if (!UNFINISHED_EXECUTION_STATUSES.includes(current.status)) return { execution: current, retry: null, final: false };
+        }
+        const changes = {
+          status: outcome.status,
+          result: outcome.result,
+          error: outcome.error,
+          ...(progress ? { progress } : {}),
+          finished_at: finishedAt,
+          duration_ms: current.started_at === null ? null : Math.max(0, Math.round((finishedAt - current.started_at) * 1000)),
+        };
+        const updated = await manager
+          .createQueryBuilder()
+          .update(PluginExecutionEntity)
+          .set(changes as QueryDeepPartialEntity<PluginExecutionEntity>)
+          .where('id = :id', { id })
+          .andWhere('status IN (:...unfinished)', { unfinished: UNFINISHED_EXECUTION_STATUSES })
+          .updateEntity(false)
+          .callListeners(false)
+          .execute();
+        if (!updated.affected) {
+          // Finished meanwhile (a cancel of a queued row, say): the first outcome stands.
+          return { execution: await manager.findOneBy(PluginExecutionEntity, { id }), retry: null, final: false };
+        }
+        // A copy: the row as it was is still queued for event-stream watchers (the 'running' event).
+        const execution: PluginExecutionEntity = Object.assign(Object.create(PluginExecutionEntity.prototype) as PluginExecutionEntity, current, changes);
 
-      const instance = await manager.findOneBy(PluginInstanceEntity, { id: current.instance_id });
-      const policy = instance ? executionPolicyOf(instance) : null;
-      if (instance && policy && mayRetry && !this.shuttingDown && FINAL_STATUSES_RETRIED.includes(outcome.status) && current.attempt < policy.max_attempts && instance.enabled) {
-        const nextAttempt = current.attempt + 1;
-        const notBefore = finishedAt + retryDelayMs(policy.backoff_ms, nextAttempt) / 1000;
-        const next = this.newAttempt(manager, instance, { type: 'retry', payload: { previous_execution_id: current.id } }, nextAttempt, current.retry_of ?? current.id, null, notBefore, current.triggered_by);
-        await manager.save(next);
-        return { execution: current, retry: next, final: false };
-      }
-      if (outcome.status !== 'cancelled') {
-        await this.instances.applyRunOutcome(manager, current.instance_id, {
-          finishedAt,
-          lastResult: outcome.status === 'succeeded' ? (outcome.result ?? {}) : (outcome.result ?? { status: 'error', error: outcome.error }),
-        });
-      }
-      return { execution: current, retry: null, final: true };
-    });
+        if (mayRetry && !this.shuttingDown && FINAL_STATUSES_RETRIED.includes(outcome.status)) {
+          // Only a retry needs the instance's current policy; successes never read it.
+          const instance = await manager.findOneBy(PluginInstanceEntity, { id: execution.instance_id });
+          if (instance && instance.enabled && execution.attempt < executionPolicyOf(instance).max_attempts) {
+            const nextAttempt = execution.attempt + 1;
+            const notBefore = finishedAt + retryDelayMs(executionPolicyOf(instance).backoff_ms, nextAttempt) / 1000;
+            const next = this.newAttempt(manager, instance, { type: 'retry', payload: { previous_execution_id: execution.id } }, nextAttempt, execution.retry_of ?? execution.id, null, notBefore, execution.triggered_by);
+            await this.insertExecution(manager, next);
+            return { execution, retry: next, final: false };
+          }
+        }
+        if (outcome.status !== 'cancelled') {
+          await this.instances.applyRunOutcome(manager, execution.instance_id, {
+            finishedAt,
+            lastResult: outcome.status === 'succeeded' ? (outcome.result ?? {}) : (outcome.result ?? { status: 'error', error: outcome.error }),
+          });
+          // Recording the run bumped the instance's version: a remembered copy of the version the run
+          // started from is current again (if anything else changed it meanwhile, the next start reads it).
+          const remembered = this.runnable.get(execution.instance_id);
+          if (remembered && remembered.version === execution.config_version) remembered.version++;
+        }
+        return { execution, retry: null, final: true };
+      });
+    } catch (error) {
+      // A retry row counted in a transaction that did not commit: count the instance again.
+      if (known) this.historyCounts.forget(known.instance_id);
+      throw error;
+    }
+    const { execution, retry, final } = result;
     if (!execution) throw new NotFoundError('execution-not-found', 'execution', id);
     this.events.changed(execution.id, { type: 'status', execution });
     if (retry) this.queue.enqueue(retry.id, retry.not_before);
     if (final) {
       this.events.settled(execution.retry_of ?? execution.id, execution);
-      // Retention runs after the run is recorded and never holds it up.
-      void this.pruneHistory(execution.instance_id).catch((error: Error) => this.logger.warn(`history pruning failed: ${error.message}`));
+      // Retention runs after the run is recorded, never holds it up, and only when the instance may be over its limit.
+      if (this.historyCounts.mayExceed(execution.instance_id, this.settings.executionHistoryLimit)) {
+        void this.pruneHistory(execution.instance_id).catch((error: Error) => {
+          this.historyCounts.forget(execution.instance_id);
+          this.logger.warn(`history pruning failed: ${error.message}`);
+        });
+      }
     }
     return execution;
   }
 
   /** Keeps the newest EXECUTION_HISTORY_LIMIT runs of an instance; unfinished runs are never pruned. */
   private async pruneHistory(instanceId: string): Promise<void> {
-    const oldestKept = await this.executions
-      .createQueryBuilder('e')
-      .select(['e.id', 'e.created_at'])
-      .where('e.instance_id = :instanceId', { instanceId })
-      .orderBy('e.created_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .offset(this.settings.executionHistoryLimit - 1)
-      .limit(1)
-      .getOne();
-    if (!oldestKept) return;
-    await this.transactions.run((manager) =>
-      manager
-        .createQueryBuilder()
-        .delete()
-        .from(PluginExecutionEntity)
-        .where('instance_id = :instanceId', { instanceId })
-        .andWhere('status NOT IN (:...unfinished)', { unfinished: UNFINISHED_EXECUTION_STATUSES })
-        .andWhere('(created_at < :createdAt OR (created_at = :createdAt AND id < :id))', { createdAt: oldestKept.created_at, id: oldestKept.id })
-        .execute(),
-    );
+    const limit = this.settings.executionHistoryLimit;
+    await this.transactions.run(async (manager) => {
+      const known = this.historyCounts.snapshot(instanceId);
+      let count = known.count ?? (await manager.count(PluginExecutionEntity, { where: { instance_id: instanceId } }));
+      if (count > limit) {
+        const oldestKept = await manager
+          .createQueryBuilder(PluginExecutionEntity, 'e')
+          .select(['e.id', 'e.created_at'])
+          .where('e.instance_id = :instanceId', { instanceId })
+          .orderBy('e.created_at', 'DESC')
+          .addOrderBy('e.id', 'DESC')
+          .offset(limit - 1)
+          .limit(1)
+          .getOne();
+        const deleted = oldestKept
+          ? await manager
+              .createQueryBuilder()
+              .delete()
+              .from(PluginExecutionEntity)
+              .where('instance_id = :instanceId', { instanceId })
+              .andWhere('status NOT IN (:...unfinished)', { unfinished: UNFINISHED_EXECUTION_STATUSES })
+              .andWhere('(created_at < :createdAt OR (created_at = :createdAt AND id < :id))', { createdAt: oldestKept.created_at, id: oldestKept.id })
+              .execute()
+          : null;
+        count -= deleted?.affected ?? 0;
+        // Nothing to delete although the count said so: it was off; read it again.
+        if (!deleted?.affected) count = await manager.count(PluginExecutionEntity, { where: { instance_id: instanceId } });
+      }
+      this.historyCounts.settle(instanceId, count, known.mark);
+    });
   }
 }
 

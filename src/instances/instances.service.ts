@@ -241,14 +241,22 @@ export class InstancesService implements OnApplicationBootstrap {
 
   /** Records a finished run on its instance, inside the caller's transaction. */
   async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<void> {
-    const instance = await this.reader.findById(instanceId, manager);
-    if (!instance) return; // deleted while running: nothing to update
-    instance.last_run = outcome.finishedAt;
-    instance.last_result = outcome.lastResult;
-    instance.status = impliedStatus(instance);
-    instance.updated_at = outcome.finishedAt;
-    instance.version += 1;
-    await manager.save(instance);
+    // One UPDATE without reading the row first (runs finish often); a deleted instance matches nothing.
+    const statusIfEnabled = impliedStatus({ enabled: true, last_run: outcome.finishedAt, last_result: outcome.lastResult });
+    await manager
+      .createQueryBuilder()
+      .update(PluginInstanceEntity)
+      .set({
+        last_run: outcome.finishedAt,
+        last_result: outcome.lastResult,
+        status: () => `CASE WHEN enabled = 1 THEN :statusIfEnabled ELSE 'inactive' END`,
+        updated_at: outcome.finishedAt,
+        version: () => 'version + 1',
+      })
+      .where('id = :instanceId', { instanceId, statusIfEnabled })
+      .updateEntity(false)
+      .callListeners(false)
+      .execute();
   }
 
   /**
