@@ -9,8 +9,10 @@ import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { MIGRATIONS } from './migrations';
 
 /**
- * sqlite3 as TypeORM gets it: TypeORM calls `verbose()`, which wraps every call to capture a stack trace
- * (a tenth of the CPU of a simple read). The plain module keeps SQLite's own error messages.
+ * sqlite3 as TypeORM gets it: TypeORM calls `verbose()`, which wraps every method of the module, process-wide
+ * (the data store's connections too), to capture a stack trace and inspect the arguments on each call: a tenth
+ * of the CPU of a simple read, megabytes of garbage per JSON batch of an import. The plain module keeps SQLite's
+ * own error messages.
  */
 const sqlite3WithoutTracing = { ...sqlite3, verbose: () => sqlite3 };
 

@@ -14,17 +14,10 @@ function open(file: string, mode: number): Promise<sqlite3.Database> {
   });
 }
 
-/**
- * Statement#run as this module found it. TypeORM turns on node-sqlite3's verbose mode for the whole process
- * later, at boot, which wraps every method to util.inspect its arguments on every call: megabytes of garbage
- * per call for the JSON batches of a large import. Its longer stack traces matter little here.
- */
-const statementRun = sqlite3.Statement.prototype.run;
-
 const run = (db: sqlite3.Database | sqlite3.Statement, sql: string | undefined, params: unknown[] = []) =>
   new Promise<void>((resolve, reject) => {
     const done = (error: Error | null) => (error ? reject(error) : resolve());
-    if (db instanceof sqlite3.Statement) statementRun.call(db, params, done);
+    if (db instanceof sqlite3.Statement) db.run(params, done);
     else db.run(sql!, params, done);
   });
 
