@@ -73,7 +73,11 @@ export class InstancesService implements OnApplicationBootstrap {
    */
   async sealStoredSecrets(): Promise<void> {
     let sealed = 0;
-    for (const instance of await this.instances.find()) {
+    // Only rows that can hold a secret: of a template with secret fields, or with an envelope in their config.
+    const secretTemplates = this.templates.list().filter((template) => template.configSchema.secrets.length > 0).map((template) => template.id);
+    const candidates = this.instances.createQueryBuilder('i').where('i.config LIKE :envelope', { envelope: '%"$secret"%' });
+    if (secretTemplates.length > 0) candidates.orWhere('i.template_id IN (:...secretTemplates)', { secretTemplates });
+    for (const instance of await candidates.getMany()) {
       const template = this.templates.get(instance.template_id);
       const patterns = template?.configSchema.secrets ?? [];
       const plaintext = secretPathsIn(instance.config, patterns).filter((path) => {
