@@ -367,7 +367,7 @@ class BatchInserter {
 
   private async insertJson(json: string): Promise<void> {
     this.jsonInsert ??= this.tx.prepare(
-      `INSERT INTO ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(', ')}) SELECT ${this.columns.map((_, i) => `value->>${i}`).join(', ')} FROM json_each(?)`,
+      `INSERT INTO ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(', ')}) SELECT ${this.columns.map((_, i) => `value->>'$[${i}]'`).join(', ')} FROM json_each(?)`,
     );
     await (await this.jsonInsert).run([json]);
   }

@@ -6,15 +6,8 @@ import { ApiKeyEntity } from '../auth/api-key.entity';
 import { DatabaseTarget } from '../config/settings';
 import { PluginExecutionEntity, PluginExecutionLogEntity } from '../execution/plugin-execution.entity';
 import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
+import { sqlite3ForTypeOrm } from './cached-statements';
 import { MIGRATIONS } from './migrations';
-
-/**
- * sqlite3 as TypeORM gets it: TypeORM calls `verbose()`, which wraps every method of the module, process-wide
- * (the data store's connections too), to capture a stack trace and inspect the arguments on each call: a tenth
- * of the CPU of a simple read, megabytes of garbage per JSON batch of an import. The plain module keeps SQLite's
- * own error messages.
- */
-const sqlite3WithoutTracing = { ...sqlite3, verbose: () => sqlite3 };
 
 export const ENTITIES = [PluginInstanceEntity, PluginExecutionEntity, PluginExecutionLogEntity, ApiKeyEntity];
 
@@ -25,7 +18,7 @@ export function databaseOptions(target: DatabaseTarget): DataSourceOptions {
     return { ...common, type: 'postgres', url: target.url, migrationsTransactionMode: 'each' };
   }
   fs.mkdirSync(path.dirname(target.file), { recursive: true });
-  return { ...common, type: 'sqlite', driver: sqlite3WithoutTracing, database: target.file, enableWAL: true, busyTimeout: 5000, migrationsTransactionMode: 'each' };
+  return { ...common, type: 'sqlite', driver: sqlite3ForTypeOrm, database: target.file, enableWAL: true, busyTimeout: 5000, migrationsTransactionMode: 'each' };
 }
 
 /** The name of the read-only connection that answers API reads. */
@@ -42,5 +35,5 @@ export function readerOptions(target: DatabaseTarget): DataSourceOptions {
   if (target.type === 'postgres') {
     return { ...common, type: 'postgres', url: target.url, poolSize: 5, extra: { options: '-c default_transaction_read_only=on' } };
   }
-  return { ...common, type: 'sqlite', driver: sqlite3WithoutTracing, database: target.file, flags: sqlite3.OPEN_READONLY, busyTimeout: 5000 };
+  return { ...common, type: 'sqlite', driver: sqlite3ForTypeOrm, database: target.file, flags: sqlite3.OPEN_READONLY, busyTimeout: 5000 };
 }

@@ -22,6 +22,8 @@ import { ExecutionQueue, QueueSlot } from './execution-queue';
 import { HistoryCounts } from './history-counts';
 import { ExecutionError, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { READER_CONNECTION } from '../database/database.options';
+import { jsonText } from '../database/json.transformer';
+import { NamedSql } from '../database/named-sql';
 
 interface RunOutcome {
   status: Extract<ExecutionStatus, 'succeeded' | 'failed' | 'interrupted' | 'cancelled' | 'timed_out'>;
@@ -56,9 +58,15 @@ const RUNNABLE_CACHE_SIZE = 10_000;
  * caller knows (every write to an instance bumps its version): one statement instead of a read and an insert.
  * The casts type the parameters for PostgreSQL; SQLite takes them as column affinities.
  */
-const START_KNOWN_SQL = `INSERT INTO plugin_executions (id, instance_id, template_id, status, "trigger", attempt, config_version, created_at, started_at, triggered_by)
+const START_KNOWN = new NamedSql(`INSERT INTO plugin_executions (id, instance_id, template_id, status, "trigger", attempt, config_version, created_at, started_at, triggered_by)
   SELECT CAST(:id AS TEXT), id, template_id, 'running', CAST(:trigger AS TEXT), 1, version, CAST(:createdAt AS DOUBLE PRECISION), CAST(:createdAt AS DOUBLE PRECISION), CAST(:triggeredBy AS TEXT)
-  FROM plugin_instances WHERE id = :instanceId AND version = :version AND enabled = 1`;
+  FROM plugin_instances WHERE id = :instanceId AND version = :version AND enabled = 1`);
+
+/** Records an attempt's outcome unless it has one already; a null progress keeps the stored one. */
+const FINISH = new NamedSql(`UPDATE plugin_executions
+  SET status = :status, result = :result, error = :error, progress = COALESCE(CAST(:progress AS TEXT), progress),
+    finished_at = CAST(:finishedAt AS DOUBLE PRECISION), duration_ms = CAST(:durationMs AS INTEGER)
+  WHERE id = :id AND status IN (${UNFINISHED_EXECUTION_STATUSES.map((status) => `'${status}'`).join(', ')})`);
 
 /** A run this process is executing: how to stop it, and what it reported. */
 interface InFlightRun {
@@ -407,13 +415,15 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
         if (this.shuttingDown) return null;
         const execution = this.newAttempt(manager, instance, trigger, 1, null, null, null, triggeredBy, true);
         execution.config_version = version;
-        const [sql, parameters] = manager.connection.driver.escapeQueryWithParameters(
-          START_KNOWN_SQL,
-          { id: execution.id, trigger: JSON.stringify(trigger), createdAt: execution.created_at, triggeredBy, instanceId: instance.id, version },
-          {},
-        );
-        const inserted = (await manager.queryRunner!.query(sql, parameters, true)) as { affected?: number };
-        if (!inserted.affected) {
+        const inserted = await START_KNOWN.execute(manager, {
+          id: execution.id,
+          trigger: JSON.stringify(trigger),
+          createdAt: execution.created_at,
+          triggeredBy,
+          instanceId: instance.id,
+          version,
+        });
+        if (!inserted) {
           this.runnable.delete(instance.id);
           return null;
         }
@@ -651,16 +661,16 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
           finished_at: finishedAt,
           duration_ms: current.started_at === null ? null : Math.max(0, Math.round((finishedAt - current.started_at) * 1000)),
         };
-        const updated = await manager
-          .createQueryBuilder()
-          .update(PluginExecutionEntity)
-          .set(changes as QueryDeepPartialEntity<PluginExecutionEntity>)
-          .where('id = :id', { id })
-          .andWhere('status IN (:...unfinished)', { unfinished: UNFINISHED_EXECUTION_STATUSES })
-          .updateEntity(false)
-          .callListeners(false)
-          .execute();
-        if (!updated.affected) {
+        const updated = await FINISH.execute(manager, {
+          id,
+          status: changes.status,
+          result: jsonText.to(changes.result),
+          error: jsonText.to(changes.error),
+          progress: jsonText.to(progress),
+          finishedAt,
+          durationMs: changes.duration_ms,
+        });
+        if (!updated) {
           // Finished meanwhile (a cancel of a queued row, say): the first outcome stands.
           return { execution: await manager.findOneBy(PluginExecutionEntity, { id }), retry: null, final: false };
         }

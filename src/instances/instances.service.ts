@@ -10,6 +10,8 @@ import { nowEpochSeconds } from '../common/time';
 import { Principal } from '../auth/principal';
 import { READER_CONNECTION } from '../database/database.options';
 import { EntityReader } from '../database/entity-reader';
+import { jsonText } from '../database/json.transformer';
+import { NamedSql } from '../database/named-sql';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from '../execution/plugin-execution.entity';
@@ -25,6 +27,12 @@ import { INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } fr
 /** The fields a partial update sets (omitted ones keep their value; null is a value). */
 const definedFields = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+
+/** A run's outcome on its instance, without reading the row first (runs finish often); a deleted instance matches nothing. */
+const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
+  SET last_run = CAST(:finishedAt AS DOUBLE PRECISION), last_result = :lastResult, updated_at = CAST(:finishedAt AS DOUBLE PRECISION),
+    status = CASE WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END, version = version + 1
+  WHERE id = :id`);
 
 /** The status an instance shows: inactive when disabled, else what its last run implies. */
 export function impliedStatus(instance: Pick<PluginInstanceEntity, 'enabled' | 'last_run' | 'last_result'>): InstanceStatus {
@@ -245,22 +253,8 @@ export class InstancesService implements OnApplicationBootstrap {
 
   /** Records a finished run on its instance, inside the caller's transaction. */
   async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<void> {
-    // One UPDATE without reading the row first (runs finish often); a deleted instance matches nothing.
     const statusIfEnabled = impliedStatus({ enabled: true, last_run: outcome.finishedAt, last_result: outcome.lastResult });
-    await manager
-      .createQueryBuilder()
-      .update(PluginInstanceEntity)
-      .set({
-        last_run: outcome.finishedAt,
-        last_result: outcome.lastResult,
-        status: () => `CASE WHEN enabled = 1 THEN :statusIfEnabled ELSE 'inactive' END`,
-        updated_at: outcome.finishedAt,
-        version: () => 'version + 1',
-      })
-      .where('id = :instanceId', { instanceId, statusIfEnabled })
-      .updateEntity(false)
-      .callListeners(false)
-      .execute();
+    await APPLY_RUN_OUTCOME.execute(manager, { id: instanceId, finishedAt: outcome.finishedAt, lastResult: jsonText.to(outcome.lastResult), statusIfEnabled });
   }
 
   /**
