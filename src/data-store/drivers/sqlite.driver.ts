@@ -27,11 +27,14 @@ const all = (db: sqlite3.Database, sql: string, params: unknown[] = []) =>
 /**
  * SQLite data store: one writer connection (writes serialised by a lock, each in one transaction) and
  * one read-only connection, so readers never see a half-written table and can never write.
+ * The WAL is checkpointed after each write rather than inside its COMMIT: a write is visible and answered
+ * once committed, and copying a large import's pages into the database file (a fifth of its time) follows it.
  */
 export class SqliteDataStoreDriver implements DataStoreDriver {
   readonly dialect = 'sqlite' as const;
   readonly maxParameters = 32_000;
   private readonly writeLock = new Mutex();
+  private checkpointQueued = false;
 
   private constructor(
     private readonly writer: sqlite3.Database,
@@ -44,6 +47,7 @@ export class SqliteDataStoreDriver implements DataStoreDriver {
     await run(writer, 'PRAGMA journal_mode = WAL');
     await run(writer, 'PRAGMA busy_timeout = 5000');
     await run(writer, 'PRAGMA synchronous = NORMAL');
+    await run(writer, 'PRAGMA wal_autocheckpoint = 0');
     const reader = await open(file, sqlite3.OPEN_READONLY);
     await run(reader, 'PRAGMA busy_timeout = 5000');
     return new SqliteDataStoreDriver(writer, reader);
@@ -58,7 +62,7 @@ export class SqliteDataStoreDriver implements DataStoreDriver {
   }
 
   write<T>(work: (tx: WriteTransaction) => Promise<T>): Promise<T> {
-    return this.writeLock.runExclusive(async () => {
+    const written = this.writeLock.runExclusive(async () => {
       const db = this.writer;
       const statements: sqlite3.Statement[] = [];
       const tx: WriteTransaction = {
@@ -87,6 +91,21 @@ export class SqliteDataStoreDriver implements DataStoreDriver {
         await Promise.all(statements.map((statement) => new Promise<void>((resolve) => statement.finalize(() => resolve()))));
       }
     });
+    void written.then(() => this.checkpointSoon(), () => undefined);
+    return written;
+  }
+
+  /** Queues one checkpoint behind the writes waiting for the lock (it would not complete before them anyway). */
+  private checkpointSoon(): void {
+    if (this.checkpointQueued) return;
+    this.checkpointQueued = true;
+    void this.writeLock
+      .runExclusive(() => {
+        this.checkpointQueued = false;
+        // PASSIVE: pages a reader still needs stay in the WAL until a later checkpoint.
+        return run(this.writer, 'PRAGMA wal_checkpoint(PASSIVE)');
+      })
+      .catch(() => undefined);
   }
 
   all(sql: string, params: unknown[] = []): Promise<Row[]> {
@@ -127,6 +146,7 @@ export class SqliteDataStoreDriver implements DataStoreDriver {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.reader.close(() => resolve()));
-    await new Promise<void>((resolve) => this.writer.close(() => resolve()));
+    // After any write or checkpoint in progress; closing the last connection checkpoints what is left.
+    await this.writeLock.runExclusive(() => new Promise<void>((resolve) => this.writer.close(() => resolve())));
   }
 }
