@@ -26,7 +26,7 @@ describe('fuzz: generated bad requests to every operation (e2e)', () => {
   let before: { database: DatabaseSnapshot; dataStore: DatabaseSnapshot };
   const knownValues: Record<string, string[]> = {};
 
-  const snapshot = async () => ({ database: await snapshotDatabase(settings.database), dataStore: await snapshotDatabase(settings.dataStore) });
+  const snapshot = async () => ({ database: await snapshotDatabase(settings.database), dataStore: await snapshotDatabase(settings.dataStore, 'better-sqlite3') });
 
   /** Real data through the API, so bad requests also aim at things that exist. */
   async function seed(): Promise<void> {

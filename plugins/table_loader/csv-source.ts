@@ -28,7 +28,7 @@ export interface RecordBatch {
  * collector's young generation cheap (a batch that lives across collections gets copied), yet per-batch
  * costs stay negligible.
  */
-const BATCH_RECORDS = 512;
+const BATCH_RECORDS = 256;
 const READ_CHUNK_BYTES = 64 * 1024;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const UTF16LE_BOM = Buffer.from([0xff, 0xfe]);

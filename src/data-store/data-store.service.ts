@@ -14,10 +14,10 @@ import { checkReadOnlyQuery, numberedPlaceholders, withoutTrailingSemicolon } fr
 /** Rows per bound-parameter INSERT at most; fewer when many columns would exceed the driver's parameter limit. */
 const MAX_STATEMENT_ROWS = 500;
 /**
- * Cells per write batch (SQLite: one JSON text per batch), at least and at most: big enough that per-statement
- * costs vanish, small enough that a batch is gone before the garbage collector's next young-generation pass.
+ * Cells per write batch, at least and at most: big enough that per-request costs vanish, small enough that a
+ * batch is gone before the garbage collector's next young-generation pass.
  */
-const MIN_BATCH_CELLS = 5_000;
+const MIN_BATCH_CELLS = 2_500;
 const MAX_BATCH_CELLS = 100_000;
 /** Batches queued in the database at once: the next is ready the moment the previous one is written. */
 const BATCHES_IN_FLIGHT = 2;
@@ -102,7 +102,7 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
       const first = await source.next();
       const firstBatch = first.done ? [] : first.value;
       const types: (ColumnType | null)[] = columns.map(() => null);
-      let exact = observeBatch(types, firstBatch);
+      observeBatch(types, firstBatch);
       // SQLite keeps each value's own type, so staging can be typed from the first batch and fixed up at the
       // end; PostgreSQL would reject a later wider value, so its staging columns are TEXT. null: no declared type.
       let stagingTypes: (ColumnType | null)[] = driver.dialect === 'sqlite' ? types.map((type) => type ?? 'TEXT') : columns.map(() => 'TEXT');
@@ -110,9 +110,9 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
       await tx.run(createTableSql(target, columns, stagingTypes, driver));
       const inserter = new BatchInserter(tx, driver, target, columns, options.onProgress);
       try {
-        if (firstBatch.length > 0) await inserter.add(firstBatch, exact);
+        if (firstBatch.length > 0) await inserter.add(firstBatch);
         for await (const batch of source) {
-          exact = observeBatch(types, batch);
+          observeBatch(types, batch);
           if (driver.dialect === 'sqlite' && types.some((type, i) => type === 'TEXT' && (stagingTypes[i] === 'INTEGER' || stagingTypes[i] === 'REAL'))) {
             // A numeric column turned out to hold text, which a numeric column would convert ('007' to 7): move the
             // rows to a table without declared types (values kept as they are); the types are fixed at the end.
@@ -124,7 +124,7 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
             await tx.run(`DROP TABLE ${quoteIdentifier(target)}`);
             await inserter.retarget((target = untyped));
           }
-          await inserter.add(batch, exact);
+          await inserter.add(batch);
         }
         await inserter.close();
       } finally {
@@ -162,7 +162,10 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
       const types: (ColumnType | null)[] = options.columns.map((name) => byName.get(name.toLowerCase())!.type);
       const inserter = new BatchInserter(tx, driver, existing.name, options.columns, options.onProgress);
       try {
-        for await (const batch of storedBatches(batches, options.columns.length, options.signal)) await inserter.add(batch, observeBatch(types, batch));
+        for await (const batch of storedBatches(batches, options.columns.length, options.signal)) {
+          observeBatch(types, batch);
+          await inserter.add(batch);
+        }
         await inserter.close();
       } finally {
         await inserter.drain();
@@ -282,21 +285,14 @@ function storedRow(row: CellValue[], width: number): StoredRow {
   return stored;
 }
 
-/**
- * Widens `types` to hold the batch. Returns false when a number in it would not come through SQLite's JSON
- * parser bit for bit: integers beyond 64 bits and numbers JavaScript writes with an exponent (below 1e-6).
- */
-function observeBatch(types: (ColumnType | null)[], batch: StoredRow[]): boolean {
-  let exact = true;
+/** Widens `types` to hold the batch. */
+function observeBatch(types: (ColumnType | null)[], batch: StoredRow[]): void {
   for (const row of batch) {
     for (let i = 0; i < types.length; i++) {
       const value = row[i];
-      if (value === null) continue;
-      if (typeof value === 'number' && value !== 0 && !(Math.abs(value) >= 1e-6 && Math.abs(value) < 2 ** 63)) exact = false;
-      if (types[i] !== 'TEXT') types[i] = widen(types[i], value);
+      if (value !== null && types[i] !== 'TEXT') types[i] = widen(types[i], value);
     }
   }
-  return exact;
 }
 
 /** CREATE TABLE with the given column types (null: none declared, so SQLite keeps every value as given). */
@@ -306,14 +302,12 @@ function createTableSql(table: string, columns: string[], types: (ColumnType | n
 
 /**
  * Inserts batches into one table within a write transaction, one batch in flight: the next batch is produced
- * (and encoded) while the database writes the previous one. SQLite gets each batch as one JSON text bound to
- * one parameter and unpacked by json_each (binding 10 values a row costs far more in node-sqlite3);
- * PostgreSQL, and batches whose values JSON would not carry exactly, get multi-row INSERTs with bound values.
+ * while the database writes the previous one. SQLite gets each batch in one request to its worker, which runs a
+ * prepared one-row INSERT per row; PostgreSQL gets multi-row INSERTs with bound values.
  */
 class BatchInserter {
   written = 0;
   private readonly inflight: { promise: Promise<void>; rows: number }[] = [];
-  private jsonInsert: Promise<PreparedStatement> | null = null;
   private rowsInsert: { rows: number; statement: Promise<PreparedStatement> } | null = null;
 
   constructor(
@@ -324,14 +318,14 @@ class BatchInserter {
     private readonly onProgress?: (rowsWritten: number) => void,
   ) {}
 
-  async add(batch: StoredRow[], exact: boolean): Promise<void> {
-    const json = this.driver.dialect === 'sqlite' && exact ? jsonOf(batch) : null; // encoded while earlier batches are written
-    if (json === null) await this.settle(); // bound rows take several statements: nothing else may run meanwhile
+  async add(batch: StoredRow[]): Promise<void> {
+    const sqlite = this.driver.dialect === 'sqlite';
+    if (!sqlite) await this.settle(); // multi-row statements take several requests: nothing else may run meanwhile
     while (this.inflight.length >= BATCHES_IN_FLIGHT) await this.settleOne();
-    const promise = json !== null ? this.insertJson(json) : this.insertRows(batch);
+    const promise = sqlite ? this.tx.insertEach(this.insertSql(1), batch) : this.insertRows(batch);
     promise.catch(() => undefined); // observed by settleOne()
     this.inflight.push({ promise, rows: batch.length });
-    if (json === null) await this.settle();
+    if (!sqlite) await this.settle();
   }
 
   /** Waits for every batch in flight; a failure fails the write. */
@@ -354,22 +348,15 @@ class BatchInserter {
 
   async close(): Promise<void> {
     await this.settle();
-    const statements = [this.jsonInsert, this.rowsInsert?.statement];
-    this.jsonInsert = this.rowsInsert = null;
-    for (const statement of statements) if (statement) await (await statement).close();
+    const statement = this.rowsInsert?.statement;
+    this.rowsInsert = null;
+    if (statement) await (await statement).close();
   }
 
   /** Lets a batch in flight finish, whatever happens to it, so nothing runs after the transaction ends. */
   async drain(): Promise<void> {
     await Promise.all(this.inflight.map(({ promise }) => promise.catch(() => undefined)));
     this.inflight.length = 0;
-  }
-
-  private async insertJson(json: string): Promise<void> {
-    this.jsonInsert ??= this.tx.prepare(
-      `INSERT INTO ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(', ')}) SELECT ${this.columns.map((_, i) => `value->>'$[${i}]'`).join(', ')} FROM json_each(?)`,
-    );
-    await (await this.jsonInsert).run([json]);
   }
 
   private async insertRows(batch: StoredRow[]): Promise<void> {
@@ -394,16 +381,6 @@ class BatchInserter {
     const tuple = () => `(${this.columns.map(() => this.driver.placeholder(++index)).join(', ')})`;
     return `INSERT INTO ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(', ')}) VALUES ${Array.from({ length: rowCount }, tuple).join(', ')}`;
   }
-}
-
-/**
- * The batch as JSON text, or null when it holds a string SQLite's JSON functions would not return as given:
- * one with NUL (they cut the text there) or a lone surrogate (stored differently from a bound string). JSON
- * writes those, and only those among the strings we keep, as \u escapes.
- */
-function jsonOf(batch: StoredRow[]): string | null {
-  const text = JSON.stringify(batch);
-  return text.includes('\\u') && /\\u(0000|d[89a-f])/i.test(text) ? null : text;
 }
 
 const typeRank = (type: ColumnType | null): number => (type === 'TEXT' ? 3 : type === 'REAL' ? 2 : type === 'INTEGER' ? 1 : 0);

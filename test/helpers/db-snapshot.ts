@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import * as sqlite3 from 'sqlite3';
 import { DatabaseTarget } from '../../src/config/settings';
@@ -9,10 +10,26 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Reads a whole database over a connection of its own (not the app's), so it sees what is committed:
- * the SQLite file read-only, or the PostgreSQL database the app was given.
+ * the SQLite file read-only, or the PostgreSQL database the app was given. A SQLite file is read with the
+ * library the app opens it with (the data store: better-sqlite3; the framework's database: sqlite3): two
+ * copies of SQLite in one process on one file do not see each other's locks.
  */
-export async function snapshotDatabase(target: DatabaseTarget): Promise<DatabaseSnapshot> {
-  return target.type === 'sqlite' ? snapshotSqlite(target.file) : snapshotPostgres(target.url);
+export async function snapshotDatabase(target: DatabaseTarget, sqliteLibrary: 'sqlite3' | 'better-sqlite3' = 'sqlite3'): Promise<DatabaseSnapshot> {
+  if (target.type === 'postgres') return snapshotPostgres(target.url);
+  return sqliteLibrary === 'sqlite3' ? snapshotSqlite(target.file) : snapshotBetterSqlite(target.file);
+}
+
+function snapshotBetterSqlite(file: string): DatabaseSnapshot {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const snapshot: DatabaseSnapshot = {};
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]) {
+      snapshot[name] = (db.prepare(`SELECT * FROM ${quote(name)}`).all() as Record<string, unknown>[]).map(rowJson).sort();
+    }
+    return snapshot;
+  } finally {
+    db.close();
+  }
 }
 
 async function snapshotSqlite(file: string): Promise<DatabaseSnapshot> {

@@ -13,6 +13,8 @@ export interface WriteTransaction {
   all(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Runs the same statement repeatedly (prepared once where the driver can). */
   prepare(sql: string): Promise<PreparedStatement>;
+  /** Runs a one-row statement once per row, in order (SQLite: all of them in one request to its worker). */
+  insertEach(sql: string, rows: unknown[][]): Promise<void>;
 }
 
 /** What DataStoreService needs from a database: SQLite and PostgreSQL implement it. */

@@ -44,6 +44,9 @@ export class PostgresDataStoreDriver implements DataStoreDriver {
         run: async (sql, params) => void (await client.query(sql, params)),
         all: async (sql, params) => (await client.query(sql, params)).rows,
         prepare: async (sql) => ({ run: async (params) => void (await client.query(sql, params)), close: async () => undefined }),
+        insertEach: async (sql, rows) => {
+          for (const row of rows) await client.query(sql, row);
+        },
       };
       const result = await work(tx);
       await client.query('COMMIT');
