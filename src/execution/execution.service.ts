@@ -3,7 +3,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
-import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ConflictError, DomainError, NotFoundError } from '../common/domain-errors';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
@@ -22,6 +21,7 @@ import { ExecutionQueue, QueueSlot } from './execution-queue';
 import { HistoryCounts } from './history-counts';
 import { ExecutionError, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { READER_CONNECTION } from '../database/database.options';
+import { EntityInserter } from '../database/entity-inserter';
 import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
 
@@ -134,6 +134,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   /** Instances as of the version they were read or last run at, to start their next run in one statement. */
   private readonly runnable = new Map<string, { instance: PluginInstanceEntity; version: number }>();
   private shuttingDown = false;
+  private readonly inserter: EntityInserter<PluginExecutionEntity>;
 
   constructor(
     @InjectRepository(PluginExecutionEntity) private readonly executions: Repository<PluginExecutionEntity>,
@@ -148,7 +149,9 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     private readonly events: ExecutionEvents,
     private readonly settings: Settings,
     private readonly secrets: SecretsService,
-  ) {}
+  ) {
+    this.inserter = new EntityInserter(executions.manager.connection, PluginExecutionEntity);
+  }
 
   onModuleInit(): void {
     this.queue.process((executionId) => this.runQueued(executionId));
@@ -443,7 +446,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
 
   /** Inserts a new execution row (no read-back: every column is set here). */
   private async insertExecution(manager: EntityManager, execution: PluginExecutionEntity): Promise<void> {
-    await manager.createQueryBuilder().insert().into(PluginExecutionEntity).values(execution as QueryDeepPartialEntity<PluginExecutionEntity>).updateEntity(false).callListeners(false).execute();
+    await this.inserter.insert(manager, execution);
     this.historyCounts.added(execution.instance_id);
   }
 

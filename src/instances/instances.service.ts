@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, UnknownTemplateError, ValidationFailedError } from '../common/domain-errors';
 import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { Principal } from '../auth/principal';
 import { READER_CONNECTION } from '../database/database.options';
+import { EntityInserter } from '../database/entity-inserter';
 import { EntityReader } from '../database/entity-reader';
 import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
@@ -65,9 +65,11 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly secrets: SecretsService,
   ) {
     this.reader = new EntityReader(committed.manager.connection, PluginInstanceEntity);
+    this.inserter = new EntityInserter(instances.manager.connection, PluginInstanceEntity);
   }
 
   private readonly reader: EntityReader<PluginInstanceEntity>;
+  private readonly inserter: EntityInserter<PluginInstanceEntity>;
 
   /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
   async onApplicationBootstrap(): Promise<void> {
@@ -192,7 +194,7 @@ export class InstancesService implements OnApplicationBootstrap {
           }
         }
         // A bare INSERT: save() would SELECT the id first, and insert() reads the row back on SQLite. The unique index decides on the name.
-        await manager.createQueryBuilder().insert().into(PluginInstanceEntity).values(instance as QueryDeepPartialEntity<PluginInstanceEntity>).updateEntity(false).execute();
+        await this.inserter.insert(manager, instance);
         return instance;
       }),
     );
