@@ -52,6 +52,30 @@ describe('TransactionService (SQLite)', () => {
     expect((await dataSource.getRepository(Item).findOneByOrFail({ id: 'c' })).value).toBe(3);
   });
 
+  it('runs unrefusable units without a savepoint; one failing after a write fails its whole batch, nothing half written', async () => {
+    await transactions.run((m) => m.insert(Item, { id: 'seed', value: 0 }));
+    const writeTwice = (id: string, fail: boolean) =>
+      transactions.run(
+        async (m) => {
+          await m.insert(Item, { id, value: 1 });
+          if (fail) throw new Error(`unit ${id} fails after writing`);
+          await m.update(Item, { id }, { value: 2 });
+        },
+        { unrefusable: true },
+      );
+    // Together: one batch. The failing unit takes the others with it.
+    const together = await Promise.allSettled([writeTwice('e', false), writeTwice('f', true), writeTwice('g', false)]);
+    expect(together.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await ids()).toEqual(['seed']);
+    // Apart from a failure, both writes of each unit are stored.
+    await Promise.all([writeTwice('h', false), writeTwice('i', false)]);
+    expect((await dataSource.getRepository(Item).find({ order: { id: 'ASC' } })).map((item) => [item.id, item.value])).toEqual([
+      ['h', 2],
+      ['i', 2],
+      ['seed', 0],
+    ]);
+  });
+
   it('rolls back a lone failing unit and goes on with the next ones', async () => {
     await expect(
       transactions.run(async (m) => {

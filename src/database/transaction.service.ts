@@ -10,11 +10,18 @@ export interface UnitOptions {
    * (SQLite undoes a failing statement itself): inside a group commit it needs no savepoint.
    */
   singleWrite?: boolean;
+  /**
+   * No constraint can refuse the unit's writes (updates by primary key of columns no unique index covers, inserts
+   * that cannot clash), so they fail only with the whole transaction: inside a group commit it needs no savepoint
+   * (a round trip to SQLite's thread saved). Should one fail anyway, the whole batch fails: nothing is half written.
+   */
+  unrefusable?: boolean;
 }
 
 interface PendingUnit {
   work: Work<unknown>;
   singleWrite: boolean;
+  unrefusable: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -72,7 +79,7 @@ export class TransactionService {
   run<T>(work: Work<T>, options: UnitOptions = {}): Promise<T> {
     if (!this.serialised) return this.dataSource.transaction(work);
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, singleWrite: options.singleWrite === true, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ work, singleWrite: options.singleWrite === true, unrefusable: options.unrefusable === true, resolve: resolve as (value: unknown) => void, reject });
       if (!this.committing) void this.commitPending();
     });
   }
@@ -111,7 +118,7 @@ export class TransactionService {
       state.isTransactionActive = true;
       state.transactionDepth = 1;
       for (const [index, unit] of batch.entries()) {
-        const savepoint = batch.length > 1 && !unit.singleWrite;
+        const savepoint = batch.length > 1 && !unit.singleWrite && !unit.unrefusable;
         // The first unit's savepoint may have gone out with the last COMMIT already.
         if (savepoint && !(index === 0 && savepointBegun)) control.push(`SAVEPOINT ${UNIT_SAVEPOINT}`);
         if (control.length > 0) await this.exec(control);
@@ -120,14 +127,14 @@ export class TransactionService {
           outcomes.push({ ok: true, value: await unit.work(runner.manager) });
         } catch (error) {
           if (batch.length === 1) throw error;
-          if (!savepoint && sqliteRollsBackOn(error)) throw error;
+          if (!savepoint && (unit.unrefusable || sqliteRollsBackOn(error))) throw error;
           // Fails when SQLite ended the whole transaction itself (BUSY, FULL, IOERR): the batch fails.
           if (savepoint) await this.exec([`ROLLBACK TO ${UNIT_SAVEPOINT}`]);
           outcomes.push({ ok: false, value: error });
         }
       }
       const next = this.pending[0];
-      const begin = next ? ['BEGIN', ...(next.singleWrite ? [] : [`SAVEPOINT ${UNIT_SAVEPOINT}`])] : [];
+      const begin = next ? ['BEGIN', ...(next.singleWrite || next.unrefusable ? [] : [`SAVEPOINT ${UNIT_SAVEPOINT}`])] : [];
       await this.exec([...control, 'COMMIT', ...begin]);
       this.begun = begin.length > 0;
       this.savepointBegun = begin.length > 1;

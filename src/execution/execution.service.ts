@@ -648,6 +648,8 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   private async finish(id: string, outcome: RunOutcome, progress: ExecutionProgress | null, mayRetry: boolean, known: PluginExecutionEntity | null = null): Promise<PluginExecutionEntity> {
     let result: { execution: PluginExecutionEntity | null; retry: PluginExecutionEntity | null; final: boolean };
     try {
+      // Unrefusable: the finished row leaves the one-unfinished-run index, so a retry row cannot clash on it, and
+      // nothing else written here is covered by a unique index.
       result = await this.transactions.run(async (manager) => {
         let current = known;
         const finishedAt = nowEpochSeconds();
@@ -702,7 +704,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
           if (remembered && remembered.version === execution.config_version) remembered.version++;
         }
         return { execution, retry: null, final: true };
-      });
+      }, { unrefusable: true });
     } catch (error) {
       // A retry row counted in a transaction that did not commit: count the instance again.
       if (known) this.historyCounts.forget(known.instance_id);
