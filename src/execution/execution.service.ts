@@ -21,7 +21,7 @@ import { ExecutionQueue, QueueSlot } from './execution-queue';
 import { HistoryCounts } from './history-counts';
 import { ExecutionError, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { READER_CONNECTION } from '../database/database.options';
-import { EntityInserter } from '../database/entity-inserter';
+import { EntityStatements } from '../database/entity-statements';
 import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
 
@@ -134,7 +134,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
   /** Instances as of the version they were read or last run at, to start their next run in one statement. */
   private readonly runnable = new Map<string, { instance: PluginInstanceEntity; version: number }>();
   private shuttingDown = false;
-  private readonly inserter: EntityInserter<PluginExecutionEntity>;
+  private readonly inserter: EntityStatements<PluginExecutionEntity>;
 
   constructor(
     @InjectRepository(PluginExecutionEntity) private readonly executions: Repository<PluginExecutionEntity>,
@@ -150,7 +150,7 @@ export class ExecutionService implements OnModuleInit, OnApplicationBootstrap, B
     private readonly settings: Settings,
     private readonly secrets: SecretsService,
   ) {
-    this.inserter = new EntityInserter(executions.manager.connection, PluginExecutionEntity);
+    this.inserter = new EntityStatements(executions.manager.connection, PluginExecutionEntity);
   }
 
   onModuleInit(): void {

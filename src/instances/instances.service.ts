@@ -8,8 +8,7 @@ import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagina
 import { nowEpochSeconds } from '../common/time';
 import { Principal } from '../auth/principal';
 import { READER_CONNECTION } from '../database/database.options';
-import { EntityInserter } from '../database/entity-inserter';
-import { EntityReader } from '../database/entity-reader';
+import { EntityStatements } from '../database/entity-statements';
 import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
 import { TransactionService } from '../database/transaction.service';
@@ -64,12 +63,12 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly templates: TemplateRegistryService,
     private readonly secrets: SecretsService,
   ) {
-    this.reader = new EntityReader(committed.manager.connection, PluginInstanceEntity);
-    this.inserter = new EntityInserter(instances.manager.connection, PluginInstanceEntity);
+    this.reader = new EntityStatements(committed.manager.connection, PluginInstanceEntity);
+    this.inserter = new EntityStatements(instances.manager.connection, PluginInstanceEntity);
   }
 
-  private readonly reader: EntityReader<PluginInstanceEntity>;
-  private readonly inserter: EntityInserter<PluginInstanceEntity>;
+  private readonly reader: EntityStatements<PluginInstanceEntity>;
+  private readonly inserter: EntityStatements<PluginInstanceEntity>;
 
   /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
   async onApplicationBootstrap(): Promise<void> {
