@@ -31,12 +31,16 @@ function statement(db, sql) {
 
 // Values as node-sqlite3 binds them (the arrays are this thread's copies: changed in place). better-sqlite3 binds
 // every number as a REAL, so integers go as BigInt to be stored as INTEGER (in TEXT and untyped columns: 7, not
-// 7.0); it writes a lone surrogate as three invalid bytes, so strings are made well-formed first (U+FFFD).
+// 7.0); it writes a lone surrogate as three invalid bytes, so strings are made well-formed first (U+FFFD); and it
+// refuses booleans and dates, which node-sqlite3 binds as 1/0 and milliseconds.
 function bindable(values) {
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (Number.isSafeInteger(value)) values[i] = BigInt(value);
-    else if (typeof value === 'string' && !value.isWellFormed()) values[i] = value.toWellFormed();
+    else if (typeof value === 'string') {
+      if (!value.isWellFormed()) values[i] = value.toWellFormed();
+    } else if (typeof value === 'boolean') values[i] = value ? 1n : 0n;
+    else if (value instanceof Date) values[i] = value.getTime();
   }
   return values;
 }
