@@ -5,14 +5,12 @@ import { Page } from '../common/pagination';
 import { Settings } from '../config/settings';
 import { toStoredValue, widen } from './cells';
 import { CellValue, ColumnType, DataStoreError, DataStoreUnavailableError, QueryOptions, TableColumn, TableInfo, WriteTableOptions, WriteTableResult } from './data-store.types';
-import { DataStoreDriver, PreparedStatement, Row, WriteTransaction } from './drivers/driver';
+import { DataStoreDriver, Row, WriteTransaction } from './drivers/driver';
 import { PostgresDataStoreDriver } from './drivers/postgres.driver';
 import { SqliteDataStoreDriver } from './drivers/sqlite.driver';
 import { checkColumnNames, checkTableName, INTERNAL_TABLE_PREFIX, quoteIdentifier } from './identifiers';
 import { checkReadOnlyQuery, numberedPlaceholders, withoutTrailingSemicolon } from './read-only-sql';
 
-/** Rows per bound-parameter INSERT at most; fewer when many columns would exceed the driver's parameter limit. */
-const MAX_STATEMENT_ROWS = 500;
 /**
  * Cells per write batch, at least and at most: big enough that per-request costs vanish, small enough that a
  * batch is gone before the garbage collector's next young-generation pass.
@@ -108,7 +106,7 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
       let stagingTypes: (ColumnType | null)[] = driver.dialect === 'sqlite' ? types.map((type) => type ?? 'TEXT') : columns.map(() => 'TEXT');
       let target = staging;
       await tx.run(createTableSql(target, columns, stagingTypes, driver));
-      const inserter = new BatchInserter(tx, driver, target, columns, options.onProgress);
+      const inserter = new BatchInserter(tx, target, columns, options.onProgress);
       try {
         if (firstBatch.length > 0) await inserter.add(firstBatch);
         for await (const batch of source) {
@@ -126,7 +124,7 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
           }
           await inserter.add(batch);
         }
-        await inserter.close();
+        await inserter.settle();
       } finally {
         await inserter.drain();
       }
@@ -160,13 +158,13 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
     }
     return driver.write(async (tx) => {
       const types: (ColumnType | null)[] = options.columns.map((name) => byName.get(name.toLowerCase())!.type);
-      const inserter = new BatchInserter(tx, driver, existing.name, options.columns, options.onProgress);
+      const inserter = new BatchInserter(tx, existing.name, options.columns, options.onProgress);
       try {
         for await (const batch of storedBatches(batches, options.columns.length, options.signal)) {
           observeBatch(types, batch);
           await inserter.add(batch);
         }
-        await inserter.close();
+        await inserter.settle();
       } finally {
         await inserter.drain();
       }
@@ -301,31 +299,25 @@ function createTableSql(table: string, columns: string[], types: (ColumnType | n
 }
 
 /**
- * Inserts batches into one table within a write transaction, one batch in flight: the next batch is produced
- * while the database writes the previous one. SQLite gets each batch in one request to its worker, which runs a
- * prepared one-row INSERT per row; PostgreSQL gets multi-row INSERTs with bound values.
+ * Inserts batches into one table within a write transaction, BATCHES_IN_FLIGHT at most: the next batch is
+ * produced while the database writes the previous one (the driver keeps them in order).
  */
 class BatchInserter {
   written = 0;
   private readonly inflight: { promise: Promise<void>; rows: number }[] = [];
-  private rowsInsert: { rows: number; statement: Promise<PreparedStatement> } | null = null;
 
   constructor(
     private readonly tx: WriteTransaction,
-    private readonly driver: DataStoreDriver,
     private table: string,
     private readonly columns: string[],
     private readonly onProgress?: (rowsWritten: number) => void,
   ) {}
 
   async add(batch: StoredRow[]): Promise<void> {
-    const sqlite = this.driver.dialect === 'sqlite';
-    if (!sqlite) await this.settle(); // multi-row statements take several requests: nothing else may run meanwhile
     while (this.inflight.length >= BATCHES_IN_FLIGHT) await this.settleOne();
-    const promise = sqlite ? this.tx.insertEach(this.insertSql(1), batch) : this.insertRows(batch);
+    const promise = this.tx.insertRows(this.table, this.columns, batch);
     promise.catch(() => undefined); // observed by settleOne()
     this.inflight.push({ promise, rows: batch.length });
-    if (!sqlite) await this.settle();
   }
 
   /** Waits for every batch in flight; a failure fails the write. */
@@ -341,45 +333,16 @@ class BatchInserter {
     this.onProgress?.(this.written);
   }
 
+  /** Later batches go to another table, after every batch in flight is written. */
   async retarget(table: string): Promise<void> {
-    await this.close();
-    this.table = table;
-  }
-
-  async close(): Promise<void> {
     await this.settle();
-    const statement = this.rowsInsert?.statement;
-    this.rowsInsert = null;
-    if (statement) await (await statement).close();
+    this.table = table;
   }
 
   /** Lets a batch in flight finish, whatever happens to it, so nothing runs after the transaction ends. */
   async drain(): Promise<void> {
     await Promise.all(this.inflight.map(({ promise }) => promise.catch(() => undefined)));
     this.inflight.length = 0;
-  }
-
-  private async insertRows(batch: StoredRow[]): Promise<void> {
-    const width = this.columns.length;
-    const perStatement = Math.max(1, Math.min(MAX_STATEMENT_ROWS, Math.floor(this.driver.maxParameters / width)));
-    const asText = this.driver.dialect === 'postgres'; // staging columns are TEXT there
-    for (let start = 0; start < batch.length; start += perStatement) {
-      const rows = batch.slice(start, start + perStatement);
-      const params: unknown[] = [];
-      for (const row of rows) for (const value of row) params.push(asText && value !== null ? String(value) : value);
-      if (rows.length === perStatement) {
-        if (this.rowsInsert?.rows !== perStatement) this.rowsInsert = { rows: perStatement, statement: this.tx.prepare(this.insertSql(perStatement)) };
-        await (await this.rowsInsert.statement).run(params);
-      } else {
-        await this.tx.run(this.insertSql(rows.length), params);
-      }
-    }
-  }
-
-  private insertSql(rowCount: number): string {
-    let index = 0;
-    const tuple = () => `(${this.columns.map(() => this.driver.placeholder(++index)).join(', ')})`;
-    return `INSERT INTO ${quoteIdentifier(this.table)} (${this.columns.map(quoteIdentifier).join(', ')}) VALUES ${Array.from({ length: rowCount }, tuple).join(', ')}`;
   }
 }
 

@@ -2,26 +2,21 @@ import { ColumnType } from '../data-store.types';
 
 export type Row = Record<string, unknown>;
 
-export interface PreparedStatement {
-  run(params: unknown[]): Promise<void>;
-  close(): Promise<void>;
-}
-
 /** Statements inside one write transaction. */
 export interface WriteTransaction {
   run(sql: string, params?: unknown[]): Promise<void>;
   all(sql: string, params?: unknown[]): Promise<Row[]>;
-  /** Runs the same statement repeatedly (prepared once where the driver can). */
-  prepare(sql: string): Promise<PreparedStatement>;
-  /** Runs a one-row statement once per row, in order (SQLite: all of them in one request to its worker). */
-  insertEach(sql: string, rows: unknown[][]): Promise<void>;
+  /**
+   * Inserts rows (values in `columns` order) into a table, after any rows inserted before: calls may overlap and
+   * still go in in order. SQLite: one request to its worker, a prepared one-row INSERT per row; PostgreSQL:
+   * multi-row INSERTs, queued on the transaction's connection.
+   */
+  insertRows(table: string, columns: string[], rows: readonly (string | number | null)[][]): Promise<void>;
 }
 
 /** What DataStoreService needs from a database: SQLite and PostgreSQL implement it. */
 export interface DataStoreDriver {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Most bind parameters one statement may carry. */
-  readonly maxParameters: number;
   placeholder(index: number): string;
   sqlType(type: ColumnType): string;
   /** One writer at a time; all statements commit together or not at all. */

@@ -1,6 +1,7 @@
 import { Pool, PoolClient, types as pgTypes } from 'pg';
 import Cursor from 'pg-cursor';
 import { ColumnType } from '../data-store.types';
+import { quoteIdentifier } from '../identifiers';
 import { columnTypeOf, DataStoreDriver, Row, WriteTransaction } from './driver';
 
 const INT8_OID = 20;
@@ -18,10 +19,13 @@ function typeParser(oid: number, format?: 'text' | 'binary') {
 
 const SQL_TYPES: Record<ColumnType, string> = { INTEGER: 'BIGINT', REAL: 'DOUBLE PRECISION', TEXT: 'TEXT' };
 
+/** Rows per multi-row INSERT at most; fewer when many columns would pass PostgreSQL's bind parameter limit. */
+const MAX_STATEMENT_ROWS = 500;
+const MAX_PARAMETERS = 65_000;
+
 /** PostgreSQL data store: writes in one transaction each, reads in READ ONLY transactions. */
 export class PostgresDataStoreDriver implements DataStoreDriver {
   readonly dialect = 'postgres' as const;
-  readonly maxParameters = 65_000;
   private readonly pool: Pool;
 
   constructor(url: string) {
@@ -43,9 +47,17 @@ export class PostgresDataStoreDriver implements DataStoreDriver {
       const tx: WriteTransaction = {
         run: async (sql, params) => void (await client.query(sql, params)),
         all: async (sql, params) => (await client.query(sql, params)).rows,
-        prepare: async (sql) => ({ run: async (params) => void (await client.query(sql, params)), close: async () => undefined }),
-        insertEach: async (sql, rows) => {
-          for (const row of rows) await client.query(sql, row);
+        insertRows: async (table, columns, rows) => {
+          // Queued at once: the client runs its queries one after another, in the order they were sent.
+          const perStatement = Math.max(1, Math.min(MAX_STATEMENT_ROWS, Math.floor(MAX_PARAMETERS / columns.length)));
+          const statements: Promise<unknown>[] = [];
+          for (let start = 0; start < rows.length; start += perStatement) {
+            const chunk = rows.slice(start, start + perStatement);
+            // Values go as text (staging columns are TEXT); PostgreSQL converts them for typed columns.
+            const params = chunk.flatMap((row) => row.map((value) => (value === null ? null : String(value))));
+            statements.push(client.query(multiRowInsertSql(table, columns, chunk.length), params));
+          }
+          await Promise.all(statements);
         },
       };
       const result = await work(tx);
@@ -114,3 +126,8 @@ export class PostgresDataStoreDriver implements DataStoreDriver {
   }
 }
 
+function multiRowInsertSql(table: string, columns: string[], rowCount: number): string {
+  let index = 0;
+  const tuple = () => `(${columns.map(() => `$${++index}`).join(', ')})`;
+  return `INSERT INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${Array.from({ length: rowCount }, tuple).join(', ')}`;
+}

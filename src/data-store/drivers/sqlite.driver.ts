@@ -32,7 +32,6 @@ interface Reply {
  */
 export class SqliteDataStoreDriver implements DataStoreDriver {
   readonly dialect = 'sqlite' as const;
-  readonly maxParameters = 32_000;
   private readonly writeLock = new Mutex();
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   private nextId = 0;
@@ -71,8 +70,10 @@ export class SqliteDataStoreDriver implements DataStoreDriver {
       const tx: WriteTransaction = {
         run: async (sql, params = []) => void (await this.request('run', { sql, params })),
         all: (sql, params = []) => this.request('all', { sql, params }) as Promise<Row[]>,
-        prepare: async (sql) => ({ run: async (params) => void (await this.request('run', { sql, params })), close: async () => undefined }),
-        insertEach: async (sql, rows) => void (await this.request('insertEach', { sql, rows })),
+        insertRows: async (table, columns, rows) => {
+          const sql = `INSERT INTO ${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+          await this.request('insertEach', { sql, rows });
+        },
       };
       await this.request('exec', { sql: 'BEGIN IMMEDIATE' });
       try {
