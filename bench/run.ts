@@ -71,6 +71,19 @@ async function compareThroughput(
   return runs;
 }
 
+/** A throughput case against the baseline: medians of the runs, their ratio, and the target (ratio, p99). */
+function throughputResult(id: string, title: string, runs: { ours: LoadResult[]; baseline: LoadResult[] }, target: { minRatio: number; maxP99Ms?: number }): CaseResult {
+  const ours = summary(runs.ours);
+  const baseline = summary(runs.baseline);
+  const ratio = ours.requests_per_second / baseline.requests_per_second;
+  return {
+    id, title, metric: 'req/s', ours: ours.requests_per_second, baseline: baseline.requests_per_second, ratio: round(ratio),
+    target: `${target.maxP99Ms !== undefined ? `p99 <= ${target.maxP99Ms} ms, ` : ''}>= ${target.minRatio} of baseline`,
+    pass: ratio >= target.minRatio && (target.maxP99Ms === undefined || ours.p99_ms <= target.maxP99Ms),
+    details: { ours, baseline, connections: CONNECTIONS },
+  };
+}
+
 const summary = (runs: LoadResult[]) => ({
   requests_per_second: round(median(runs.map((run) => run.requestsPerSecond)), 0),
   p50_ms: median(runs.map((run) => run.p50Ms)),
@@ -94,24 +107,11 @@ async function apiCases(): Promise<void> {
   try {
     if (wanted('get')) {
       const runs = await compareThroughput('GET /instances/{id}', sides, (_, baseUrl) => ({ url: `${baseUrl}${API}/instances/${target.id}`, expectStatus: 200 }));
-      const ours = summary(runs.ours);
-      const baseline = summary(runs.baseline);
-      const ratio = ours.requests_per_second / baseline.requests_per_second;
-      results.push({
-        id: 'get', title: 'GET /instances/{id}', metric: 'req/s', ours: ours.requests_per_second, baseline: baseline.requests_per_second,
-        ratio: round(ratio), target: '>= 0.6 of baseline', pass: ratio >= 0.6, details: { ours, baseline, connections: CONNECTIONS },
-      });
+      results.push(throughputResult('get', 'GET /instances/{id}', runs, { minRatio: 0.6 }));
     }
     if (wanted('list')) {
       const runs = await compareThroughput(`GET /instances?limit=50 (${SIZES.instances} rows)`, sides, (_, baseUrl) => ({ url: `${baseUrl}${API}/instances?limit=50`, expectStatus: 200 }));
-      const ours = summary(runs.ours);
-      const baseline = summary(runs.baseline);
-      const ratio = ours.requests_per_second / baseline.requests_per_second;
-      results.push({
-        id: 'list', title: `GET /instances?limit=50, ${SIZES.instances.toLocaleString('en')} instances`, metric: 'req/s', ours: ours.requests_per_second,
-        baseline: baseline.requests_per_second, ratio: round(ratio), target: 'p99 <= 20 ms, >= 0.5 of baseline',
-        pass: ours.p99_ms <= 20 && ratio >= 0.5, details: { ours, baseline, connections: CONNECTIONS },
-      });
+      results.push(throughputResult('list', `GET /instances?limit=50, ${SIZES.instances.toLocaleString('en')} instances`, runs, { minRatio: 0.5, maxP99Ms: 20 }));
     }
     if (wanted('create')) {
       let counter = 0;
@@ -122,13 +122,7 @@ async function apiCases(): Promise<void> {
         nextRequest: () => ({ path: `${API}/instances`, body: JSON.stringify({ template_id: 'bench_noop', name: `created by ${side} ${counter++}`, config: NOOP_CONFIG }) }),
         expectStatus: 201,
       }));
-      const ours = summary(runs.ours);
-      const baseline = summary(runs.baseline);
-      const ratio = ours.requests_per_second / baseline.requests_per_second;
-      results.push({
-        id: 'create', title: 'POST /instances (schema-validated create)', metric: 'req/s', ours: ours.requests_per_second, baseline: baseline.requests_per_second,
-        ratio: round(ratio), target: '>= 0.5 of baseline', pass: ratio >= 0.5, details: { ours, baseline, connections: CONNECTIONS },
-      });
+      results.push(throughputResult('create', 'POST /instances (schema-validated create)', runs, { minRatio: 0.5 }));
     }
   } finally {
     await Promise.all([sides.ours.stop(), sides.baseline.stop()]);
