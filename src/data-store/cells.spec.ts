@@ -6,8 +6,42 @@ describe('cells', () => {
     expect(parseCell('')).toBeNull();
     expect(parseCell('42')).toBe(42);
     expect(parseCell('-7')).toBe(-7);
+    expect(parseCell('0')).toBe(0);
     expect(parseCell('4.50')).toBe(4.5);
-    for (const raw of ['007', '1e3', ' 42', '+1', '1,000', '12345678901234567890', 'NaN', '0x10', '.5']) expect(parseCell(raw)).toBe(raw);
+    expect(parseCell('9007199254740991')).toBe(Number.MAX_SAFE_INTEGER);
+    for (const raw of ['007', '0042', ' 42', '42 ', '1,000', '1,234', '12-31', '12345678901234567890', 'NaN', 'Infinity', '-Infinity', '0x10']) expect(parseCell(raw)).toBe(raw);
+  });
+
+  it('reads numbers with a leading dot, an explicit sign or an exponent, as spreadsheets do', () => {
+    const numbers: [string, number][] = [
+      ['.097', 0.097],
+      ['-.5', -0.5],
+      ['+.5', 0.5],
+      ['+3', 3],
+      ['+0', 0],
+      ['-0.25', -0.25],
+      ['1e-3', 0.001],
+      ['1.5E+10', 1.5e10],
+      ['1e3', 1000],
+      ['2E5', 200000],
+      ['.5e1', 5],
+      ['-1.25e-2', -0.0125],
+      ['0e0', 0],
+      ['12345678901234567890.5', Number('12345678901234567890.5')], // a quantity, not an identifier: it has a fraction
+    ];
+    for (const [raw, value] of numbers) expect([raw, parseCell(raw)]).toEqual([raw, value]);
+  });
+
+  it('keeps near-numbers as text: lone signs and dots, empty parts, leading zeros, overflow', () => {
+    const texts = ['+', '-', '.', '+.', '-.', '5.', '1.', '.e5', 'e5', '1e', '1e+', '1E-', '1e3.5', '1e3e4', '1.2.3', '++1', '+-1', '--1', '00.5', '-007', '+0042', '01e3', '1e400', '-1e400', '1 e3', '.5 ', '1_000', '١٢'];
+    for (const raw of texts) expect([raw, parseCell(raw)]).toEqual([raw, raw]);
+  });
+
+  it('gives a column of dot- and sign-led numbers a numeric type', () => {
+    const type = ['.097', '.103', '-.5', '+3', '1e-3', '1.5E+10', ''].map(parseCell).reduce(widen, null);
+    expect(type).toBe('REAL');
+    expect(['+3', '1e3', '-2'].map(parseCell).reduce(widen, null)).toBe('INTEGER');
+    expect(['.5', '007'].map(parseCell).reduce(widen, null)).toBe('TEXT');
   });
 
   it('stores booleans as 1/0, dates as ISO text, objects as JSON', () => {

@@ -2,38 +2,66 @@ import { CellValue, ColumnType } from './data-store.types';
 
 const ZERO = 48;
 const NINE = 57;
+const PLUS = 43;
 const MINUS = 45;
 const DOT = 46;
+const LOWER_E = 101;
+const UPPER_E = 69;
+
+const isDigit = (code: number): boolean => code >= ZERO && code <= NINE;
 
 /**
- * Reads a text cell (CSV, TSV, ...): '' becomes null, plain decimal numbers become numbers, and
- * everything else stays text exactly as written ('007', '1e3', ' 42', '+1' keep their spelling).
- * Plain means -?(0|[1-9][0-9]*)(\.[0-9]+)?; it scans character codes instead of matching regular
- * expressions because it runs once per cell of every import.
+ * Reads a text cell (CSV, TSV, ...): '' becomes null, numbers as spreadsheets and DuckDB's sniffer read
+ * them become numbers, and everything else stays text exactly as written ('007', ' 42', '1,234', 'NaN').
+ * A number is [+-]?(0|[1-9][0-9]*)?(\.[0-9]+)?([eE][+-]?[0-9]+)? with at least one digit before the
+ * exponent: '.097', '-.5', '+3', '1e-3' and '1.5E+10' are numbers; leading zeros ('007', '0042') keep
+ * the text, since they are codes rather than quantities. Integers beyond 2^53 without a fraction or
+ * exponent stay text too (identifiers), as do values that overflow to Infinity. It scans character
+ * codes instead of matching a regular expression because it runs once per cell of every import.
  */
 export function parseCell(raw: string): string | number | null {
   const length = raw.length;
   if (length === 0) return null;
-  let i = raw.charCodeAt(0) === MINUS ? 1 : 0;
-  if (i === length) return raw;
-  const negative = i === 1;
-  let code = raw.charCodeAt(i++);
-  if (code < ZERO || code > NINE) return raw;
-  let integer = code - ZERO;
-  if (code !== ZERO) {
-    while (i < length && (code = raw.charCodeAt(i)) >= ZERO && code <= NINE) {
+  let i = 0;
+  let code = raw.charCodeAt(0);
+  const negative = code === MINUS;
+  if (negative || code === PLUS) {
+    if (++i === length) return raw;
+    code = raw.charCodeAt(i);
+  }
+  // Integer part: '0', or digits without a leading zero, or nothing when a fraction follows.
+  let integer = 0;
+  let integerDigits = 0;
+  if (code === ZERO) {
+    i++;
+    integerDigits = 1;
+  } else {
+    while (i < length && isDigit((code = raw.charCodeAt(i)))) {
       integer = integer * 10 + (code - ZERO); // exact while below 2^53; checked below
+      integerDigits++;
       i++;
     }
   }
   if (i === length) {
+    if (integerDigits === 0) return raw;
     if (integer <= Number.MAX_SAFE_INTEGER) return negative ? -integer : integer;
     return raw;
   }
-  if (raw.charCodeAt(i++) !== DOT || i === length) return raw;
-  while (i < length) {
-    code = raw.charCodeAt(i++);
-    if (code < ZERO || code > NINE) return raw;
+  code = raw.charCodeAt(i);
+  if (code === DOT) {
+    const fractionStart = ++i;
+    while (i < length && isDigit(raw.charCodeAt(i))) i++;
+    if (i === fractionStart) return raw; // '5.', '.', '-.'
+  } else if (integerDigits === 0) {
+    return raw;
+  }
+  if (i < length) {
+    code = raw.charCodeAt(i);
+    if (code !== LOWER_E && code !== UPPER_E) return raw;
+    if (++i < length && ((code = raw.charCodeAt(i)) === PLUS || code === MINUS)) i++;
+    const exponentStart = i;
+    while (i < length && isDigit(raw.charCodeAt(i))) i++;
+    if (i === exponentStart || i !== length) return raw;
   }
   const value = Number(raw);
   return Number.isFinite(value) ? value : raw;
