@@ -166,6 +166,8 @@ describe('table_loader (e2e)', () => {
       file_path: file,
       file_type: 'csv',
       mode: 'replace',
+      rows_padded: 0,
+      warnings: [],
       duration_ms: expect.any(Number),
     });
     expect(execution.progress).toMatchObject({ current: 3 });
@@ -393,6 +395,11 @@ describe('table_loader (e2e)', () => {
     const content = '\n\nid,label,value\n1,a,10\n\n2,b\n3\n';
     const skipped = await run({ file_path: write('blanks.csv', content), table_name: 'blanks' });
     expect(skipped.execution.result.rows_imported).toBe(3);
+    expect(skipped.execution.result.rows_padded).toBe(2);
+    expect(skipped.execution.result.warnings).toEqual([
+      { line: 6, message: 'short row: expected 3 fields, found 2; the missing fields are null' },
+      { line: 7, message: 'short row: expected 3 fields, found 1; the missing fields are null' },
+    ]);
     expect(await rows('blanks')).toEqual([
       { id: 1, label: 'a', value: 10 },
       { id: 2, label: 'b', value: null },
@@ -401,6 +408,74 @@ describe('table_loader (e2e)', () => {
     const kept = await run({ file_path: write('blanks.csv', content), table_name: 'blanks_kept', skip_empty_lines: false });
     expect(kept.execution.result.rows_imported).toBe(4);
     expect((await rows('blanks_kept'))[1]).toEqual({ id: null, label: null, value: null });
+    // The kept blank line is a row of nulls by request, not a short row.
+    expect(kept.execution.result).toMatchObject({ rows_padded: 2, warnings: [{ line: 6 }, { line: 7 }] });
+  });
+
+  it('says when it pads short rows: rows_padded counts them all, warnings name the first 100 by physical line, a log line sums up', async () => {
+    const lines = ['id,note,value', '1,"two', 'lines",5', '2,x', '3,y,7'];
+    for (let i = 0; i < 150; i++) lines.push(`${i + 4}`);
+    const { id, execution } = await run({ file_path: write('short.csv', lines.join('\n') + '\n'), table_name: 'short_rows' });
+    expect(execution.status).toBe('succeeded');
+    expect(execution.result).toMatchObject({ rows_imported: 153, rows_padded: 151 });
+    expect(execution.result.warnings).toHaveLength(100);
+    expect(execution.result.warnings[0]).toEqual({ line: 4, message: 'short row: expected 3 fields, found 2; the missing fields are null' });
+    expect(execution.result.warnings[1]).toEqual({ line: 6, message: 'short row: expected 3 fields, found 1; the missing fields are null' });
+    expect(execution.result.warnings[99].line).toBe(104);
+    expect((await rows('short_rows')).slice(0, 3)).toEqual([
+      { id: 1, note: 'two\nlines', value: 5 },
+      { id: 2, note: 'x', value: null },
+      { id: 3, note: 'y', value: 7 },
+    ]);
+    const logs = await app.get(`/api/plugins/executions/${execution.id}/logs`);
+    expect(logs.body.items).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: 'padded 151 short rows with nulls (first at line 4); set strict_columns to refuse them' }),
+    );
+    // A file without short rows says so too.
+    write('short.csv', 'id,note,value\n1,a,2\n');
+    expect((await execute(id)).result).toMatchObject({ rows_imported: 1, rows_padded: 0, warnings: [] });
+  });
+
+  it('strict_columns: a short row fails the run naming its line, and a replaced table stays as it was', async () => {
+    const file = write('strict.tsv', 'id\tname\tscore\n1\tAda\t9\n2\tGrace\t8\n');
+    const created = await create({ file_path: file, table_name: 'strict_rows', strict_columns: true });
+    expect(created.status).toBe(201);
+    expect(created.body.config.strict_columns).toBe(true);
+    expect((await execute(created.body.id)).result).toMatchObject({ rows_imported: 2, rows_padded: 0, warnings: [] });
+
+    const good = ['id\tname\tscore', ...Array.from({ length: 3000 }, (_, i) => `${i + 1}\tname ${i}\t${i}`)];
+    write('strict.tsv', [...good, '3001\tshort', '3002\tlast\t1'].join('\n') + '\n');
+    const failed = await execute(created.body.id);
+    expectFailure(failed, 'short row 3002: expected 3 fields, found 2 (strict_columns is on)');
+    expect(await rows('strict_rows')).toEqual([
+      { id: 1, name: 'Ada', score: 9 },
+      { id: 2, name: 'Grace', score: 8 },
+    ]);
+    // Too-long rows fail with strict_columns off as well, as before.
+    const ragged = await run({ file_path: write('long.tsv', 'a\tb\n1\t2\t3\n'), table_name: 'long_rows', strict_columns: false });
+    expectFailure(ragged.execution, 'ragged row 2: expected 2 fields, found 3');
+    expect((await create({ file_path: file, table_name: 'strict_bad', strict_columns: 'yes' })).status).toBe(400);
+  });
+
+  it('types a TSV column of .097-style rates as REAL, and keeps codes with leading zeros as TEXT', async () => {
+    const tsv = ['instrument\trate\tdelta\tscale\tcode', 'NMR\t.097\t-.5\t1.5E+10\t007', 'MS\t.103\t+3\t1e-3\t0042', 'XRD\t0.25\t\t2\t12'].join('\n') + '\n';
+    const { execution } = await run({ file_path: write('rates.tsv', tsv), table_name: 'rates' });
+    expect(execution.status).toBe('succeeded');
+    expect(execution.result.columns).toEqual([
+      { name: 'instrument', type: 'TEXT' },
+      { name: 'rate', type: 'REAL' },
+      { name: 'delta', type: 'REAL' },
+      { name: 'scale', type: 'REAL' },
+      { name: 'code', type: 'TEXT' },
+    ]);
+    expect(await rows('rates')).toEqual([
+      { instrument: 'NMR', rate: 0.097, delta: -0.5, scale: 15000000000, code: '007' },
+      { instrument: 'MS', rate: 0.103, delta: 3, scale: 0.001, code: '0042' },
+      { instrument: 'XRD', rate: 0.25, delta: null, scale: 2, code: '12' },
+    ]);
+    const sums: Record<string, unknown>[] = [];
+    for await (const row of app.app.get(DataStoreService).query('SELECT SUM(rate) AS total FROM rates')) sums.push(row);
+    expect(sums[0].total).toBeCloseTo(0.45, 10);
   });
 
   it('replacing twice gives the same rows; appending twice doubles them', async () => {

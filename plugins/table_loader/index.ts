@@ -26,7 +26,17 @@ export interface TableLoaderConfig {
   encoding: 'utf8' | 'utf16le' | 'latin1';
   replace_existing: boolean;
   skip_empty_lines: boolean;
+  strict_columns: boolean;
 }
+
+/** Something the import let through but the user should hear about, at its physical line (or sheet row). */
+export interface ImportWarning {
+  line: number;
+  message: string;
+}
+
+/** Warnings kept in a result: the first ones say what happened; rows_padded counts them all. */
+export const MAX_WARNINGS = 100;
 
 /** Source rows in file order, a batch at a time: their cells and where each sits in the file (1-based line or sheet row). */
 interface SourceBatch {
@@ -132,6 +142,16 @@ const isBlank = (cells: (string | number | null)[]) => cells.every((cell) => cel
         description: 'Skip blank lines (CSV/TSV) and empty rows (Excel). When false they become rows of nulls. Blank lines before the header are always skipped.',
         default: true,
       },
+      strict_columns: {
+        type: 'boolean',
+        title: 'Refuse short rows',
+        description:
+          'CSV/TSV only. false: a row with fewer fields than the header is padded with nulls, counted in rows_padded and ' +
+          'listed in warnings (the first 100, by line). true: such a row fails the run, naming its line, and a replaced ' +
+          'table stays as it was. Blank lines kept by skip_empty_lines=false are rows of nulls either way. Rows with too many ' +
+          'fields always fail.',
+        default: false,
+      },
     },
   },
 })
@@ -187,8 +207,22 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
       ctx.log('info', `importing ${fileType.toUpperCase()} ${config.file_path}${sheetName ? ` (sheet '${sheetName}')` : ''} into '${config.table_name}' with ${columns.length} columns`);
 
       // Rows become values in place (the arrays are the reader's, fresh per batch): text cells are parsed
-      // (parseCell), short rows padded with nulls, long ones refused with their line.
+      // (parseCell), short rows padded with nulls (counted, or refused under strict_columns), long ones
+      // refused with their line.
       const width = columns.length;
+      const warnings: ImportWarning[] = [];
+      let rowsPadded = 0;
+      const padShort = (cells: CellValue[], line: number) => {
+        // A blank line kept by skip_empty_lines=false is a row of nulls by request, not a short row.
+        const blank = cells.length === 0 || (cells.length === 1 && (cells[0] === '' || cells[0] === null));
+        if (parseText && !blank) {
+          const problem = `expected ${width} fields, found ${cells.length}`;
+          if (config.strict_columns) throw new Error(`short row ${line}: ${problem} (strict_columns is on)`);
+          rowsPadded++;
+          if (warnings.length < MAX_WARNINGS) warnings.push({ line, message: `short row: ${problem}; the missing fields are null` });
+        }
+        while (cells.length < width) cells.push(null);
+      };
       const toValues = (batch: SourceBatch): CellValue[][] => {
         const { rows, lines } = batch;
         for (let k = 0; k < rows.length; k++) {
@@ -200,7 +234,7 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
               if (typeof cell === 'string') cells[i] = parseCell(cell);
             }
           }
-          while (cells.length < width) cells.push(null);
+          if (cells.length < width) padShort(cells, lines[k]);
         }
         return rows;
       };
@@ -217,6 +251,9 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
       });
       ctx.progress({ current: written.rows_written, total: written.rows_written, message: `${written.rows_written} rows imported` });
       ctx.log('info', `imported ${written.rows_written} rows into '${written.table_name}' (${written.mode})`);
+      if (rowsPadded > 0) {
+        ctx.log('warn', `padded ${rowsPadded} short row${rowsPadded === 1 ? '' : 's'} with nulls (first at line ${warnings[0].line}); set strict_columns to refuse them`);
+      }
       return {
         rows_imported: written.rows_written,
         columns: written.columns,
@@ -225,6 +262,8 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
         file_type: fileType,
         ...(sheetName !== undefined ? { sheet: sheetName } : {}),
         mode: written.mode,
+        rows_padded: rowsPadded,
+        warnings,
         duration_ms: Date.now() - started,
       };
     } finally {
