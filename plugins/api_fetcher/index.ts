@@ -27,7 +27,7 @@ export class ApiFetcher implements PluginHandler<ApiFetcherConfig> {
     private readonly http: OutboundHttpService,
   ) {}
 
-  /** Checks JSON Schema cannot express: URL scheme, clashes between settings, table names. */
+  /** Checks JSON Schema cannot express: URL scheme, a blocked IP-literal host, clashes between settings, table names. */
   validate(config: ApiFetcherConfig): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     let url: URL | null = null;
@@ -38,6 +38,8 @@ export class ApiFetcher implements PluginHandler<ApiFetcherConfig> {
     }
     if (url && url.protocol !== 'http:' && url.protocol !== 'https:') issues.push({ path: '/url', message: `must be an http or https URL, not ${url.protocol}` });
     if (url && (url.username || url.password)) issues.push({ path: '/url', message: 'must not contain credentials; use auth instead' });
+    const refusal = url && (url.protocol === 'http:' || url.protocol === 'https:') ? this.http.checkUrl(url) : null;
+    if (refusal) issues.push({ path: '/url', message: refusal });
     if (config.body !== undefined && config.method === 'GET') issues.push({ path: '/body', message: 'is sent only with method POST; remove it or set method to POST' });
 
     const authHeader = config.auth.type === 'bearer' || config.auth.type === 'basic' ? 'authorization' : config.auth.type === 'api_key' ? config.auth.header.toLowerCase() : null;

@@ -115,3 +115,36 @@ describe('OutboundAddressPolicy', () => {
     expect(policy(['*.corp.example']).check('evilcorp.example', '192.168.1.1')).toMatch(/refused/);
   });
 });
+
+describe('OutboundAddressPolicy.checkLiteralHost (a URL host judged before any lookup)', () => {
+  const policy = (allowHosts: string[] = [], allowPrivate = false) => new OutboundAddressPolicy({ allowHosts, allowPrivate });
+
+  it.each([
+    ['169.254.169.254', '169.254.169.254, a cloud metadata address (169.254.169.254/32)'],
+    ['10.0.0.1', '10.0.0.1, a private address (10.0.0.0/8)'],
+    ['127.0.0.1', '127.0.0.1, a loopback address (127.0.0.0/8)'],
+    ['[::1]', '::1, a loopback address (::1/128)'],
+    ['[::ffff:a00:1]', '10.0.0.1, a private address (10.0.0.0/8)'],
+    ['[fe80::1]', 'fe80::1, a link-local address (fe80::/10)'],
+    ['0.0.0.0', '0.0.0.0, an unspecified ("this host") address (0.0.0.0/8)'],
+  ])('refuses %s, naming FETCH_ALLOW_HOSTS', (host, what) => {
+    const reason = policy().checkLiteralHost(host);
+    expect(reason).toContain(`points at ${what}, which outbound requests may not reach; `);
+    expect(reason).toContain('FETCH_ALLOW_HOSTS');
+  });
+
+  it('passes public literals and every hostname (those are checked when they connect)', () => {
+    for (const host of ['93.184.216.34', '[2606:4700::1111]', 'localhost', 'metadata.google.internal', 'api.example.org']) expect(policy().checkLiteralHost(host)).toBeNull();
+  });
+
+  it('honours FETCH_ALLOW_HOSTS and FETCH_ALLOW_PRIVATE exactly as at connect time', () => {
+    expect(policy(['10.0.0.0/8']).checkLiteralHost('10.0.0.1')).toBeNull();
+    expect(policy(['10.0.0.1']).checkLiteralHost('[::ffff:a00:1]')).toBeNull();
+    expect(policy(['127.0.0.1']).checkLiteralHost('10.0.0.1')).toMatch(/^points at 10\.0\.0\.1/);
+    expect(policy([], true).checkLiteralHost('192.168.1.1')).toBeNull();
+    expect(policy([], true).checkLiteralHost('169.254.169.254')).toBe(
+      'points at 169.254.169.254, a cloud metadata address (169.254.169.254/32), which outbound requests may not reach; only an explicit FETCH_ALLOW_HOSTS entry allows it (FETCH_ALLOW_PRIVATE does not)',
+    );
+    expect(policy(['169.254.169.254']).checkLiteralHost('169.254.169.254')).toBeNull();
+  });
+});

@@ -178,6 +178,22 @@ export class OutboundAddressPolicy {
    * otherwise why not, naming the address, its range and the setting that would allow it.
    */
   check(hostname: string, address: string): string | null {
+    const refusal = this.refusalOf(hostname, address);
+    return refusal && `connection to ${refusal.target} refused: ${refusal.range}; ${refusal.remedy}`;
+  }
+
+  /**
+   * For a URL's host, before any lookup or connection: when the host is an IP literal (IPv4, IPv6,
+   * IPv4-mapped IPv6) that `check` would refuse, the reason, naming the setting that would allow it;
+   * otherwise null. Hostnames pass here: where they resolve is known only at connect time.
+   */
+  checkLiteralHost(hostname: string): string | null {
+    if (!parseAddress(hostname)) return null;
+    const refusal = this.refusalOf(hostname, hostname);
+    return refusal && `points at ${refusal.target}, ${refusal.range}, which outbound requests may not reach; ${refusal.remedy}`;
+  }
+
+  private refusalOf(hostname: string, address: string): { target: string; range: string; remedy: string } | null {
     const blocked = classifyAddress(address);
     if (!blocked) return null;
     if (this.allowedByEntry(hostname, address)) return null;
@@ -190,7 +206,7 @@ export class OutboundAddressPolicy {
       blocked.kind === 'cloud-metadata'
         ? `only an explicit FETCH_ALLOW_HOSTS entry allows it (FETCH_ALLOW_PRIVATE does not)`
         : `add ${via ? `${shown} or ${host}` : shown} to FETCH_ALLOW_HOSTS, or set FETCH_ALLOW_PRIVATE=true, to allow it`;
-    return `connection to ${shown}${via} refused: ${KIND_WORDS[blocked.kind]} (${blocked.range}); ${remedy}`;
+    return { target: `${shown}${via}`, range: `${KIND_WORDS[blocked.kind]} (${blocked.range})`, remedy };
   }
 
   private allowedByEntry(hostname: string, address: string): boolean {

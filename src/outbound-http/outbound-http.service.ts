@@ -23,9 +23,26 @@ function refusalIn(error: unknown): OutboundRequestRefusedError | null {
 export class OutboundHttpService implements OnApplicationShutdown {
   private readonly agent: Agent;
 
+  private readonly policy: OutboundAddressPolicy;
+
   constructor(settings: Settings, connector: GuardedConnectorOptions = {}) {
-    const policy = new OutboundAddressPolicy({ allowHosts: settings.fetchAllowHosts, allowPrivate: settings.fetchAllowPrivate });
-    this.agent = new Agent({ connect: guardedConnector(policy, connector) });
+    this.policy = new OutboundAddressPolicy({ allowHosts: settings.fetchAllowHosts, allowPrivate: settings.fetchAllowPrivate });
+    this.agent = new Agent({ connect: guardedConnector(this.policy, connector) });
+  }
+
+  /**
+   * For a plugin's validate hook: why a request to `url` would certainly be refused, judged from the URL
+   * alone (its host is an IP literal in a blocked range that FETCH_ALLOW_HOSTS / FETCH_ALLOW_PRIVATE do
+   * not allow), or null. Nothing is resolved or connected; hostnames are checked when they connect.
+   */
+  checkUrl(url: string | URL): string | null {
+    let hostname: string;
+    try {
+      hostname = (typeof url === 'string' ? new URL(url) : url).hostname;
+    } catch {
+      return null; // not a URL: the caller reports that in its own words
+    }
+    return this.policy.checkLiteralHost(hostname);
   }
 
   /**
