@@ -451,6 +451,10 @@ describe('table_loader (e2e)', () => {
       { id: 1, name: 'Ada', score: 9 },
       { id: 2, name: 'Grace', score: 8 },
     ]);
+    // An append stops there too and adds nothing.
+    const append = await create({ file_path: file, table_name: 'strict_rows', strict_columns: true, replace_existing: false });
+    expectFailure(await execute(append.body.id), 'short row 3002: expected 3 fields, found 2 (strict_columns is on)');
+    expect((await describeTable('strict_rows'))!.row_count).toBe(2);
     // Too-long rows fail with strict_columns off as well, as before.
     const ragged = await run({ file_path: write('long.tsv', 'a\tb\n1\t2\t3\n'), table_name: 'long_rows', strict_columns: false });
     expectFailure(ragged.execution, 'ragged row 2: expected 2 fields, found 3');
