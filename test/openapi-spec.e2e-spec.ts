@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROBLEM_TYPES } from '../src/common/problem-types';
+import { OpenApi30Validator } from './helpers/openapi-schema';
 
 /** The committed spec is a product: every operation documented, every response typed, errors as problem+json. */
 describe('openapi/openapi.json', () => {
@@ -91,6 +92,40 @@ describe('openapi/openapi.json', () => {
       expect(ref).toMatch(/^#\/components\/schemas\/[A-Za-z]+$/);
       expect(spec.components.schemas[ref.split('/').pop()!]).toBeDefined();
     }
+  });
+
+  it('is OpenAPI 3.0.3 and writes `nullable` only where 3.0.3 honours it: beside a type of its own', () => {
+    expect(spec.openapi).toBe('3.0.3');
+    const misplaced: string[] = [];
+    const check = (value: unknown, at: string): void => {
+      if (Array.isArray(value)) return value.forEach((item, index) => check(item, `${at}/${index}`));
+      if (!value || typeof value !== 'object') return;
+      const node = value as Record<string, unknown>;
+      if (node.nullable === true) {
+        const composed = ['allOf', 'anyOf', 'oneOf', '$ref'].filter((key) => key in node);
+        if (typeof node.type !== 'string' || composed.length > 0) misplaced.push(`${at}: nullable beside ${composed.join(', ') || 'no type'}`);
+        if (Array.isArray(node.enum) && !node.enum.includes(null)) misplaced.push(`${at}: nullable enum without null`);
+      }
+      for (const [key, child] of Object.entries(node)) check(child, `${at}/${key}`);
+    };
+    check(spec, '#');
+    expect(misplaced).toEqual([]);
+  });
+
+  it('lets a strict validator accept null for every nullable object: Execution.error and Execution.progress', () => {
+    const validator = new OpenApi30Validator(spec);
+    const execution = '#/components/schemas/ExecutionDto/properties';
+    expect(validator.errors(`${execution}/error`, null)).toEqual([]);
+    expect(validator.errors(`${execution}/error`, { type: 'handler_error', message: 'boom' })).toEqual([]);
+    expect(validator.errors(`${execution}/error`, { message: 'no type' })).not.toEqual([]);
+    expect(validator.errors(`${execution}/progress`, null)).toEqual([]);
+    expect(validator.errors(`${execution}/progress`, { current: 5, total: 10 })).toEqual([]);
+    // The validator reads 3.0.3 strictly: nullable beside allOf does not admit null (the form this spec used to have).
+    const old = new OpenApi30Validator({
+      openapi: '3.0.3',
+      components: { schemas: { Thing: { type: 'object', required: ['a'], properties: { a: { type: 'string' } } }, Holder: { type: 'object', nullable: true, allOf: [{ $ref: '#/components/schemas/Thing' }] } } },
+    } as never);
+    expect(old.errors('#/components/schemas/Holder', null)).not.toEqual([]);
   });
 
   it('names its enums', () => {
