@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PROBLEM_TYPES } from '../src/common/problem-types';
+import { OpenApi30Validator, pointerSegment } from './helpers/openapi-schema';
 
 /** The committed spec is a product: every operation documented, every response typed, errors as problem+json. */
 describe('openapi/openapi.json', () => {
@@ -62,6 +63,58 @@ describe('openapi/openapi.json', () => {
     }
   });
 
+  /** Every JSON request body and 2xx JSON response of every operation, with the JSON Pointer of its media type. */
+  const jsonBodies = Object.entries(spec.paths as Record<string, Record<string, any>>).flatMap(([route, methods]) =>
+    Object.entries(methods).flatMap(([method, operation]) => {
+      const at = `#/paths/${pointerSegment(route)}/${method}`;
+      const bodies: { name: string; pointer: string; media: any }[] = [];
+      const request = operation.requestBody?.content?.['application/json'];
+      if (request) bodies.push({ name: `${operation.operationId} request body`, pointer: `${at}/requestBody/content/application~1json`, media: request });
+      for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+        const media = response.content?.['application/json'];
+        if (status.startsWith('2') && media) bodies.push({ name: `${operation.operationId} ${status} response`, pointer: `${at}/responses/${status}/content/application~1json`, media });
+      }
+      return bodies;
+    }),
+  );
+
+  it('gives every operation an example of each JSON request body and 2xx JSON response', () => {
+    const operationsWithBodies = new Set(jsonBodies.map((body) => body.name.split(' ')[0]));
+    // Every operation but the two 204 deletes and the event stream (which has its own text example) has a JSON body.
+    expect(operationsWithBodies.size).toBe(operations.length - 3);
+    const missing = jsonBodies.filter(({ media }) => media.example === undefined && Object.keys(media.examples ?? {}).length === 0).map((body) => body.name);
+    expect(missing).toEqual([]);
+  });
+
+  it('has examples that validate against their own schemas (strict OpenAPI 3.0.3), request, response and problem alike', () => {
+    const validator = new OpenApi30Validator(spec);
+    const checked: string[] = [];
+    const invalid: { example: string; errors: unknown[] }[] = [];
+    for (const [route, methods] of Object.entries(spec.paths as Record<string, Record<string, any>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const at = `#/paths/${pointerSegment(route)}/${method}`;
+        const media = [
+          ...Object.entries(operation.requestBody?.content ?? {}).map(([type, content]) => [`${at}/requestBody/content/${pointerSegment(type)}`, `${operation.operationId} request ${type}`, content] as const),
+          ...Object.entries(operation.responses as Record<string, any>).flatMap(([status, response]) =>
+            Object.entries(response.content ?? {}).map(([type, content]) => [`${at}/responses/${status}/content/${pointerSegment(type)}`, `${operation.operationId} ${status} ${type}`, content] as const),
+          ),
+        ];
+        for (const [pointer, name, content] of media as [string, string, any][]) {
+          if (!/json$/.test(pointer)) continue;
+          const examples: [string, unknown][] = Object.entries(content.examples ?? {}).map(([key, example]) => [`${name} "${key}"`, (example as { value: unknown }).value]);
+          if (content.example !== undefined) examples.push([`${name} example`, content.example]);
+          for (const [example, value] of examples) {
+            checked.push(example);
+            const errors = validator.errors(`${pointer}/schema`, value);
+            if (errors.length > 0) invalid.push({ example, errors });
+          }
+        }
+      }
+    }
+    expect(invalid).toEqual([]);
+    expect(checked.length).toBeGreaterThan(jsonBodies.length);
+  });
+
   it('is written with sorted keys', () => {
     const check = (value: unknown): void => {
       if (Array.isArray(value)) return value.forEach(check);
@@ -91,6 +144,40 @@ describe('openapi/openapi.json', () => {
       expect(ref).toMatch(/^#\/components\/schemas\/[A-Za-z]+$/);
       expect(spec.components.schemas[ref.split('/').pop()!]).toBeDefined();
     }
+  });
+
+  it('is OpenAPI 3.0.3 and writes `nullable` only where 3.0.3 honours it: beside a type of its own', () => {
+    expect(spec.openapi).toBe('3.0.3');
+    const misplaced: string[] = [];
+    const check = (value: unknown, at: string): void => {
+      if (Array.isArray(value)) return value.forEach((item, index) => check(item, `${at}/${index}`));
+      if (!value || typeof value !== 'object') return;
+      const node = value as Record<string, unknown>;
+      if (node.nullable === true) {
+        const composed = ['allOf', 'anyOf', 'oneOf', '$ref'].filter((key) => key in node);
+        if (typeof node.type !== 'string' || composed.length > 0) misplaced.push(`${at}: nullable beside ${composed.join(', ') || 'no type'}`);
+        if (Array.isArray(node.enum) && !node.enum.includes(null)) misplaced.push(`${at}: nullable enum without null`);
+      }
+      for (const [key, child] of Object.entries(node)) check(child, `${at}/${key}`);
+    };
+    check(spec, '#');
+    expect(misplaced).toEqual([]);
+  });
+
+  it('lets a strict validator accept null for every nullable object: Execution.error and Execution.progress', () => {
+    const validator = new OpenApi30Validator(spec);
+    const execution = '#/components/schemas/ExecutionDto/properties';
+    expect(validator.errors(`${execution}/error`, null)).toEqual([]);
+    expect(validator.errors(`${execution}/error`, { type: 'handler_error', message: 'boom' })).toEqual([]);
+    expect(validator.errors(`${execution}/error`, { message: 'no type' })).not.toEqual([]);
+    expect(validator.errors(`${execution}/progress`, null)).toEqual([]);
+    expect(validator.errors(`${execution}/progress`, { current: 5, total: 10 })).toEqual([]);
+    // The validator reads 3.0.3 strictly: nullable beside allOf does not admit null (the form this spec used to have).
+    const old = new OpenApi30Validator({
+      openapi: '3.0.3',
+      components: { schemas: { Thing: { type: 'object', required: ['a'], properties: { a: { type: 'string' } } }, Holder: { type: 'object', nullable: true, allOf: [{ $ref: '#/components/schemas/Thing' }] } } },
+    } as never);
+    expect(old.errors('#/components/schemas/Holder', null)).not.toEqual([]);
   });
 
   it('names its enums', () => {

@@ -676,7 +676,7 @@ export interface components {
             /** @example 120 */
             duration_ms: number | null;
             /** @example null */
-            error: components["schemas"]["ExecutionErrorDto"] | null;
+            error: components["schemas"]["ExecutionErrorDto"] | (never | null);
             /**
              * Format: date-time
              * @example 2026-11-24T10:15:30.120Z
@@ -692,7 +692,7 @@ export interface components {
              * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
              */
             instance_id: string;
-            progress: components["schemas"]["ExecutionProgressDto"] | null;
+            progress: components["schemas"]["ExecutionProgressDto"] | (never | null);
             /**
              * @description The handler's result.
              * @example {

@@ -6,6 +6,7 @@ import { mapPage } from '../common/pagination';
 import { RequireScope } from './access.decorators';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto, CreatedApiKeyDto, ListApiKeysQueryDto } from './dto/api-key.dto';
+import { API_KEY_EXAMPLES, API_KEY_PAGE_EXAMPLES, CREATE_API_KEY_EXAMPLES, CREATED_API_KEY_EXAMPLES } from './dto/api-key.examples';
 
 const KEY_ID_PARAM = ApiParam({ name: 'id', description: 'API key id (uuid).', example: '6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f' });
 
@@ -17,7 +18,7 @@ export class ApiKeysController {
   @Get()
   @RequireScope('admin')
   @ApiOperation({ operationId: 'listApiKeys', summary: 'List API keys', description: 'Every key, revoked and expired ones included, newest first; cursor-paginated. Tokens and hashes are never shown.' })
-  @ApiOkResponse({ type: ApiKeyPageDto, description: 'A page of keys.' })
+  @ApiOkResponse({ type: ApiKeyPageDto, description: 'A page of keys.', examples: API_KEY_PAGE_EXAMPLES })
   @ApiProblems('validation-failed')
   async list(@Query() query: ListApiKeysQueryDto): Promise<ApiKeyPageDto> {
     const page = await this.keys.list(query);
@@ -32,10 +33,11 @@ export class ApiKeysController {
     summary: 'Create an API key',
     description: 'Creates a key with the given scopes and optional expiry. The answer carries the token, once: store it, since only its SHA-256 is kept.',
   })
-  @ApiBody({ type: CreateApiKeyDto })
+  @ApiBody({ type: CreateApiKeyDto, examples: CREATE_API_KEY_EXAMPLES })
   @ApiCreatedResponse({
     type: CreatedApiKeyDto,
     description: 'Created; `token` is shown this once.',
+    examples: CREATED_API_KEY_EXAMPLES,
     headers: { Location: { description: 'URL of the new key.', schema: { type: 'string', example: '/api/keys/6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f' } } },
   })
   @ApiProblems('validation-failed', 'malformed-json', 'key-name-taken', 'payload-too-large', 'unsupported-media-type')
@@ -49,7 +51,7 @@ export class ApiKeysController {
   @KEY_ID_PARAM
   @RequireScope('admin')
   @ApiOperation({ operationId: 'getApiKey', summary: 'Get an API key', description: 'One key: name, scopes, state and times. The token is never shown again.' })
-  @ApiOkResponse({ type: ApiKeyDto, description: 'The key.' })
+  @ApiOkResponse({ type: ApiKeyDto, description: 'The key.', examples: API_KEY_EXAMPLES })
   @ApiProblems('key-not-found')
   async get(@Param('id') id: string): Promise<ApiKeyDto> {
     return ApiKeyDto.from(await this.keys.get(id));

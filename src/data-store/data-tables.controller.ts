@@ -4,6 +4,7 @@ import { RequireScope } from '../auth/access.decorators';
 import { ApiProblems } from '../common/api-problems.decorator';
 import { DataStoreService } from './data-store.service';
 import { DataRowPageDto, DataTableListDto, ReadRowsQueryDto } from './dto/data-tables.dto';
+import { DATA_ROW_PAGE_EXAMPLES, DATA_TABLE_LIST_EXAMPLES } from './dto/data-tables.examples';
 
 @ApiTags('data')
 @Controller('api/data/tables')
@@ -13,7 +14,7 @@ export class DataTablesController {
   @Get()
   @RequireScope('read')
   @ApiOperation({ operationId: 'listDataTables', summary: 'List imported tables', description: 'Every table in the data store (DATA_STORE_URL) with its columns, inferred types and row count: what the imports produced.' })
-  @ApiOkResponse({ type: DataTableListDto, description: 'The tables, sorted by name.' })
+  @ApiOkResponse({ type: DataTableListDto, description: 'The tables, sorted by name.', examples: DATA_TABLE_LIST_EXAMPLES })
   @ApiProblems()
   async list(): Promise<DataTableListDto> {
     return { items: await this.dataStore.listTables() };
@@ -23,7 +24,7 @@ export class DataTablesController {
   @ApiParam({ name: 'name', description: 'Table name.', example: 'ilab_equipment_2024' })
   @RequireScope('read')
   @ApiOperation({ operationId: 'listDataTableRows', summary: 'Preview a table', description: 'Rows of one table in storage order, cursor-paginated, to check what an import wrote.' })
-  @ApiOkResponse({ type: DataRowPageDto, description: 'A page of rows.' })
+  @ApiOkResponse({ type: DataRowPageDto, description: 'A page of rows.', examples: DATA_ROW_PAGE_EXAMPLES })
   @ApiProblems('validation-failed', 'table-not-found')
   async rows(@Param('name') name: string, @Query() query: ReadRowsQueryDto): Promise<DataRowPageDto> {
     return this.dataStore.readPage(name, query.limit ?? 50, query.cursor);

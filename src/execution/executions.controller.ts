@@ -9,6 +9,7 @@ import { mapPage } from '../common/pagination';
 import { ListExecutionsQueryDto } from './dto/execution-requests.dto';
 import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
+import { EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES } from './dto/execution.examples';
 
 const INSTANCE_ID_PARAM = ApiParam({ name: 'id', description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' });
 const EXECUTION_ID_PARAM = ApiParam({ name: 'execution_id', description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' });
@@ -52,8 +53,8 @@ export class ExecutionsController {
       "Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; " +
       'a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time.',
   })
-  @ApiOkResponse({ type: ExecutionDto, description: 'The finished run (its final attempt).' })
-  @ApiAcceptedResponse({ type: ExecutionDto, description: 'Queued (Prefer: respond-async).', headers: { ...LOCATION_HEADER, 'Preference-Applied': { description: 'respond-async', schema: { type: 'string', example: 'respond-async' } } } })
+  @ApiOkResponse({ type: ExecutionDto, description: 'The finished run (its final attempt).', examples: EXECUTION_EXAMPLES.finished })
+  @ApiAcceptedResponse({ type: ExecutionDto, description: 'Queued (Prefer: respond-async).', examples: EXECUTION_EXAMPLES.queued, headers: { ...LOCATION_HEADER, 'Preference-Applied': { description: 'respond-async', schema: { type: 'string', example: 'respond-async' } } } })
   @ApiProblems('validation-failed', 'instance-not-found', 'instance-disabled', 'template-unavailable', 'execution-in-progress', 'service-unavailable')
   async execute(
     @Param('id') id: string,
@@ -73,7 +74,7 @@ export class ExecutionsController {
   @INSTANCE_ID_PARAM
   @RequireScope('read')
   @ApiOperation({ operationId: 'listInstanceExecutions', summary: "List an instance's runs", description: 'Run history of one instance (every attempt), newest first, optionally by status; cursor-paginated.' })
-  @ApiOkResponse({ type: ExecutionPageDto, description: 'A page of runs.' })
+  @ApiOkResponse({ type: ExecutionPageDto, description: 'A page of runs.', examples: EXECUTION_PAGE_EXAMPLES })
   @ApiProblems('validation-failed', 'instance-not-found')
   async list(@Param('id') id: string, @Query() query: ListExecutionsQueryDto): Promise<ExecutionPageDto> {
     const page = await this.executions.listForInstance(id, query);
@@ -84,7 +85,7 @@ export class ExecutionsController {
   @EXECUTION_ID_PARAM
   @RequireScope('read')
   @ApiOperation({ operationId: 'getExecution', summary: 'Get a run', description: 'One run: status, timings, progress, result or error.' })
-  @ApiOkResponse({ type: ExecutionDto, description: 'The run.' })
+  @ApiOkResponse({ type: ExecutionDto, description: 'The run.', examples: EXECUTION_EXAMPLES.get })
   @ApiProblems('execution-not-found')
   async get(@Param('execution_id') executionId: string): Promise<ExecutionDto> {
     return ExecutionDto.from(await this.executions.get(executionId));
@@ -99,7 +100,7 @@ export class ExecutionsController {
     summary: 'Cancel a run',
     description: "A queued run is cancelled at once. A running one has its signal aborted; it ends `cancelled` when the handler stops, or after CANCEL_GRACE_MS if it does not (its late result is ignored).",
   })
-  @ApiAcceptedResponse({ type: ExecutionDto, description: 'Cancellation accepted; the run as it is now.' })
+  @ApiAcceptedResponse({ type: ExecutionDto, description: 'Cancellation accepted; the run as it is now.', examples: EXECUTION_EXAMPLES.cancelling })
   @ApiProblems('execution-not-found', 'execution-finished')
   async cancel(@Param('execution_id') executionId: string): Promise<ExecutionDto> {
     return ExecutionDto.from(await this.executions.cancel(executionId));
@@ -145,7 +146,7 @@ export class ExecutionsController {
   @EXECUTION_ID_PARAM
   @RequireScope('read')
   @ApiOperation({ operationId: 'listExecutionLogs', summary: "A run's log", description: 'The lines the handler logged through ctx.log, in order.' })
-  @ApiOkResponse({ type: ExecutionLogListDto, description: 'The log lines.' })
+  @ApiOkResponse({ type: ExecutionLogListDto, description: 'The log lines.', examples: EXECUTION_LOG_EXAMPLES })
   @ApiProblems('execution-not-found')
   async logs(@Param('execution_id') executionId: string): Promise<ExecutionLogListDto> {
     return { items: (await this.executions.listLogs(executionId)).map(ExecutionLogLineDto.from) };

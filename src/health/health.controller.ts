@@ -7,6 +7,7 @@ import { ApiProblemsNotRateLimited } from '../common/api-problems.decorator';
 import { DomainError } from '../common/domain-errors';
 import { DataStoreService } from '../data-store/data-store.service';
 import { TemplateRegistryService } from '../templates/template-registry.service';
+import { ApiExamples } from '../common/api-examples';
 
 export class HealthDto {
   @ApiProperty({ enum: ['ok'], example: 'ok' })
@@ -28,6 +29,10 @@ export class HealthDto {
   uptime_s: number;
 }
 
+const HEALTH_EXAMPLES: ApiExamples<HealthDto> = {
+  healthy: { summary: 'Healthy, five templates loaded', value: { status: 'ok', database: 'ok', data_store: 'ok', templates: 5, plugin_load_errors: 0, uptime_s: 3600.2 } },
+};
+
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -40,7 +45,7 @@ export class HealthController {
   @Get()
   @Public()
   @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: 'Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.' })
-  @ApiOkResponse({ type: HealthDto, description: 'Healthy.' })
+  @ApiOkResponse({ type: HealthDto, description: 'Healthy.', examples: HEALTH_EXAMPLES })
   @ApiProblemsNotRateLimited('service-unavailable')
   async health(): Promise<HealthDto> {
     try {

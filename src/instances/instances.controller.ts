@@ -9,6 +9,7 @@ import { etagForVersion } from '../common/etag';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceDto, InstancePageDto, InstanceStatsDto } from './dto/instance.dto';
 import { InstancesService } from './instances.service';
+import { CREATE_INSTANCE_EXAMPLES, INSTANCE_EXAMPLES, INSTANCE_PAGE_EXAMPLES, INSTANCE_STATS_EXAMPLES, UPDATE_INSTANCE_EXAMPLES } from './dto/instance.examples';
 
 const ETAG_HEADER = { ETag: { description: 'The instance version, for If-Match on PUT.', schema: { type: 'string', example: '"3"' } } };
 const ID_PARAM = ApiParam({ name: 'id', description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' });
@@ -21,7 +22,7 @@ export class InstancesController {
   @Get()
   @RequireScope('read')
   @ApiOperation({ operationId: 'listInstances', summary: 'List instances', description: 'Newest first, filtered by template, enabled flag, status or a name substring; cursor-paginated.' })
-  @ApiOkResponse({ type: InstancePageDto, description: 'A page of instances.' })
+  @ApiOkResponse({ type: InstancePageDto, description: 'A page of instances.', examples: INSTANCE_PAGE_EXAMPLES })
   @ApiProblems('validation-failed')
   async list(@Query() query: ListInstancesQueryDto): Promise<InstancePageDto> {
     const page = await this.instances.list(query);
@@ -31,8 +32,8 @@ export class InstancesController {
   @Post()
   @RequireScope('write')
   @ApiOperation({ operationId: 'createInstance', summary: 'Create an instance', description: "Creates a named instance of a template. `config` is validated against the template's JSON Schema; each failing field is reported with a JSON Pointer." })
-  @ApiBody({ type: CreateInstanceDto })
-  @ApiCreatedResponse({ type: InstanceDto, description: 'Created.', headers: { ...ETAG_HEADER, Location: { description: 'URL of the new instance.', schema: { type: 'string', example: '/api/plugins/instances/3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } } } })
+  @ApiBody({ type: CreateInstanceDto, examples: CREATE_INSTANCE_EXAMPLES })
+  @ApiCreatedResponse({ type: InstanceDto, description: 'Created.', examples: INSTANCE_EXAMPLES.created, headers: { ...ETAG_HEADER, Location: { description: 'URL of the new instance.', schema: { type: 'string', example: '/api/plugins/instances/3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } } } })
   @ApiProblems('validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'name-taken', 'single-instance-template', 'payload-too-large', 'unsupported-media-type', 'unknown-template')
   async create(@Body() body: CreateInstanceDto, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<InstanceDto> {
     const instance = await this.instances.create(body, principal);
@@ -43,7 +44,7 @@ export class InstancesController {
   @Get('stats')
   @RequireScope('read')
   @ApiOperation({ operationId: 'getInstanceStats', summary: 'Instance statistics', description: 'Counts of instances in total, per status and per template.' })
-  @ApiOkResponse({ type: InstanceStatsDto, description: 'Counts.' })
+  @ApiOkResponse({ type: InstanceStatsDto, description: 'Counts.', examples: INSTANCE_STATS_EXAMPLES })
   @ApiProblems()
   async stats(): Promise<InstanceStatsDto> {
     return this.instances.stats();
@@ -53,7 +54,7 @@ export class InstancesController {
   @ID_PARAM
   @RequireScope('read')
   @ApiOperation({ operationId: 'getInstance', summary: 'Get an instance', description: 'One instance, with its ETag for a later conditional update.' })
-  @ApiOkResponse({ type: InstanceDto, description: 'The instance.', headers: ETAG_HEADER })
+  @ApiOkResponse({ type: InstanceDto, description: 'The instance.', examples: INSTANCE_EXAMPLES.read, headers: ETAG_HEADER })
   @ApiProblems('instance-not-found')
   async get(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<InstanceDto> {
     const instance = await this.instances.get(id);
@@ -66,8 +67,8 @@ export class InstancesController {
   @RequireScope('write')
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag last read; the update fails with 412 if the instance changed since.', example: '"3"' })
   @ApiOperation({ operationId: 'updateInstance', summary: 'Update an instance', description: 'Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies.' })
-  @ApiBody({ type: UpdateInstanceDto })
-  @ApiOkResponse({ type: InstanceDto, description: 'The updated instance.', headers: ETAG_HEADER })
+  @ApiBody({ type: UpdateInstanceDto, examples: UPDATE_INSTANCE_EXAMPLES })
+  @ApiOkResponse({ type: InstanceDto, description: 'The updated instance.', examples: INSTANCE_EXAMPLES.updated, headers: ETAG_HEADER })
   @ApiProblems('validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'instance-not-found', 'name-taken', 'template-unavailable', 'precondition-failed', 'payload-too-large', 'unsupported-media-type')
   async update(
     @Param('id') id: string,

@@ -25,8 +25,38 @@ export function sortKeys<T>(value: T): T {
   ) as T;
 }
 
+/**
+ * The one schema that matches null and nothing else under OpenAPI 3.0.3: `nullable` widens `type`
+ * to object-or-null, and `enum` then keeps only null.
+ */
+export const NULL_ONLY_SCHEMA = { type: 'object', nullable: true, enum: [null] } as const;
+
+/**
+ * Rewrites every nullable reference into a form that is true under OpenAPI 3.0.3's reading of
+ * `nullable` (it only widens the `type` beside it, never an `allOf`/`$ref` member). Nest writes a
+ * property `{ type: SomeDto, nullable: true }` as `{ type: 'object', nullable: true, allOf: [{ $ref }] }`,
+ * whose `allOf` member still refuses null; it becomes `{ anyOf: [{ $ref }, NULL_ONLY_SCHEMA] }`,
+ * keeping its description and example. Any other nullable schema without a `type` would be just as
+ * untrue, so it stops the build instead of being published.
+ */
+export function strictNullables<T>(value: T, at = '#'): T {
+  if (Array.isArray(value)) return value.map((item, index) => strictNullables(item, `${at}/${index}`)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const node = Object.fromEntries(Object.entries(value as object).map(([key, child]) => [key, strictNullables(child, `${at}/${key}`)])) as Record<string, unknown>;
+  if (node.nullable !== true) return node as T;
+  const composed = ['allOf', 'anyOf', 'oneOf', '$ref'].some((key) => key in node);
+  if (!composed && typeof node.type === 'string') return node as T;
+  if (Array.isArray(node.allOf) && node.allOf.length === 1 && !('anyOf' in node) && !('oneOf' in node) && !('$ref' in node)) {
+    const { allOf, nullable: _nullable, type: _type, ...annotations } = node;
+    return { ...annotations, anyOf: [allOf[0], NULL_ONLY_SCHEMA] } as T;
+  }
+  throw new Error(`${at}: nullable schema without a type of its own (OpenAPI 3.0.3 would ignore its nullable); write it as anyOf [schema, null-only]`);
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
+    // 3.0.3 is the 3.0 revision that settles what `nullable` means; strictNullables writes to it.
+    .setOpenAPIVersion('3.0.3')
     .setTitle('Plugin Instance Framework')
     .setDescription(DESCRIPTION)
     .setVersion(version)
@@ -48,7 +78,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       if (operation?.responses && !operation.security) operation.security = [];
     }
   }
-  return sortKeys(document);
+  return sortKeys(strictNullables(document));
 }
 
 /** Serves Swagger UI at /docs and the spec at /docs-json. */

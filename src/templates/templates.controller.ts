@@ -5,6 +5,7 @@ import { ApiProblems } from '../common/api-problems.decorator';
 import { ListTemplatesQueryDto, ValidateConfigDto } from './dto/template-requests.dto';
 import { ConfigValidationDto, PluginLoadErrorListDto, TemplateDto, TemplateListDto } from './dto/template.dto';
 import { TemplatesService } from './templates.service';
+import { CONFIG_VALIDATION_EXAMPLES, PLUGIN_LOAD_ERROR_EXAMPLES, TEMPLATE_EXAMPLES, TEMPLATE_LIST_EXAMPLES, VALIDATE_CONFIG_EXAMPLES } from './dto/template.examples';
 
 const TEMPLATE_ID_PARAM = ApiParam({ name: 'template_id', description: 'Template id.', example: 'table_loader' });
 
@@ -16,7 +17,7 @@ export class TemplatesController {
   @Get('templates')
   @RequireScope('read')
   @ApiOperation({ operationId: 'listTemplates', summary: 'List templates', description: 'Every loaded template, sorted by id, optionally of one category, with its config schema and instance count.' })
-  @ApiOkResponse({ type: TemplateListDto, description: 'The templates.' })
+  @ApiOkResponse({ type: TemplateListDto, description: 'The templates.', examples: TEMPLATE_LIST_EXAMPLES })
   @ApiProblems('validation-failed')
   async list(@Query() query: ListTemplatesQueryDto): Promise<TemplateListDto> {
     const templates = await this.templates.list(query.category);
@@ -27,7 +28,7 @@ export class TemplatesController {
   @TEMPLATE_ID_PARAM
   @RequireScope('read')
   @ApiOperation({ operationId: 'getTemplate', summary: 'Get a template', description: 'One template with its config schema: enough to render a form for a new instance.' })
-  @ApiOkResponse({ type: TemplateDto, description: 'The template.' })
+  @ApiOkResponse({ type: TemplateDto, description: 'The template.', examples: TEMPLATE_EXAMPLES })
   @ApiProblems('template-not-found')
   async get(@Param('template_id') templateId: string): Promise<TemplateDto> {
     const { template, instanceCount } = await this.templates.get(templateId);
@@ -39,8 +40,8 @@ export class TemplatesController {
   @TEMPLATE_ID_PARAM
   @RequireScope('read')
   @ApiOperation({ operationId: 'validateTemplateConfig', summary: 'Validate a config', description: "Checks a config against the template's schema without creating anything; returns the errors per field and the config with defaults applied." })
-  @ApiBody({ type: ValidateConfigDto })
-  @ApiOkResponse({ type: ConfigValidationDto, description: 'The verdict (200 whether or not the config is valid).' })
+  @ApiBody({ type: ValidateConfigDto, examples: VALIDATE_CONFIG_EXAMPLES })
+  @ApiOkResponse({ type: ConfigValidationDto, description: 'The verdict (200 whether or not the config is valid).', examples: CONFIG_VALIDATION_EXAMPLES })
   @ApiProblems('validation-failed', 'malformed-json', 'json-too-deep', 'template-not-found', 'payload-too-large', 'unsupported-media-type')
   validate(@Param('template_id') templateId: string, @Body() body: ValidateConfigDto): Promise<ConfigValidationDto> {
     return this.templates.validateConfig(templateId, body.config);
@@ -49,7 +50,7 @@ export class TemplatesController {
   @Get('load-errors')
   @RequireScope('read')
   @ApiOperation({ operationId: 'listPluginLoadErrors', summary: 'Plugin load errors', description: 'Plugins that failed to import or register (bad schema, duplicate id, ...), each with its file and reason.' })
-  @ApiOkResponse({ type: PluginLoadErrorListDto, description: 'The failures; empty when every plugin loaded.' })
+  @ApiOkResponse({ type: PluginLoadErrorListDto, description: 'The failures; empty when every plugin loaded.', examples: PLUGIN_LOAD_ERROR_EXAMPLES })
   @ApiProblems()
   loadErrors(): PluginLoadErrorListDto {
     return { items: this.templates.loadErrors() };

@@ -1,0 +1,96 @@
+import { ApiExamples, EXAMPLE_IDS } from '../../common/api-examples';
+import { ExecutionDto, ExecutionLogListDto, ExecutionPageDto } from './execution.dto';
+
+/** A table_loader run that imported 12 rows. */
+export const SUCCEEDED_EXECUTION: ExecutionDto = {
+  id: EXAMPLE_IDS.execution,
+  instance_id: EXAMPLE_IDS.instance,
+  template_id: 'table_loader',
+  status: 'succeeded',
+  trigger: { type: 'manual' },
+  attempt: 1,
+  config_version: 3,
+  started_at: '2026-11-24T10:15:30.000Z',
+  finished_at: '2026-11-24T10:15:30.120Z',
+  duration_ms: 120,
+  progress: { current: 12, total: 12, message: '12 rows imported' },
+  result: {
+    rows_imported: 12,
+    columns: [
+      { name: 'Serial No.', type: 'TEXT' },
+      { name: 'Name', type: 'TEXT' },
+      { name: 'Room', type: 'INTEGER' },
+    ],
+    table_name: 'ilab_equipment_2024',
+    file_path: 'imports/equipment.csv',
+    file_type: 'csv',
+    mode: 'replace',
+    duration_ms: 85,
+  },
+  error: null,
+  retry_of: null,
+  triggered_by: EXAMPLE_IDS.apiKey,
+};
+
+/** The same instance's previous run, which failed: `error` says why and `result` is null. */
+export const FAILED_EXECUTION: ExecutionDto = {
+  ...SUCCEEDED_EXECUTION,
+  id: EXAMPLE_IDS.failedExecution,
+  status: 'failed',
+  config_version: 2,
+  started_at: '2026-11-24T10:05:12.000Z',
+  finished_at: '2026-11-24T10:05:12.015Z',
+  duration_ms: 15,
+  progress: null,
+  result: null,
+  error: { type: 'handler_error', message: 'file not found: imports/equipment.csv' },
+};
+
+/** Accepted with Prefer: respond-async, not started yet. */
+export const QUEUED_EXECUTION: ExecutionDto = {
+  ...SUCCEEDED_EXECUTION,
+  status: 'queued',
+  started_at: null,
+  finished_at: null,
+  duration_ms: null,
+  progress: null,
+  result: null,
+};
+
+/** Half-way through an import when the cancel arrived: the run ends `cancelled` once the handler stops. */
+export const RUNNING_EXECUTION: ExecutionDto = {
+  ...QUEUED_EXECUTION,
+  status: 'running',
+  started_at: '2026-11-24T10:15:30.000Z',
+  progress: { current: 5000, message: '5000 rows imported' },
+};
+
+export const EXECUTION_EXAMPLES = {
+  finished: {
+    succeeded: { summary: 'A run that succeeded', value: SUCCEEDED_EXECUTION },
+    // Keys are sorted in the spec and Swagger UI shows the first: the success comes first.
+    with_error: { summary: 'A run that failed (still 200: the status says so)', value: FAILED_EXECUTION },
+  },
+  get: { succeeded: { summary: 'A run that succeeded', value: SUCCEEDED_EXECUTION } },
+  queued: { queued: { summary: 'A run waiting to start', value: QUEUED_EXECUTION } },
+  cancelling: { running: { summary: 'A running run asked to stop', value: RUNNING_EXECUTION } },
+} satisfies Record<string, ApiExamples<ExecutionDto>>;
+
+export const EXECUTION_PAGE_EXAMPLES: ApiExamples<ExecutionPageDto> = {
+  history: {
+    summary: 'A page of runs (limit=2), newest first; more follow',
+    value: { items: [SUCCEEDED_EXECUTION, FAILED_EXECUTION], next_cursor: 'WzE3OTU1MTQ3MTIsImM0YjdlMmExLTlmM2QtNGU4Yy1hNmI1LTFkMGYyZTNjNGI1YSJd' },
+  },
+};
+
+export const EXECUTION_LOG_EXAMPLES: ApiExamples<ExecutionLogListDto> = {
+  import: {
+    summary: 'The log of a table_loader run',
+    value: {
+      items: [
+        { at: '2026-11-24T10:15:30.010Z', level: 'info', message: "importing CSV imports/equipment.csv into 'ilab_equipment_2024' with 3 columns" },
+        { at: '2026-11-24T10:15:30.115Z', level: 'info', message: "imported 12 rows into 'ilab_equipment_2024' (replace)" },
+      ],
+    },
+  },
+};

@@ -1,0 +1,84 @@
+import { ApiExamples, EXAMPLE_IDS } from '../../common/api-examples';
+import { InstanceDto, InstancePageDto, InstanceStatsDto } from './instance.dto';
+import { CreateInstanceDto, UpdateInstanceDto } from './instance-requests.dto';
+
+const CONFIG = { file_path: 'imports/equipment.csv', table_name: 'ilab_equipment_2024', has_header: true };
+
+/** An instance whose last run (SUCCEEDED_EXECUTION in execution.examples.ts) succeeded. */
+export const ACTIVE_INSTANCE: InstanceDto = {
+  id: EXAMPLE_IDS.instance,
+  name: 'iLab Equipment 2024',
+  template_id: 'table_loader',
+  config: CONFIG,
+  secret_fields: [],
+  enabled: true,
+  status: 'active',
+  last_run: '2026-11-24T10:15:30.120Z',
+  last_result: { rows_imported: 12, table_name: 'ilab_equipment_2024', file_path: 'imports/equipment.csv', file_type: 'csv', mode: 'replace' },
+  created_at: '2026-11-24T10:00:00.000Z',
+  updated_at: '2026-11-24T10:15:30.120Z',
+  version: 3,
+  execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
+  created_by: EXAMPLE_IDS.apiKey,
+};
+
+/** Just created: never run. */
+export const NEW_INSTANCE: InstanceDto = {
+  ...ACTIVE_INSTANCE,
+  status: 'pending',
+  last_run: null,
+  last_result: null,
+  updated_at: '2026-11-24T10:00:00.000Z',
+  version: 1,
+  execution_policy: { timeout_ms: null, max_attempts: 3, backoff_ms: 1000 },
+};
+
+/** An api_fetcher instance with a bearer token: the secret shows as the mask, and is listed in secret_fields. */
+const FETCHER_INSTANCE: InstanceDto = {
+  id: EXAMPLE_IDS.otherInstance,
+  name: 'PI Directory',
+  template_id: 'api_fetcher',
+  config: { url: 'https://directory.example.org/api/pis', auth: { type: 'bearer', token: '********' }, store: { table_name: 'pi_directory' } },
+  secret_fields: ['auth.token'],
+  enabled: false,
+  status: 'inactive',
+  last_run: '2026-11-23T06:00:04.250Z',
+  last_result: { status: 'error', error: { type: 'handler_error', message: 'GET https://directory.example.org/api/pis answered 503 after 3 attempts' } },
+  created_at: '2026-11-20T09:00:00.000Z',
+  updated_at: '2026-11-23T08:30:00.000Z',
+  version: 5,
+  execution_policy: { timeout_ms: 60000, max_attempts: 3, backoff_ms: 2000 },
+  created_by: null,
+};
+
+export const INSTANCE_EXAMPLES = {
+  created: { pending: { summary: 'A new instance, never run', value: NEW_INSTANCE } },
+  read: { active: { summary: 'An instance whose last run succeeded', value: ACTIVE_INSTANCE } },
+  updated: {
+    renamed: { summary: 'Renamed and given a timeout (version went up)', value: { ...ACTIVE_INSTANCE, name: 'iLab Equipment 2025', version: 4, updated_at: '2026-11-24T11:00:00.000Z', execution_policy: { ...ACTIVE_INSTANCE.execution_policy, timeout_ms: 600000 } } },
+  },
+} satisfies Record<string, ApiExamples<InstanceDto>>;
+
+export const INSTANCE_PAGE_EXAMPLES: ApiExamples<InstancePageDto> = {
+  page: {
+    summary: 'A page of instances (limit=2), newest first; more follow',
+    value: { items: [ACTIVE_INSTANCE, FETCHER_INSTANCE], next_cursor: 'WzE3OTUxNjUyMDAsIjVkMmU4YjE0LTdjNmEtNGYzZS04YjFkLTJhOWMwZTZmNGQzNyJd' },
+  },
+};
+
+export const INSTANCE_STATS_EXAMPLES: ApiExamples<InstanceStatsDto> = {
+  stats: { summary: 'Three instances of two templates', value: { total: 3, by_status: { pending: 1, active: 1, error: 0, inactive: 1 }, by_template: { table_loader: 2, api_fetcher: 1 } } },
+};
+
+export const CREATE_INSTANCE_EXAMPLES: ApiExamples<CreateInstanceDto> = {
+  table_loader: {
+    summary: 'Import a CSV file into a table, retrying twice',
+    value: { template_id: 'table_loader', name: 'iLab Equipment 2024', config: CONFIG, enabled: true, execution_policy: { max_attempts: 3, backoff_ms: 1000 } },
+  },
+};
+
+export const UPDATE_INSTANCE_EXAMPLES: ApiExamples<UpdateInstanceDto> = {
+  // Keys are sorted in the spec and Swagger UI shows the first.
+  change_name_and_timeout: { summary: 'Rename and set a 10-minute timeout', value: { name: 'iLab Equipment 2025', execution_policy: { timeout_ms: 600000 } } },
+  disable: { summary: 'Disable (status becomes inactive)', value: { enabled: false } },
+};
