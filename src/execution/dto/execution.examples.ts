@@ -25,6 +25,8 @@ export const SUCCEEDED_EXECUTION: ExecutionDto = {
     file_path: 'imports/equipment.csv',
     file_type: 'csv',
     mode: 'replace',
+    rows_padded: 1,
+    warnings: [{ line: 9, message: 'short row: expected 3 fields, found 2; the missing fields are null' }],
     duration_ms: 85,
   },
   error: null,

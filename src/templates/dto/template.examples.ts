@@ -39,7 +39,7 @@ export const VALIDATE_CONFIG_EXAMPLES: ApiExamples<ValidateConfigDto> = {
 };
 
 /** The defaults table_loader's schema fills in. */
-const TABLE_LOADER_DEFAULTS = { file_type: 'auto', has_header: true, quote: '"', encoding: 'utf8', replace_existing: true, skip_empty_lines: true };
+const TABLE_LOADER_DEFAULTS = { file_type: 'auto', has_header: true, quote: '"', encoding: 'utf8', replace_existing: true, skip_empty_lines: true, strict_columns: false };
 
 export const CONFIG_VALIDATION_EXAMPLES: ApiExamples<ConfigValidationDto> = {
   invalid: {
