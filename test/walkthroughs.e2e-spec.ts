@@ -77,7 +77,7 @@ const EXPECTED: Record<string, Expectation[]> = {
     { block: 'echo "$EQUIP $PI $RES"', matches: [/^[0-9a-f-]{36} [0-9a-f-]{36} [0-9a-f-]{36}$/m] },
     {
       block: 'curl -s -X POST $API/instances/$EQUIP/execute',
-      output: ['"status":"succeeded"', '"progress":{"current":8,"total":8,"message":"8 rows imported"}', '{"name":"Price (USD)","type":"REAL"}'],
+      output: ['"status":"succeeded"', '"progress":{"current":8,"total":8,"message":"8 rows imported"}', '{"name":"Price (USD)","type":"REAL"}', '"rows_padded":0,"warnings":[]'],
     },
     { block: '$PI/execute | field result', output: ['rows_imported: 6,', "{ name: 'Lab members', type: 'INTEGER' },", "sheet: 'Directory',", 'succeeded'] },
     { block: '$DATA/tables/equipment/rows', output: ['"next_cursor":"WzJd"', "[ '0150', '0151' ]", '"type":"table-not-found"'] },
