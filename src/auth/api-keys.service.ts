@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/domain-errors';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
+import { KeysetQuery, keysetPage, Page } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
@@ -63,15 +63,8 @@ export class ApiKeysService {
     return { key, token };
   }
 
-  async list(query: { limit?: number; cursor?: string }): Promise<Page<ApiKeyEntity>> {
-    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const builder = this.keys.createQueryBuilder('k');
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      builder.where('(k.created_at < :createdAt OR (k.created_at = :createdAt AND k.id < :id))', { createdAt: after.createdAt, id: after.id });
-    }
-    const rows = await builder.orderBy('k.created_at', 'DESC').addOrderBy('k.id', 'DESC').take(limit + 1).getMany();
-    return toPage(rows, limit, (row) => ({ createdAt: row.created_at, id: row.id }), (row) => row);
+  list(query: KeysetQuery): Promise<Page<ApiKeyEntity>> {
+    return keysetPage(this.keys.createQueryBuilder('k'), 'k', query);
   }
 
   async get(id: string): Promise<ApiKeyEntity> {

@@ -55,11 +55,20 @@ export class PreconditionFailedError extends DomainError {
   }
 }
 
-export class UnknownTemplateError extends DomainError {
-  constructor(templateId: string) {
-    super('unknown-template', `template_id '${templateId}' does not name a loaded template`, {
-      errors: [{ path: '/template_id', message: 'unknown template' }],
-    });
+/** What a caller wanted a template for: it decides how a missing one is reported. */
+export type TemplateUse = 'lookup' | 'create' | 'update' | 'run';
+
+/**
+ * A template id that names no loaded template. The one error for it; what the caller wanted it for
+ * picks the problem: a catalogue lookup is a 404, a create naming it a 422 on /template_id, and an
+ * existing instance whose plugin is gone a 409 (its config cannot be checked, it cannot run).
+ */
+export class TemplateMissingError extends DomainError {
+  constructor(templateId: string, use: TemplateUse) {
+    if (use === 'lookup') super('template-not-found', `template '${templateId}' does not exist`);
+    else if (use === 'create') super('unknown-template', `template_id '${templateId}' does not name a loaded template`, { errors: [{ path: '/template_id', message: 'unknown template' }] });
+    else if (use === 'update') super('template-unavailable', `template '${templateId}' is not loaded, so the config cannot be validated`);
+    else super('template-unavailable', `template '${templateId}' is not loaded in this server; see GET /api/plugins/load-errors`);
   }
 }
 

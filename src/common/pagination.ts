@@ -1,3 +1,4 @@
+import { SelectQueryBuilder } from 'typeorm';
 import { ValidationFailedError } from './domain-errors';
 
 export const DEFAULT_PAGE_LIMIT = 50;
@@ -38,6 +39,29 @@ export function toPage<Row, Item>(rows: Row[], limit: number, keyOf: (row: Row) 
     items: pageRows.map(map),
     next_cursor: hasMore ? encodeCursor(keyOf(pageRows[pageRows.length - 1])) : null,
   };
+}
+
+/** What a keyset-paginated list asks for. */
+export interface KeysetQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * One page of rows newest first, ordered by (created_at DESC, id DESC), after the query's cursor: the
+ * builder brings its own filters; this adds the cursor condition, the order and limit+1.
+ */
+export async function keysetPage<Row extends { created_at: number; id: string }>(builder: SelectQueryBuilder<Row>, alias: string, query: KeysetQuery): Promise<Page<Row>> {
+  const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+  if (query.cursor) {
+    const after = decodeCursor(query.cursor);
+    builder.andWhere(`(${alias}.created_at < :afterCreatedAt OR (${alias}.created_at = :afterCreatedAt AND ${alias}.id < :afterId))`, {
+      afterCreatedAt: after.createdAt,
+      afterId: after.id,
+    });
+  }
+  const rows = await builder.orderBy(`${alias}.created_at`, 'DESC').addOrderBy(`${alias}.id`, 'DESC').take(limit + 1).getMany();
+  return toPage(rows, limit, (row) => ({ createdAt: row.created_at, id: row.id }), (row) => row);
 }
 
 /** Maps the items of a page, keeping its cursor. */

@@ -1,4 +1,4 @@
-import { classifyResult } from './execution.service';
+import { classifyResult } from './run-outcome';
 
 describe('classifyResult', () => {
   it('treats a JSON object as success and undefined as an empty result', () => {

@@ -1,16 +1,42 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { InstanceActivity } from '../instances/instance-activity';
 import { InstancesModule } from '../instances/instances.module';
 import { ExecutionEvents } from './execution-events';
+import { ExecutionOrchestrator } from './execution-orchestrator';
 import { ExecutionQueue, InProcessExecutionQueue } from './execution-queue';
+import { ExecutionRecorder } from './execution-recorder';
+import { ExecutionRunner } from './execution-runner';
+import { ExecutionRepository } from './execution.repository';
 import { ExecutionService } from './execution.service';
 import { ExecutionsController } from './executions.controller';
+import { HistoryCounts } from './history-counts';
 import { PluginExecutionEntity, PluginExecutionLogEntity } from './plugin-execution.entity';
+import { RunRegistry } from './run-registry';
 
+/**
+ * The run engine, by role: ExecutionService (admission, get/list/cancel/watch), RunRegistry (runs in flight
+ * here), ExecutionOrchestrator (claims queued work, boot recovery, shutdown), ExecutionRunner (handler, ctx,
+ * logs, timeouts), ExecutionRecorder (finish, retries, retention); ExecutionRepository alone writes
+ * `plugin_executions`. Global only so that the instances module below it can reach InstanceActivity, which
+ * this module binds, without importing upwards.
+ */
+@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([PluginExecutionEntity, PluginExecutionLogEntity]), InstancesModule],
   controllers: [ExecutionsController],
-  providers: [ExecutionService, ExecutionEvents, { provide: ExecutionQueue, useClass: InProcessExecutionQueue }],
-  exports: [ExecutionService],
+  providers: [
+    ExecutionService,
+    ExecutionRepository,
+    RunRegistry,
+    HistoryCounts,
+    ExecutionOrchestrator,
+    ExecutionRunner,
+    ExecutionRecorder,
+    ExecutionEvents,
+    { provide: ExecutionQueue, useClass: InProcessExecutionQueue },
+    { provide: InstanceActivity, useExisting: ExecutionRepository },
+  ],
+  exports: [ExecutionService, InstanceActivity],
 })
 export class ExecutionModule {}

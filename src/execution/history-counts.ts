@@ -1,9 +1,12 @@
+import { Injectable } from '@nestjs/common';
+
 /**
  * How many execution rows each instance has, as far as this process knows, so history is pruned only
  * when an instance may be over its limit instead of after every run. Exact under the one-process-per-
  * database rule: every insert of this process is counted, and a count that a concurrent insert may have
  * made stale is forgotten (read again at the next prune).
  */
+@Injectable()
 export class HistoryCounts {
   private readonly known = new Map<string, { count: number | null; inserts: number }>();
 

@@ -1,13 +1,20 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { TemplateUsage } from '../templates/template-usage';
+import { InstanceRepository } from './instance.repository';
 import { InstancesController } from './instances.controller';
 import { InstancesService } from './instances.service';
 import { PluginInstanceEntity } from './plugin-instance.entity';
 
+/**
+ * Owns `plugin_instances` (InstanceRepository alone writes its SQL). Global only so that the templates
+ * module below it can reach TemplateUsage, which this module binds, without importing upwards.
+ */
+@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([PluginInstanceEntity])],
   controllers: [InstancesController],
-  providers: [InstancesService],
-  exports: [InstancesService],
+  providers: [InstancesService, InstanceRepository, { provide: TemplateUsage, useExisting: InstanceRepository }],
+  exports: [InstancesService, TemplateUsage],
 })
 export class InstancesModule {}

@@ -1,37 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
-import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, UnknownTemplateError, ValidationFailedError } from '../common/domain-errors';
+import { EntityManager } from 'typeorm';
+import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, ValidationFailedError } from '../common/domain-errors';
 import { etagForVersion, ifMatchSatisfied } from '../common/etag';
-import { DEFAULT_PAGE_LIMIT, decodeCursor, Page, toPage } from '../common/pagination';
+import { Page } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
 import { Principal } from '../auth/principal';
-import { READER_CONNECTION } from '../database/database.options';
-import { EntityStatements } from '../database/entity-statements';
-import { jsonText } from '../database/json.transformer';
-import { NamedSql } from '../database/named-sql';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
-import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from '../execution/plugin-execution.entity';
 import { mergeSecrets, placeholderErrors } from '../secrets/secret-config';
 import { configPointer, deleteValueAt, secretPathsIn, valueAt } from '../secrets/secret-paths';
 import { isSecretEnvelope } from '../secrets/secret-cipher';
 import { SecretsService } from '../secrets/secrets.service';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
-import { countInstancesByTemplate } from './instance-counts';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
+import { InstanceActivity } from './instance-activity';
+import { InstanceRepository } from './instance.repository';
 import { INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
 
 /** The fields a partial update sets (omitted ones keep their value; null is a value). */
 const definedFields = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
-
-/** A run's outcome on its instance, without reading the row first (runs finish often); a deleted instance matches nothing. */
-const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
-  SET last_run = CAST(:finishedAt AS DOUBLE PRECISION), last_result = :lastResult, updated_at = CAST(:finishedAt AS DOUBLE PRECISION),
-    status = CASE WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END, version = version + 1
-  WHERE id = :id`);
 
 /** The status an instance shows: inactive when disabled, else what its last run implies. */
 export function impliedStatus(instance: Pick<PluginInstanceEntity, 'enabled' | 'last_run' | 'last_result'>): InstanceStatus {
@@ -56,19 +45,12 @@ export class InstancesService implements OnApplicationBootstrap {
   private readonly logger = new Logger(InstancesService.name);
 
   constructor(
-    @InjectRepository(PluginInstanceEntity) private readonly instances: Repository<PluginInstanceEntity>,
-    /** Committed rows only: what API reads answer with (see READER_CONNECTION). */
-    @InjectRepository(PluginInstanceEntity, READER_CONNECTION) private readonly committed: Repository<PluginInstanceEntity>,
+    private readonly instances: InstanceRepository,
+    private readonly activity: InstanceActivity,
     private readonly transactions: TransactionService,
     private readonly templates: TemplateRegistryService,
     private readonly secrets: SecretsService,
-  ) {
-    this.reader = new EntityStatements(committed.manager.connection, PluginInstanceEntity);
-    this.inserter = new EntityStatements(instances.manager.connection, PluginInstanceEntity);
-  }
-
-  private readonly reader: EntityStatements<PluginInstanceEntity>;
-  private readonly inserter: EntityStatements<PluginInstanceEntity>;
+  ) {}
 
   /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
   async onApplicationBootstrap(): Promise<void> {
@@ -84,9 +66,7 @@ export class InstancesService implements OnApplicationBootstrap {
     let sealed = 0;
     // Only rows that can hold a secret: of a template with secret fields, or with an envelope in their config.
     const secretTemplates = this.templates.list().filter((template) => template.configSchema.secrets.length > 0).map((template) => template.id);
-    const candidates = this.instances.createQueryBuilder('i').where('i.config LIKE :envelope', { envelope: '%"$secret"%' });
-    if (secretTemplates.length > 0) candidates.orWhere('i.template_id IN (:...secretTemplates)', { secretTemplates });
-    for (const instance of await candidates.getMany()) {
+    for (const instance of await this.instances.findSecretCandidates(secretTemplates)) {
       const template = this.templates.get(instance.template_id);
       const patterns = template?.configSchema.secrets ?? [];
       const plaintext = secretPathsIn(instance.config, patterns).filter((path) => {
@@ -100,71 +80,48 @@ export class InstancesService implements OnApplicationBootstrap {
       }
       if (plaintext.length === 0 && opened.rotated === 0) continue;
       instance.config = this.secrets.seal(instance.id, opened.config, patterns, opened.sealedPaths);
-      await this.instances.save(instance);
+      await this.instances.saveResealed(instance);
       sealed++;
     }
     if (sealed === 0) return;
     this.logger.warn(`sealed the secrets of ${sealed} instance(s) stored in plaintext or under the previous key`);
-    if (this.instances.manager.connection.options.type === 'sqlite') {
-      // Rebuild the file so the replaced plaintext does not linger in free pages or the write-ahead log.
-      await this.instances.query('VACUUM').catch((error: Error) => this.logger.warn(`VACUUM after sealing failed: ${error.message}`));
-      await this.instances.query('PRAGMA wal_checkpoint(TRUNCATE)').catch((error: Error) => this.logger.warn(`WAL checkpoint failed: ${error.message}`));
-    }
+    // Rebuild the file so the replaced plaintext does not linger (SQLite).
+    for (const failure of await this.instances.compactAfterReseal()) this.logger.warn(failure);
   }
 
-  async list(query: ListInstancesQueryDto): Promise<Page<PluginInstanceEntity>> {
-    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
-    const builder = this.committed.createQueryBuilder('i');
-    if (query.template_id !== undefined) builder.andWhere('i.template_id = :templateId', { templateId: query.template_id });
-    if (query.enabled !== undefined) builder.andWhere('i.enabled = :enabled', { enabled: query.enabled ? 1 : 0 });
-    if (query.status !== undefined) builder.andWhere('i.status = :status', { status: query.status });
-    if (query.q) {
-      const pattern = `%${nameKeyOf(query.q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      builder.andWhere(`i.name_key LIKE :pattern ESCAPE '\\'`, { pattern });
-    }
-    if (query.cursor) {
-      const after = decodeCursor(query.cursor);
-      builder.andWhere('(i.created_at < :createdAt OR (i.created_at = :createdAt AND i.id < :id))', { createdAt: after.createdAt, id: after.id });
-    }
-    const rows = await builder.orderBy('i.created_at', 'DESC').addOrderBy('i.id', 'DESC').take(limit + 1).getMany();
-    return toPage(rows, limit, (row) => ({ createdAt: row.created_at, id: row.id }), (row) => row);
+  list(query: ListInstancesQueryDto): Promise<Page<PluginInstanceEntity>> {
+    return this.instances.list(query);
   }
 
   async stats(): Promise<InstanceStats> {
-    const byStatusRows: { status: InstanceStatus; count: string | number }[] = await this.instances
-      .createQueryBuilder('i')
-      .select('i.status', 'status')
-      .addSelect('COUNT(*)', 'count')
-      .groupBy('i.status')
-      .getRawMany();
-    const byTemplate = await countInstancesByTemplate(this.committed);
-    const by_status = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, 0])) as Record<InstanceStatus, number>;
-    let total = 0;
-    for (const row of byStatusRows) {
-      by_status[row.status] = Number(row.count);
-      total += Number(row.count);
-    }
+    const [byStatus, byTemplate] = await Promise.all([this.instances.countByStatus(), this.instances.countByTemplate()]);
+    const by_status = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, byStatus[status] ?? 0])) as Record<InstanceStatus, number>;
+    const total = Object.values(byStatus).reduce((sum, count) => sum + (count ?? 0), 0);
     return { total, by_status, by_template: byTemplate };
   }
 
   async get(id: string): Promise<PluginInstanceEntity> {
-    const instance = await this.reader.findById(id);
+    const instance = await this.instances.findCommitted(id);
     if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
     return instance;
   }
 
+  /** The instance as the caller's transaction sees it, or null (the engine's admission, claim and retry). */
+  findInTransaction(manager: EntityManager, id: string): Promise<PluginInstanceEntity | null> {
+    return this.instances.findInTransaction(manager, id);
+  }
+
   async create(request: CreateInstanceDto, principal: Principal): Promise<PluginInstanceEntity> {
-    const template = this.templates.get(request.template_id);
-    if (!template) throw new UnknownTemplateError(request.template_id);
+    const template = this.templates.require(request.template_id, 'create');
     const config = request.config ?? {};
     const placeholders = placeholderErrors(config, template.configSchema.secrets, false);
     if (placeholders.length > 0) throw new ConfigInvalidError(template.id, placeholders);
-    await this.assertConfigValid(request.template_id, config);
+    await this.assertConfigValid(template, config);
 
     const id = randomUUID();
     const now = nowEpochSeconds();
     const enabled = request.enabled ?? true;
-    const instance = this.instances.create({
+    const instance = Object.assign(new PluginInstanceEntity(), {
       id,
       name: request.name,
       name_key: nameKeyOf(request.name),
@@ -184,7 +141,7 @@ export class InstancesService implements OnApplicationBootstrap {
       this.transactions.run(async (manager) => {
         if (!template.supportsMultipleInstances) {
           await this.transactions.lock(manager, `single-instance:${template.id}`);
-          const existing = await manager.findOne(PluginInstanceEntity, { where: { template_id: template.id }, select: { id: true, name: true } });
+          const existing = await this.instances.findAnyOfTemplate(manager, template.id);
           if (existing) {
             throw new ConflictError('single-instance-template', `template '${template.id}' allows one instance and '${existing.name}' exists`, {
               extensions: { instance_id: existing.id },
@@ -193,7 +150,7 @@ export class InstancesService implements OnApplicationBootstrap {
           }
         }
         // A bare INSERT: save() would SELECT the id first, and insert() reads the row back on SQLite. The unique index decides on the name.
-        await this.inserter.insert(manager, instance);
+        await this.instances.insert(manager, instance);
         return instance;
       }),
     );
@@ -205,16 +162,13 @@ export class InstancesService implements OnApplicationBootstrap {
     }
     return this.withNameConflictMapped(request.name ?? '', () =>
       this.transactions.run(async (manager) => {
-        const instance = await this.reader.findById(id, manager);
+        const instance = await this.instances.findForUpdate(manager, id);
         if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
         const etag = etagForVersion(instance.version);
         if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etag)) throw new PreconditionFailedError(etag);
 
         if (request.config !== undefined) {
-          const template = this.templates.get(instance.template_id);
-          if (!template) {
-            throw new ConflictError('template-unavailable', `template '${instance.template_id}' is not loaded, so the config cannot be validated`);
-          }
+          const template = this.templates.require(instance.template_id, 'update');
           instance.config = await this.replacedConfig(template, instance, request.config);
         }
         if (request.name !== undefined) {
@@ -226,36 +180,31 @@ export class InstancesService implements OnApplicationBootstrap {
         instance.status = impliedStatus(instance);
         instance.updated_at = nowEpochSeconds();
         instance.version += 1;
-        await manager.save(instance);
+        await this.instances.save(manager, instance);
         return instance;
       }),
     );
   }
 
+  /** Deletes the instance and, by the foreign key's ON DELETE CASCADE, its run history; refused while a run is unfinished. */
   async delete(id: string): Promise<void> {
     await this.transactions.run(async (manager) => {
-      const instance = await manager.findOne(PluginInstanceEntity, { where: { id }, select: { id: true } });
-      if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
-      const running = await manager
-        .createQueryBuilder(PluginExecutionEntity, 'e')
-        .select(['e.id'])
-        .where('e.instance_id = :id AND e.status IN (:...statuses)', { id, statuses: UNFINISHED_EXECUTION_STATUSES })
-        .getOne();
+      if (!(await this.instances.exists(manager, id))) throw new NotFoundError('instance-not-found', 'instance', id);
+      const running = await this.activity.unfinishedRunOf(manager, id);
       if (running) {
         throw new ConflictError('instance-running', `instance '${id}' has a run in progress; cancel it or wait`, {
-          extensions: { execution_id: running.id },
-          location: `/api/plugins/executions/${running.id}`,
+          extensions: { execution_id: running },
+          location: `/api/plugins/executions/${running}`,
         });
       }
-      await manager.delete(PluginExecutionEntity, { instance_id: id });
-      await manager.delete(PluginInstanceEntity, { id });
+      await this.instances.delete(manager, id);
     });
   }
 
   /** Records a finished run on its instance, inside the caller's transaction. */
   async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<void> {
     const statusIfEnabled = impliedStatus({ enabled: true, last_run: outcome.finishedAt, last_result: outcome.lastResult });
-    await APPLY_RUN_OUTCOME.execute(manager, { id: instanceId, finishedAt: outcome.finishedAt, lastResult: jsonText.to(outcome.lastResult), statusIfEnabled });
+    await this.instances.applyRunOutcome(manager, instanceId, { ...outcome, statusIfEnabled });
   }
 
   /**
@@ -280,11 +229,9 @@ export class InstancesService implements OnApplicationBootstrap {
     return this.secrets.seal(instance.id, merged.config, patterns);
   }
 
-  private async assertConfigValid(templateId: string, config: Record<string, unknown>): Promise<void> {
-    const template = this.templates.get(templateId);
-    if (!template) throw new UnknownTemplateError(templateId);
+  private async assertConfigValid(template: RegisteredTemplate, config: Record<string, unknown>): Promise<void> {
     const validation = await this.templates.validateConfig(template, config);
-    if (!validation.valid) throw new ConfigInvalidError(templateId, validation.errors);
+    if (!validation.valid) throw new ConfigInvalidError(template.id, validation.errors);
   }
 
   private nameTaken(name: string, existingId?: string): ConflictError {
@@ -300,7 +247,7 @@ export class InstancesService implements OnApplicationBootstrap {
       return await work();
     } catch (error) {
       if (!isUniqueViolation(error, { index: 'uq_plugin_instances_name_key', column: 'name_key' })) throw error;
-      const holder = await this.committed.findOne({ where: { name_key: nameKeyOf(name) }, select: { id: true } });
+      const holder = await this.instances.findIdByName(name);
       throw this.nameTaken(name, holder?.id);
     }
   }

@@ -1,10 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { Settings } from '../config/settings';
-import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { ConfigSchemaService } from './config-schema.service';
 import { BUNDLED_PLUGIN_ROOT, LOADED_PLUGINS, loadPlugins } from './plugin-loader';
+import { TemplateExplorer } from './template-explorer';
 import { PluginsStrictError, TemplateRegistryService } from './template-registry.service';
 import { TemplatesController } from './templates.controller';
 import { TemplatesService } from './templates.service';
@@ -12,6 +11,7 @@ import { TemplatesService } from './templates.service';
 /**
  * Loads plugins from disk before the module graph is built, so their @PluginTemplate classes become
  * providers (with DI) and their Nest modules are imported. Global: the registry is used everywhere.
+ * instance_count comes through TemplateUsage, which the instances module binds.
  */
 @Module({})
 export class TemplatesModule {
@@ -21,9 +21,9 @@ export class TemplatesModule {
     return {
       module: TemplatesModule,
       global: true,
-      imports: [DiscoveryModule, TypeOrmModule.forFeature([PluginInstanceEntity]), ...loaded.pluginModules],
+      imports: [DiscoveryModule, ...loaded.pluginModules],
       controllers: [TemplatesController],
-      providers: [{ provide: LOADED_PLUGINS, useValue: loaded }, ConfigSchemaService, TemplateRegistryService, TemplatesService, ...loaded.templateClasses],
+      providers: [{ provide: LOADED_PLUGINS, useValue: loaded }, ConfigSchemaService, TemplateRegistryService, TemplateExplorer, TemplatesService, ...loaded.templateClasses],
       exports: [TemplateRegistryService],
     };
   }

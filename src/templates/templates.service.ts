@@ -1,15 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { NotFoundError } from '../common/domain-errors';
-import { countInstancesByTemplate } from '../instances/instance-counts';
-import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { TemplateCategory } from '../sdk/types';
 import { maskConfig } from '../secrets/secret-config';
 import { ConfigValidation } from './config-schema.service';
 import { PluginLoadError } from './plugin-loader';
 import { RegisteredTemplate, TemplateRegistryService } from './template-registry.service';
-import { READER_CONNECTION } from '../database/database.options';
+import { TemplateUsage } from './template-usage';
 
 export interface TemplateWithCount {
   template: RegisteredTemplate;
@@ -21,11 +16,11 @@ export interface TemplateWithCount {
 export class TemplatesService {
   constructor(
     private readonly registry: TemplateRegistryService,
-    @InjectRepository(PluginInstanceEntity, READER_CONNECTION) private readonly instances: Repository<PluginInstanceEntity>,
+    private readonly usage: TemplateUsage,
   ) {}
 
   async list(category?: TemplateCategory): Promise<TemplateWithCount[]> {
-    const counts = await countInstancesByTemplate(this.instances);
+    const counts = await this.usage.countByTemplate();
     return this.registry
       .list()
       .filter((template) => category === undefined || template.category === category)
@@ -33,24 +28,18 @@ export class TemplatesService {
   }
 
   async get(id: string): Promise<TemplateWithCount> {
-    const template = this.require(id);
-    return { template, instanceCount: await this.instances.countBy({ template_id: id }) };
+    const template = this.registry.require(id);
+    return { template, instanceCount: await this.usage.countForTemplate(id) };
   }
 
   /** The verdict, with the echoed config's secrets masked. */
   async validateConfig(id: string, config: Record<string, unknown>): Promise<ConfigValidation & { secret_fields: string[] }> {
-    const template = this.require(id);
+    const template = this.registry.require(id);
     const validation = await this.registry.validateConfig(template, config);
     return { ...validation, ...maskConfig(validation.config, template.configSchema.secrets) };
   }
 
   loadErrors(): PluginLoadError[] {
     return this.registry.loadErrors();
-  }
-
-  private require(id: string): RegisteredTemplate {
-    const template = this.registry.get(id);
-    if (!template) throw new NotFoundError('template-not-found', 'template', id);
-    return template;
   }
 }

@@ -1,5 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { nameKeyOf } from '../../instances/plugin-instance.entity';
+
+/** Names compare trimmed, NFKC-normalised and lower-cased; written out here so the migration never changes with the code. */
+const nameKey = (name: string): string => name.trim().normalize('NFKC').toLowerCase();
 
 /**
  * plugin_instances keeps the seed's columns and types (so a seed database can be adopted in place),
@@ -18,7 +20,7 @@ export class InitialSchema1732406400000 implements MigrationInterface {
       await queryRunner.query(`ALTER TABLE plugin_instances ADD COLUMN name_key TEXT`);
       const rows: { id: string; name: string }[] = await queryRunner.query(`SELECT id, name FROM plugin_instances`);
       for (const row of rows) {
-        await queryRunner.query(`UPDATE plugin_instances SET name_key = ${postgres ? '$1' : '?'} WHERE id = ${postgres ? '$2' : '?'}`, [nameKeyOf(row.name), row.id]);
+        await queryRunner.query(`UPDATE plugin_instances SET name_key = ${postgres ? '$1' : '?'} WHERE id = ${postgres ? '$2' : '?'}`, [nameKey(row.name), row.id]);
       }
     } else {
       await queryRunner.query(`

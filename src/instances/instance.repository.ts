@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { KeysetQuery, keysetPage, Page } from '../common/pagination';
+import { READER_CONNECTION } from '../database/database.options';
+import { EntityStatements } from '../database/entity-statements';
+import { jsonText } from '../database/json.transformer';
+import { NamedSql } from '../database/named-sql';
+import { TemplateUsage } from '../templates/template-usage';
+import { InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
+
+/** A run's outcome on its instance, without reading the row first (runs finish often); a deleted instance matches nothing. */
+const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
+  SET last_run = CAST(:finishedAt AS DOUBLE PRECISION), last_result = :lastResult, updated_at = CAST(:finishedAt AS DOUBLE PRECISION),
+    status = CASE WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END, version = version + 1
+  WHERE id = :id`);
+
+export interface InstanceFilter extends KeysetQuery {
+  template_id?: string;
+  enabled?: boolean;
+  status?: InstanceStatus;
+  /** Part of the name, compared as names are (trimmed, case-insensitive). */
+  q?: string;
+}
+
+/**
+ * The one place that reads and writes `plugin_instances`. API reads go through the committed-only reader
+ * connection (READER_CONNECTION); writes take the caller's transaction manager.
+ */
+@Injectable()
+export class InstanceRepository implements TemplateUsage {
+  private readonly reader: EntityStatements<PluginInstanceEntity>;
+  private readonly inserter: EntityStatements<PluginInstanceEntity>;
+
+  constructor(
+    @InjectRepository(PluginInstanceEntity) private readonly instances: Repository<PluginInstanceEntity>,
+    @InjectRepository(PluginInstanceEntity, READER_CONNECTION) private readonly committed: Repository<PluginInstanceEntity>,
+  ) {
+    this.reader = new EntityStatements(committed.manager.connection, PluginInstanceEntity);
+    this.inserter = new EntityStatements(instances.manager.connection, PluginInstanceEntity);
+  }
+
+  /** A committed instance, or null. */
+  findCommitted(id: string): Promise<PluginInstanceEntity | null> {
+    return this.reader.findById(id);
+  }
+
+  /** The instance as the caller's transaction sees it, hydrated by the fixed by-id statement. */
+  findForUpdate(manager: EntityManager, id: string): Promise<PluginInstanceEntity | null> {
+    return this.reader.findById(id, manager);
+  }
+
+  /** The instance inside the caller's transaction (the engine's admission, claim and retry). */
+  findInTransaction(manager: EntityManager, id: string): Promise<PluginInstanceEntity | null> {
+    return manager.findOneBy(PluginInstanceEntity, { id });
+  }
+
+  exists(manager: EntityManager, id: string): Promise<boolean> {
+    return manager.exists(PluginInstanceEntity, { where: { id } });
+  }
+
+  /** Committed instances, newest first, by keyset. */
+  list(filter: InstanceFilter): Promise<Page<PluginInstanceEntity>> {
+    const builder = this.committed.createQueryBuilder('i');
+    if (filter.template_id !== undefined) builder.andWhere('i.template_id = :templateId', { templateId: filter.template_id });
+    if (filter.enabled !== undefined) builder.andWhere('i.enabled = :enabled', { enabled: filter.enabled ? 1 : 0 });
+    if (filter.status !== undefined) builder.andWhere('i.status = :status', { status: filter.status });
+    if (filter.q) {
+      const pattern = `%${nameKeyOf(filter.q).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      builder.andWhere(`i.name_key LIKE :pattern ESCAPE '\\'`, { pattern });
+    }
+    return keysetPage(builder, 'i', filter);
+  }
+
+  async countByStatus(): Promise<Partial<Record<InstanceStatus, number>>> {
+    const rows: { status: InstanceStatus; count: string | number }[] = await this.instances
+      .createQueryBuilder('i')
+      .select('i.status', 'status')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('i.status')
+      .getRawMany();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+  }
+
+  /** Instances per template id: instance stats and the template list's instance_count. */
+  async countByTemplate(): Promise<Record<string, number>> {
+    const rows: { template_id: string; count: string | number }[] = await this.committed
+      .createQueryBuilder('i')
+      .select('i.template_id', 'template_id')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('i.template_id')
+      .orderBy('i.template_id')
+      .getRawMany();
+    return Object.fromEntries(rows.map((row) => [row.template_id, Number(row.count)]));
+  }
+
+  countForTemplate(templateId: string): Promise<number> {
+    return this.committed.countBy({ template_id: templateId });
+  }
+
+  /** Another instance of the template, for single-instance templates (inside the creating transaction). */
+  findAnyOfTemplate(manager: EntityManager, templateId: string): Promise<Pick<PluginInstanceEntity, 'id' | 'name'> | null> {
+    return manager.findOne(PluginInstanceEntity, { where: { template_id: templateId }, select: { id: true, name: true } });
+  }
+
+  /** The committed holder of a name, compared as names are. */
+  findIdByName(name: string): Promise<Pick<PluginInstanceEntity, 'id'> | null> {
+    return this.committed.findOne({ where: { name_key: nameKeyOf(name) }, select: { id: true } });
+  }
+
+  /** A bare INSERT (no SELECT before, no read-back): the unique name index decides on the name. */
+  insert(manager: EntityManager, instance: PluginInstanceEntity): Promise<void> {
+    return this.inserter.insert(manager, instance);
+  }
+
+  async save(manager: EntityManager, instance: PluginInstanceEntity): Promise<void> {
+    await manager.save(instance);
+  }
+
+  /** Deletes the row; its runs go with it (plugin_executions.instance_id is ON DELETE CASCADE). */
+  async delete(manager: EntityManager, id: string): Promise<void> {
+    await manager.delete(PluginInstanceEntity, { id });
+  }
+
+  /** Records a finished run, inside the caller's transaction. */
+  async applyRunOutcome(manager: EntityManager, id: string, outcome: { finishedAt: number; lastResult: Record<string, unknown>; statusIfEnabled: InstanceStatus }): Promise<void> {
+    await APPLY_RUN_OUTCOME.execute(manager, { id, finishedAt: outcome.finishedAt, lastResult: jsonText.to(outcome.lastResult), statusIfEnabled: outcome.statusIfEnabled });
+  }
+
+  /** Rows that may hold a secret: of the given templates, or with a sealed envelope anywhere in their config. */
+  findSecretCandidates(secretTemplateIds: string[]): Promise<PluginInstanceEntity[]> {
+    const candidates = this.instances.createQueryBuilder('i').where('i.config LIKE :envelope', { envelope: '%"$secret"%' });
+    if (secretTemplateIds.length > 0) candidates.orWhere('i.template_id IN (:...secretTemplateIds)', { secretTemplateIds });
+    return candidates.getMany();
+  }
+
+  /** Saves a config sealed again at boot, keeping the version (what clients see does not change). */
+  async saveResealed(instance: PluginInstanceEntity): Promise<void> {
+    await this.instances.save(instance);
+  }
+
+  /** On SQLite, rebuilds the file so replaced plaintext does not linger in free pages or the write-ahead log. */
+  async compactAfterReseal(): Promise<string[]> {
+    if (this.instances.manager.connection.options.type !== 'sqlite') return [];
+    const failures: string[] = [];
+    await this.instances.query('VACUUM').catch((error: Error) => failures.push(`VACUUM after sealing failed: ${error.message}`));
+    await this.instances.query('PRAGMA wal_checkpoint(TRUNCATE)').catch((error: Error) => failures.push(`WAL checkpoint failed: ${error.message}`));
+    return failures;
+  }
+}
