@@ -99,10 +99,13 @@ describe('templates (e2e)', () => {
     expect(find('no_index')[0].error).toContain('no index file');
     expect(find('not_a_plugin')[0].error).toContain('exports no @PluginTemplate class');
     expect(find('module_missing_class')[0].error).toContain('ForgottenTemplate is exported but the plugin\'s module does not provide it');
-    expect(errors).toHaveLength(9);
+    expect(find('request_scoped')[0].error).toBe(
+      '@PluginTemplate class RequestScopedTemplate is request-scoped (itself or through a dependency); template handlers must be singletons',
+    );
+    expect(errors).toHaveLength(10);
     const health = await app.get('/health');
     const templateCount = (await app.get('/api/plugins/templates')).body.items.length;
-    expect(health.body).toMatchObject({ status: 'ok', plugin_load_errors: 9, templates: templateCount });
+    expect(health.body).toMatchObject({ status: 'ok', plugin_load_errors: 10, templates: templateCount });
     // The duplicate did not replace the original.
     expect((await app.get('/api/plugins/templates/fixture_function')).body.name).toBe('Fixture Function');
   });
