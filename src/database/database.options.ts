@@ -2,18 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as sqlite3 from 'sqlite3';
 import { DataSourceOptions } from 'typeorm';
-import { ApiKeyEntity } from '../auth/api-key.entity';
 import { DatabaseTarget } from '../config/settings';
-import { PluginExecutionEntity, PluginExecutionLogEntity } from '../execution/plugin-execution.entity';
-import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { sqlite3ForTypeOrm } from './cached-statements';
 import { MIGRATIONS } from './migrations';
 
-export const ENTITIES = [PluginInstanceEntity, PluginExecutionEntity, PluginExecutionLogEntity, ApiKeyEntity];
-
-/** TypeORM options for the framework's own database: SQLite (WAL, busy timeout) or PostgreSQL. */
+/**
+ * TypeORM options for the framework's own database: SQLite (WAL, busy timeout) or PostgreSQL. Entities are not
+ * listed here: each owning module registers its own with TypeOrmModule.forFeature (autoLoadEntities), so this
+ * platform folder imports no feature.
+ */
 export function databaseOptions(target: DatabaseTarget): DataSourceOptions {
-  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
+  const common = { migrations: MIGRATIONS, migrationsRun: true, synchronize: false, logging: false } as const;
   if (target.type === 'postgres') {
     return { ...common, type: 'postgres', url: target.url, migrationsTransactionMode: 'each' };
   }
@@ -31,7 +30,7 @@ export const READER_CONNECTION = 'reader';
  * On PostgreSQL every pooled connection does already; a small pool in read-only mode keeps one code path.
  */
 export function readerOptions(target: DatabaseTarget): DataSourceOptions {
-  const common = { name: READER_CONNECTION, entities: ENTITIES, migrationsRun: false, synchronize: false, logging: false } as const;
+  const common = { name: READER_CONNECTION, migrationsRun: false, synchronize: false, logging: false } as const;
   if (target.type === 'postgres') {
     return { ...common, type: 'postgres', url: target.url, poolSize: 5, extra: { options: '-c default_transaction_read_only=on' } };
   }

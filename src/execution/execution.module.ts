@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { READER_CONNECTION } from '../database/database.options';
 import { InstanceActivity } from '../instances/instance-activity';
 import { InstancesModule } from '../instances/instances.module';
 import { ExecutionEvents } from './execution-events';
@@ -23,7 +24,7 @@ import { RunRegistry } from './run-registry';
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([PluginExecutionEntity, PluginExecutionLogEntity]), InstancesModule],
+  imports: [TypeOrmModule.forFeature([PluginExecutionEntity, PluginExecutionLogEntity]), TypeOrmModule.forFeature([PluginExecutionEntity, PluginExecutionLogEntity], READER_CONNECTION), InstancesModule],
   controllers: [ExecutionsController],
   providers: [
     ExecutionService,

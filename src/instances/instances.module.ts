@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { READER_CONNECTION } from '../database/database.options';
 import { TemplateUsage } from '../templates/template-usage';
 import { InstanceRepository } from './instance.repository';
 import { InstancesController } from './instances.controller';
@@ -12,7 +13,7 @@ import { PluginInstanceEntity } from './plugin-instance.entity';
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([PluginInstanceEntity])],
+  imports: [TypeOrmModule.forFeature([PluginInstanceEntity]), TypeOrmModule.forFeature([PluginInstanceEntity], READER_CONNECTION)],
   controllers: [InstancesController],
   providers: [InstancesService, InstanceRepository, { provide: TemplateUsage, useExisting: InstanceRepository }],
   exports: [InstancesService, TemplateUsage],
