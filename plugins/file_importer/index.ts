@@ -4,6 +4,7 @@ import {
   DataStoreService,
   ExecutionContext,
   FileRootsService,
+  isPlainObject,
   PluginHandler,
   PluginResult,
   PluginTemplate,
@@ -20,8 +21,6 @@ export interface FileImporterConfig {
   ignore_unknown_fields: boolean;
   replace_existing: boolean;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 @PluginTemplate({
   id: 'file_importer',
@@ -136,7 +135,7 @@ export class FileImporter implements PluginHandler<FileImporterConfig> {
 
     try {
       const first = await source.next();
-      if (!first.done && !isRecord(first.value.value)) {
+      if (!first.done && !isPlainObject(first.value.value)) {
         throw new Error(`${where(first.value)}record ${first.value.index} is ${valueKind(first.value.value)}, not an object`);
       }
       const keys = [...(config.columns ?? [])];
@@ -159,7 +158,7 @@ export class FileImporter implements PluginHandler<FileImporterConfig> {
 
       async function* rows(): AsyncGenerator<CellValue[]> {
         const convert = (record: SourceRecord): CellValue[] => {
-          if (!isRecord(record.value)) throw new Error(`${where(record)}record ${record.index} is ${valueKind(record.value)}, not an object`);
+          if (!isPlainObject(record.value)) throw new Error(`${where(record)}record ${record.index} is ${valueKind(record.value)}, not an object`);
           const row: CellValue[] = new Array(columns.length).fill(null);
           for (const key of Object.keys(record.value)) {
             const at = position.get(key);

@@ -1,5 +1,6 @@
 export { PluginTemplate } from './plugin-template.decorator';
 export * from './types';
+export { isPlainObject } from '../common/json';
 // The framework services plugins may inject, and the helpers that go with them.
 export { DataStoreService } from '../data-store/data-store.service';
 export { FileRootsService } from '../data-store/file-roots.service';
