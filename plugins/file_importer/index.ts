@@ -4,6 +4,7 @@ import {
   DataStoreService,
   ExecutionContext,
   FileRootsService,
+  importRows,
   isPlainObject,
   PluginHandler,
   PluginResult,
@@ -175,23 +176,13 @@ export class FileImporter implements PluginHandler<FileImporterConfig> {
         for (let next = await source.next(); !next.done; next = await source.next()) yield convert(next.value);
       }
 
-      const written = await this.store.writeTable(config.table_name, rows(), {
+      return await importRows(this.store, ctx, config.table_name, { rows: rows() }, {
         mode: config.replace_existing ? 'replace' : 'append',
         columns,
-        signal: ctx.signal,
-        onProgress: (count) => ctx.progress({ current: count, message: `${count} records imported` }),
+        noun: 'records',
+        startedAt: started,
+        source: { file_path: config.file_path, file_type: fileType },
       });
-      ctx.progress({ current: written.rows_written, total: written.rows_written, message: `${written.rows_written} records imported` });
-      ctx.log('info', `imported ${written.rows_written} records into '${written.table_name}' (${written.mode})`);
-      return {
-        rows_imported: written.rows_written,
-        columns: written.columns,
-        table_name: written.table_name,
-        file_path: config.file_path,
-        file_type: fileType,
-        mode: written.mode,
-        duration_ms: Date.now() - started,
-      };
     } finally {
       await source.return(undefined);
     }
