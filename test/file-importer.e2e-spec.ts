@@ -96,6 +96,14 @@ describe('file_importer (e2e)', () => {
       mode: 'replace',
       duration_ms: expect.any(Number),
     });
+    // Results are stored and served as JSON text, so their field order is part of what clients see.
+    expect(Object.keys(execution.result)).toEqual(['rows_imported', 'columns', 'table_name', 'file_path', 'file_type', 'mode', 'duration_ms']);
+    expect(execution.progress).toEqual({ current: 3, total: 3, message: '3 records imported' });
+    const logs = await app.get(`/api/plugins/executions/${execution.id}/logs`);
+    expect(logs.body.items.map((line: { level: string; message: string }) => [line.level, line.message])).toEqual([
+      ['info', `importing JSON ${file} into 'people' with 7 columns`],
+      ['info', "imported 3 records into 'people' (replace)"],
+    ]);
     expect(await rows('people')).toEqual([
       { id: 1, 'Full name': 'Ada Lovelace', badge: '007', score: 9.5, active: 1, tags: '["math","engines"]', address: '{"city":"London"}' },
       { id: 2, 'Full name': 'Grace Hopper', badge: '0042', score: 10, active: 0, tags: '[]', address: null },

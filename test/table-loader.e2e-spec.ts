@@ -170,7 +170,14 @@ describe('table_loader (e2e)', () => {
       warnings: [],
       duration_ms: expect.any(Number),
     });
-    expect(execution.progress).toMatchObject({ current: 3 });
+    // Results are stored and served as JSON text, so their field order is part of what clients see.
+    expect(Object.keys(execution.result)).toEqual(['rows_imported', 'columns', 'table_name', 'file_path', 'file_type', 'mode', 'rows_padded', 'warnings', 'duration_ms']);
+    expect(execution.progress).toEqual({ current: 3, total: 3, message: '3 rows imported' });
+    const logs = await app.get(`/api/plugins/executions/${execution.id}/logs`);
+    expect(logs.body.items.map((line: { level: string; message: string }) => [line.level, line.message])).toEqual([
+      ['info', `importing CSV ${file} into 'equipment' with 6 columns`],
+      ['info', "imported 3 rows into 'equipment' (replace)"],
+    ]);
     expect(await rows('equipment')).toEqual([
       { 'Serial No.': '007', 'Lab (room)': 'B-201', Name: 'Centrifuge, large', Price: 1250.5, Units: 2, Notes: null },
       { 'Serial No.': '0042', 'Lab (room)': 'C-3', Name: 'Microscope', Price: 899, Units: 1, Notes: 'line one\r\nline two' },
@@ -262,6 +269,7 @@ describe('table_loader (e2e)', () => {
       const { execution } = await run({ file_path: workbookPath, table_name: 'pi_directory' });
       expect(execution.status).toBe('succeeded');
       expect(execution.result).toMatchObject({ rows_imported: 3, file_type: 'xlsx', sheet: 'Directory' });
+      expect(Object.keys(execution.result)).toEqual(['rows_imported', 'columns', 'table_name', 'file_path', 'file_type', 'sheet', 'mode', 'rows_padded', 'warnings', 'duration_ms']);
       expect(await rows('pi_directory')).toEqual([
         { PI: 'Ada Lovelace', 'Lab (room)': 'B-201', 'Start date': '2019-09-01', 'Grant total': 125000.5, Active: 1, Staff: 4, 'Total cost': 250001 },
         { PI: 'Grace Hopper', 'Lab (room)': '007', 'Start date': '2021-01-15T09:30:00.000Z', 'Grant total': 80000, Active: 0, Staff: null, 'Total cost': null },
@@ -428,9 +436,10 @@ describe('table_loader (e2e)', () => {
       { id: 3, note: 'y', value: 7 },
     ]);
     const logs = await app.get(`/api/plugins/executions/${execution.id}/logs`);
-    expect(logs.body.items).toContainEqual(
-      expect.objectContaining({ level: 'warn', message: 'padded 151 short rows with nulls (first at line 4); set strict_columns to refuse them' }),
-    );
+    expect(logs.body.items.slice(-2).map((line: { level: string; message: string }) => [line.level, line.message])).toEqual([
+      ['info', "imported 153 rows into 'short_rows' (replace)"],
+      ['warn', 'padded 151 short rows with nulls (first at line 4); set strict_columns to refuse them'],
+    ]);
     // A file without short rows says so too.
     write('short.csv', 'id,note,value\n1,a,2\n');
     expect((await execute(id)).result).toMatchObject({ rows_imported: 1, rows_padded: 0, warnings: [] });

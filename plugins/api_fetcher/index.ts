@@ -1,4 +1,4 @@
-import { CellValue, ConfigIssue, DataStoreService, ExecutionContext, OutboundHttpService, PluginHandler, PluginResult, PluginTemplate, uniqueColumnNames } from '../../src/sdk';
+import { CellValue, ConfigIssue, DataStoreService, ExecutionContext, isPlainObject, OutboundHttpService, PluginHandler, PluginResult, PluginTemplate, uniqueColumnNames } from '../../src/sdk';
 import { API_FETCHER_CONFIG_SCHEMA, ApiFetcherConfig, StoreConfig } from './config';
 import { FetchedRecord, fetchRecords, FetchState } from './fetch-pages';
 
@@ -6,8 +6,6 @@ export { API_FETCHER_CONFIG_SCHEMA } from './config';
 export type { ApiFetcherConfig } from './config';
 
 const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
 

@@ -4,6 +4,8 @@ import {
   DataStoreService,
   ExecutionContext,
   FileRootsService,
+  importRows,
+  isPlainObject,
   PluginHandler,
   PluginResult,
   PluginTemplate,
@@ -20,8 +22,6 @@ export interface FileImporterConfig {
   ignore_unknown_fields: boolean;
   replace_existing: boolean;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 @PluginTemplate({
   id: 'file_importer',
@@ -136,7 +136,7 @@ export class FileImporter implements PluginHandler<FileImporterConfig> {
 
     try {
       const first = await source.next();
-      if (!first.done && !isRecord(first.value.value)) {
+      if (!first.done && !isPlainObject(first.value.value)) {
         throw new Error(`${where(first.value)}record ${first.value.index} is ${valueKind(first.value.value)}, not an object`);
       }
       const keys = [...(config.columns ?? [])];
@@ -159,7 +159,7 @@ export class FileImporter implements PluginHandler<FileImporterConfig> {
 
       async function* rows(): AsyncGenerator<CellValue[]> {
         const convert = (record: SourceRecord): CellValue[] => {
-          if (!isRecord(record.value)) throw new Error(`${where(record)}record ${record.index} is ${valueKind(record.value)}, not an object`);
+          if (!isPlainObject(record.value)) throw new Error(`${where(record)}record ${record.index} is ${valueKind(record.value)}, not an object`);
           const row: CellValue[] = new Array(columns.length).fill(null);
           for (const key of Object.keys(record.value)) {
             const at = position.get(key);
@@ -176,23 +176,13 @@ export class FileImporter implements PluginHandler<FileImporterConfig> {
         for (let next = await source.next(); !next.done; next = await source.next()) yield convert(next.value);
       }
 
-      const written = await this.store.writeTable(config.table_name, rows(), {
+      return await importRows(this.store, ctx, config.table_name, { rows: rows() }, {
         mode: config.replace_existing ? 'replace' : 'append',
         columns,
-        signal: ctx.signal,
-        onProgress: (count) => ctx.progress({ current: count, message: `${count} records imported` }),
+        noun: 'records',
+        startedAt: started,
+        source: { file_path: config.file_path, file_type: fileType },
       });
-      ctx.progress({ current: written.rows_written, total: written.rows_written, message: `${written.rows_written} records imported` });
-      ctx.log('info', `imported ${written.rows_written} records into '${written.table_name}' (${written.mode})`);
-      return {
-        rows_imported: written.rows_written,
-        columns: written.columns,
-        table_name: written.table_name,
-        file_path: config.file_path,
-        file_type: fileType,
-        mode: written.mode,
-        duration_ms: Date.now() - started,
-      };
     } finally {
       await source.return(undefined);
     }

@@ -5,6 +5,7 @@ import {
   defaultColumnNames,
   ExecutionContext,
   FileRootsService,
+  importRows,
   parseCell,
   PluginHandler,
   PluginResult,
@@ -243,29 +244,17 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
         for (let step = await source.next(); !step.done; step = await source.next()) yield toValues(step.value);
       }
 
-      const written = await this.store.writeTableBatches(config.table_name, batches(), {
+      const result = await importRows(this.store, ctx, config.table_name, { batches: batches() }, {
         mode: config.replace_existing ? 'replace' : 'append',
         columns,
-        signal: ctx.signal,
-        onProgress: (count) => ctx.progress({ current: count, message: `${count} rows imported` }),
+        startedAt: started,
+        source: { file_path: config.file_path, file_type: fileType, ...(sheetName !== undefined ? { sheet: sheetName } : {}) },
+        summary: () => ({ rows_padded: rowsPadded, warnings }),
       });
-      ctx.progress({ current: written.rows_written, total: written.rows_written, message: `${written.rows_written} rows imported` });
-      ctx.log('info', `imported ${written.rows_written} rows into '${written.table_name}' (${written.mode})`);
       if (rowsPadded > 0) {
         ctx.log('warn', `padded ${rowsPadded} short row${rowsPadded === 1 ? '' : 's'} with nulls (first at line ${warnings[0].line}); set strict_columns to refuse them`);
       }
-      return {
-        rows_imported: written.rows_written,
-        columns: written.columns,
-        table_name: written.table_name,
-        file_path: config.file_path,
-        file_type: fileType,
-        ...(sheetName !== undefined ? { sheet: sheetName } : {}),
-        mode: written.mode,
-        rows_padded: rowsPadded,
-        warnings,
-        duration_ms: Date.now() - started,
-      };
+      return result;
     } finally {
       await source.return(undefined); // closes the file however the import ended
     }

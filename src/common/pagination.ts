@@ -68,3 +68,22 @@ export async function keysetPage<Row extends { created_at: number; id: string }>
 export function mapPage<From, To>(page: Page<From>, map: (item: From) => To): Page<To> {
   return { items: page.items.map(map), next_cursor: page.next_cursor };
 }
+
+/**
+ * Opaque cursor for offset pagination (pages of a table in storage order): the offset of the next page's first row.
+ * The wire format is base64url of the JSON array `[offset]`; clients hold such cursors, so it must not change.
+ */
+export function encodeOffsetCursor(offset: number): string {
+  return Buffer.from(JSON.stringify([offset]), 'utf8').toString('base64url');
+}
+
+/** The offset an encodeOffsetCursor cursor holds; anything else is a ValidationFailedError at `/cursor`, as decodeCursor. */
+export function decodeOffsetCursor(raw: string): number {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 1 && Number.isSafeInteger(value[0]) && value[0] >= 0) return value[0];
+  } catch {
+    // fall through to the validation error below
+  }
+  throw new ValidationFailedError('cursor is not one this server issued', [{ path: '/cursor', message: 'invalid cursor' }]);
+}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { NotFoundError, ValidationFailedError } from '../common/domain-errors';
-import { Page } from '../common/pagination';
+import { NotFoundError } from '../common/domain-errors';
+import { decodeOffsetCursor, encodeOffsetCursor, Page } from '../common/pagination';
 import { Settings } from '../config/settings';
 import { toStoredValue, widen } from './cells';
 import { CellValue, ColumnType, DataStoreError, DataStoreUnavailableError, QueryOptions, TableColumn, TableInfo, WriteTableOptions, WriteTableResult } from './data-store.types';
@@ -222,7 +222,7 @@ export class DataStoreService implements OnModuleInit, OnApplicationShutdown {
     const driver = await this.driver();
     const rows = await driver.all(`SELECT * FROM ${quoteIdentifier(table.name)} LIMIT ${driver.placeholder(1)} OFFSET ${driver.placeholder(2)}`, [limit + 1, offset]);
     const hasMore = rows.length > limit;
-    return { items: rows.slice(0, limit), next_cursor: hasMore ? Buffer.from(JSON.stringify([offset + limit])).toString('base64url') : null };
+    return { items: rows.slice(0, limit), next_cursor: hasMore ? encodeOffsetCursor(offset + limit) : null };
   }
 }
 
@@ -347,13 +347,3 @@ class BatchInserter {
 }
 
 const typeRank = (type: ColumnType | null): number => (type === 'TEXT' ? 3 : type === 'REAL' ? 2 : type === 'INTEGER' ? 1 : 0);
-
-function decodeOffsetCursor(cursor: string): number {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 1 && Number.isSafeInteger(value[0]) && value[0] >= 0) return value[0];
-  } catch {
-    // reported below
-  }
-  throw new ValidationFailedError('cursor is not one this server issued', [{ path: '/cursor', message: 'invalid cursor' }]);
-}

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { isPlainObject } from './secret-paths';
+import { isPlainObject } from '../common/json';
 
 /** How a secret sits in a stored config: `{"$secret": "v1:<keyId>:<iv>:<tag>:<ciphertext>"}` (base64url parts). */
 export interface SecretEnvelope {

@@ -1,6 +1,7 @@
 import { FieldError } from '../common/domain-errors';
+import { isPlainObject } from '../common/json';
 import { isSecretEnvelope } from './secret-cipher';
-import { ConfigPath, configPointer, dottedPath, isPlainObject, parentOf, SecretPattern, secretPathsIn, setValueAt, valueAt } from './secret-paths';
+import { ConfigPath, configPointer, dottedPath, parentOf, SecretPattern, secretPathsIn, setValueAt, valueAt } from './secret-paths';
 import { SECRET_MASK } from './secret-scrubber';
 
 /** A config as clients see it: each set secret replaced by the mask, and where those secrets are. */

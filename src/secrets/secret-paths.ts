@@ -1,3 +1,5 @@
+import { isPlainObject } from '../common/json';
+
 /**
  * Where a template's config holds secrets: a property is secret when its schema says
  * `writeOnly: true` or `format: "password"`, at any depth (properties, array items,
@@ -7,9 +9,6 @@ export type PatternSegment = { kind: 'key'; name: string } | { kind: 'item' } | 
 export type SecretPattern = readonly PatternSegment[];
 /** A concrete location in a config: property names and array indexes. */
 export type ConfigPath = readonly (string | number)[];
-
-export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isSecretSchema = (schema: Record<string, unknown>) => schema.writeOnly === true || schema.format === 'password';
 

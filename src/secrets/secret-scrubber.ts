@@ -1,4 +1,4 @@
-import { isPlainObject } from './secret-paths';
+import { isPlainObject } from '../common/json';
 
 /** What a secret is replaced with in every response, log line and stored result. */
 export const SECRET_MASK = '********';
