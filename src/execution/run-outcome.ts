@@ -1,3 +1,4 @@
+import { isPlainObject } from '../common/json';
 import { ExecutionError, ExecutionStatus } from './plugin-execution.entity';
 
 /** How one attempt ended. */
@@ -9,8 +10,6 @@ export interface RunOutcome {
 
 /** Outcomes that use up an attempt and may be retried; a cancel is final. */
 export const FINAL_STATUSES_RETRIED: ExecutionStatus[] = ['failed', 'timed_out', 'interrupted'];
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Turns whatever a handler returned into the run's outcome; the soft-error style counts as a failure. */
 export function classifyResult(returned: unknown): RunOutcome {
