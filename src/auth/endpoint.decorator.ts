@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiHeader, ApiHeaderOptions, ApiOperation, ApiP
 import type { ApiExamples } from '../common/api-examples';
 import { ApiProblemResponses } from '../common/api-problems.decorator';
 import { VALIDATED_PATH_PARAMS } from '../common/path-params.dto';
-import { PROBLEM_TYPES, ProblemType } from '../common/problem-types';
+import { ProblemType } from '../common/problem-types';
 import { ACCESS_RULE, AccessRule, BEARER_SCHEME, PUBLIC } from './access.decorators';
 import { Scope } from './scopes';
 
@@ -96,8 +96,8 @@ function successDecorator(response: SuccessResponse) {
  * read by Nest's router and by whoever greps a controller for a URL.
  *
  * Misuse fails when the class loads: an empty summary or description, a scope sentence written by hand,
- * two success responses with one status, a success status also listed as a problem, a problem the
- * decorator adds itself, or a second @Endpoint on the same handler.
+ * two success responses with one status, a problem listed twice or one the decorator adds itself, or a
+ * second @Endpoint on the same handler. The types require summary, description, scope, ok and problems.
  */
 export function Endpoint(options: EndpointOptions): MethodDecorator {
   return (target, key, descriptor) => {
@@ -116,7 +116,6 @@ export function Endpoint(options: EndpointOptions): MethodDecorator {
     const problems: ProblemType[] = [...options.problems];
     for (const problem of problems) {
       if ((IMPLIED_PROBLEMS as readonly string[]).includes(problem)) fail(where, `'${problem}' is added by @Endpoint; leave it out of problems`);
-      if ((successStatuses as number[]).includes(PROBLEM_TYPES[problem].status)) fail(where, `'${problem}' has the status of a success response`);
     }
     if (new Set(problems).size !== problems.length) fail(where, 'a problem type is listed twice');
     // A validated path DTO can answer 400 validation-failed, so the spec says so without being told.
