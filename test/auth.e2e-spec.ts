@@ -292,14 +292,14 @@ describe('access control (e2e)', () => {
         expect((await app.get('/api/keys?limit=500', admin())).body.items.length).toBe(before);
       });
 
-      it('revokes with DELETE (204, idempotent), 404 for an unknown key', async () => {
+      it('revokes with DELETE (204, idempotent), 404 for an unknown key, 400 for a malformed id', async () => {
         const { id, token } = await createKey(app, 'to-revoke', ['read']);
         expect((await app.request('DELETE', `/api/keys/${id}`, { headers: admin() })).status).toBe(204);
         expect((await app.request('DELETE', `/api/keys/${id}`, { headers: admin() })).status).toBe(204);
         expect((await app.get(`/api/keys/${id}`, admin())).body).toMatchObject({ state: 'revoked', revoked_at: expect.any(String) });
         expectUnauthorized(await app.get('/api/plugins/templates', bearer(token)));
         expectProblem(await app.request('DELETE', `/api/keys/${UNKNOWN_ID}`, { headers: admin() }), 404, 'key-not-found');
-        expectProblem(await app.get('/api/keys/not-a-uuid', admin()), 404, 'key-not-found');
+        expectProblem(await app.get('/api/keys/not-a-uuid', admin()), 400, 'validation-failed');
       });
     });
   });

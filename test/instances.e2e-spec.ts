@@ -162,9 +162,9 @@ describe('instances (e2e)', () => {
   });
 
   describe('GET /instances/{id}', () => {
-    it('404s for unknown and malformed ids', async () => {
+    it('404s for unknown ids, 400s for malformed ones', async () => {
       expectProblem(await app.get(`${BASE}/00000000-0000-0000-0000-000000000000`), 404, 'instance-not-found');
-      expectProblem(await app.get(`${BASE}/${encodeURIComponent("' OR 1=1 --")}`), 404, 'instance-not-found');
+      expectProblem(await app.get(`${BASE}/${encodeURIComponent("' OR 1=1 --")}`), 400, 'validation-failed');
     });
   });
 

@@ -134,6 +134,8 @@ describe('secret config fields (e2e)', () => {
 });
 
 (ON_POSTGRES ? describe.skip : describe)('stored secrets across restarts (e2e)', () => {
+  /** The seed row's id: instance ids are uuids (the path refuses anything else with 400). */
+  const SEED_ID = '7a3c9e51-2b4d-4f6a-8c0e-1d2f3a4b5c6d';
   const seed = async (dataDir: string, config: Record<string, unknown>) => {
     const file = path.join(dataDir, 'app.sqlite');
     await new Promise<void>((resolve, reject) => {
@@ -144,7 +146,7 @@ describe('secret config fields (e2e)', () => {
              id TEXT PRIMARY KEY, name TEXT NOT NULL, template_id TEXT NOT NULL, config TEXT NOT NULL,
              enabled INTEGER DEFAULT 1, status TEXT, last_run REAL, last_result TEXT,
              created_at REAL NOT NULL, updated_at REAL NOT NULL);
-           INSERT INTO plugin_instances VALUES ('seed-secret', 'Seeded', 'fixture_secret_holder', '${JSON.stringify(config)}', 1, 'pending', NULL, NULL, 1700000000, 1700000000);`,
+           INSERT INTO plugin_instances VALUES ('${SEED_ID}', 'Seeded', 'fixture_secret_holder', '${JSON.stringify(config)}', 1, 'pending', NULL, NULL, 1700000000, 1700000000);`,
           (error) => {
             db.close();
             if (error) reject(error);
@@ -160,12 +162,12 @@ describe('secret config fields (e2e)', () => {
     await seed(dataDir, { endpoint: 'https://api.invalid', auth: { token: 'seed-plaintext-token' } });
     const app = await TestApp.start({ dataDir });
     try {
-      const [row] = await sqliteAll(path.join(dataDir, 'app.sqlite'), "SELECT config, version FROM plugin_instances WHERE id = 'seed-secret'");
+      const [row] = await sqliteAll(path.join(dataDir, 'app.sqlite'), `SELECT config, version FROM plugin_instances WHERE id = '${SEED_ID}'`);
       expect(JSON.parse(row.config).auth.token.$secret).toMatch(/^v1:/);
       expect(row.version).toBe(1);
       expect(filesText(dataDir)).not.toContain('seed-plaintext-token');
-      expect((await app.get(`${INSTANCES}/seed-secret`)).body).toMatchObject({ config: { auth: { token: MASK } }, secret_fields: ['auth.token'] });
-      expect((await app.post(`${INSTANCES}/seed-secret/execute`)).body.result.token_sha256).toBe(sha256('seed-plaintext-token'));
+      expect((await app.get(`${INSTANCES}/${SEED_ID}`)).body).toMatchObject({ config: { auth: { token: MASK } }, secret_fields: ['auth.token'] });
+      expect((await app.post(`${INSTANCES}/${SEED_ID}/execute`)).body.result.token_sha256).toBe(sha256('seed-plaintext-token'));
     } finally {
       await app.close();
       app.removeData();

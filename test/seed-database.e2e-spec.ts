@@ -17,6 +17,10 @@ function execSqlite(file: string, sql: string): Promise<void> {
   });
 }
 
+// Seed rows keep their ids; instance ids are uuids (the path refuses anything else with 400).
+const SEED_1 = '5e0d1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b';
+const SEED_2 = '9f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f';
+
 /** A database written by the seed application is adopted in place: its rows stay, the new columns are added. */
 (ON_POSTGRES ? describe.skip : describe)('adopting a seed database (e2e)', () => {
   it('keeps the seed rows, adds version and name_key, and runs them', async () => {
@@ -28,16 +32,16 @@ function execSqlite(file: string, sql: string): Promise<void> {
          enabled INTEGER DEFAULT 1, status TEXT, last_run REAL, last_result TEXT,
          created_at REAL NOT NULL, updated_at REAL NOT NULL);
        INSERT INTO plugin_instances VALUES
-         ('seed-1', 'iLab Equipment 2024', 'fixture_function', '{"mode":"ok","label":"equipment"}', 1, 'active', 1700000100.5, '{"rows_imported":12}', 1700000000.25, 1700000100.5),
-         ('seed-2', 'PI Directory', 'fixture_function', '{"mode":"ok"}', 0, 'inactive', NULL, NULL, 1700000200, 1700000200);`,
+         ('${SEED_1}', 'iLab Equipment 2024', 'fixture_function', '{"mode":"ok","label":"equipment"}', 1, 'active', 1700000100.5, '{"rows_imported":12}', 1700000000.25, 1700000100.5),
+         ('${SEED_2}', 'PI Directory', 'fixture_function', '{"mode":"ok"}', 0, 'inactive', NULL, NULL, 1700000200, 1700000200);`,
     );
     const app = await TestApp.start({ dataDir });
     try {
       const list = (await app.get('/api/plugins/instances')).body.items;
-      expect(list.map((i: { id: string }) => i.id)).toEqual(['seed-2', 'seed-1']);
-      const first = (await app.get('/api/plugins/instances/seed-1')).body;
+      expect(list.map((i: { id: string }) => i.id)).toEqual([SEED_2, SEED_1]);
+      const first = (await app.get(`/api/plugins/instances/${SEED_1}`)).body;
       expect(first).toEqual({
-        id: 'seed-1',
+        id: SEED_1,
         name: 'iLab Equipment 2024',
         template_id: 'fixture_function',
         config: { mode: 'ok', label: 'equipment' },
@@ -55,8 +59,8 @@ function execSqlite(file: string, sql: string): Promise<void> {
       // The backfilled name_key makes seed names unique case-insensitively too.
       const clash = await app.post('/api/plugins/instances', { template_id: 'fixture_function', name: 'ilab equipment 2024', config: { mode: 'ok' } });
       expect(clash.status).toBe(409);
-      expect((await app.post('/api/plugins/instances/seed-1/execute')).body).toMatchObject({ status: 'succeeded', result: { ok: true, label: 'equipment' } });
-      expect((await app.put('/api/plugins/instances/seed-2', { enabled: true })).body.status).toBe('pending');
+      expect((await app.post(`/api/plugins/instances/${SEED_1}/execute`)).body).toMatchObject({ status: 'succeeded', result: { ok: true, label: 'equipment' } });
+      expect((await app.put(`/api/plugins/instances/${SEED_2}`, { enabled: true })).body.status).toBe('pending');
     } finally {
       await app.close();
       app.removeData();

@@ -7,7 +7,7 @@ import { AccessService } from './access.service';
 import { grants } from './scopes';
 
 /**
- * The global guard. Fails closed: a route without @RequireScope or @Public is refused, so a new
+ * The global guard. Fails closed: a route without an access rule (its @Endpoint sets one) is refused, so a new
  * route cannot be open by accident.
  */
 @Injectable()

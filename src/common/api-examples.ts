@@ -1,7 +1,7 @@
 /**
  * Named examples for a request body or a 2xx response, as OpenAPI Example Objects: pass them as
- * `examples` to @ApiBody or @ApiOkResponse (and its siblings), beside `type`, as ApiProblems does for
- * problem responses. Swagger UI offers them in a drop-down and pre-fills "Try it out" with the first.
+ * `examples` beside `type` in @Endpoint's `body` and `ok` (as the problem responses get theirs from
+ * the problem catalogue). Swagger UI offers them in a drop-down and pre-fills "Try it out" with the first.
  *
  * Each module keeps its examples in dto/*.examples.ts, typed by the DTO they show (so the compiler
  * checks their fields), with fixed ids and times: openapi/openapi.json is generated and committed.

@@ -11,20 +11,10 @@ const RATE_LIMIT_HEADERS = {
 };
 
 /**
- * Documents the problem responses an operation can return, grouped by status, each with an example
- * built from the same catalogue the exception filter uses. Every operation may answer 429 (rate
- * limiting) and 500.
+ * Documents the given problem responses, grouped by status, each with an example built from the same
+ * catalogue the exception filter uses. @Endpoint (src/auth/endpoint.decorator.ts) calls it with an
+ * operation's own problems plus the ones every operation may answer (401/403 when scoped, 429, 500).
  */
-export function ApiProblems(...types: ProblemType[]) {
-  return ApiProblemResponses(...types, 'rate-limited', 'internal-error');
-}
-
-/** ApiProblems for the operations rate limiting leaves alone (GET /health). */
-export function ApiProblemsNotRateLimited(...types: ProblemType[]) {
-  return ApiProblemResponses(...types, 'internal-error');
-}
-
-/** Exactly the given problem responses: for decorators that add a few statuses of their own (access control). */
 export function ApiProblemResponses(...types: ProblemType[]) {
   const byStatus = new Map<number, ProblemType[]>();
   for (const type of types) {

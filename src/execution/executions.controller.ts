@@ -1,18 +1,19 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentPrincipal, RequireScope } from '../auth/access.decorators';
+import { CurrentPrincipal } from '../auth/access.decorators';
+import { Endpoint } from '../auth/endpoint.decorator';
 import type { Principal } from '../auth/principal';
-import { ApiProblems } from '../common/api-problems.decorator';
 import { ValidationFailedError } from '../common/domain-errors';
 import { mapPage } from '../common/pagination';
+import { ExecutionIdParam, UuidParam } from '../common/path-params.dto';
 import { ListExecutionsQueryDto } from './dto/execution-requests.dto';
 import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
 import { EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES } from './dto/execution.examples';
 
-const INSTANCE_ID_PARAM = ApiParam({ name: 'id', description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' });
-const EXECUTION_ID_PARAM = ApiParam({ name: 'execution_id', description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' });
+const INSTANCE_ID_PARAM = { id: { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } };
+const EXECUTION_ID_PARAM = { execution_id: { description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } };
 const LOCATION_HEADER = { Location: { description: 'URL of the execution.', schema: { type: 'string', example: '/api/plugins/executions/8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } } };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
@@ -36,28 +37,38 @@ export class ExecutionsController {
   constructor(private readonly executions: ExecutionService) {}
 
   @Post('instances/:id/execute')
-  @INSTANCE_ID_PARAM
-  @RequireScope('execute')
-  // No examples on these two: Swagger UI would pre-fill them into every "Try it out" request.
-  @ApiHeader({ name: 'Prefer', required: false, description: 'Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it.' })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. 1 to 200 printable ASCII characters, no spaces.',
-    schema: { type: 'string', minLength: 1, maxLength: 200, pattern: IDEMPOTENCY_KEY.source },
-  })
-  @ApiOperation({
+  @Endpoint({
     operationId: 'executeInstance',
     summary: 'Run an instance',
     description:
       "Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; " +
       'a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time.',
+    scope: 'execute',
+    params: INSTANCE_ID_PARAM,
+    // No examples on these two: Swagger UI would pre-fill them into every "Try it out" request.
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        required: false,
+        description: 'Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. 1 to 200 printable ASCII characters, no spaces.',
+        schema: { type: 'string', minLength: 1, maxLength: 200, pattern: IDEMPOTENCY_KEY.source },
+      },
+      { name: 'Prefer', required: false, description: 'Send `respond-async` to get 202 as soon as the run is queued instead of waiting for it.' },
+    ],
+    ok: [
+      { status: 200, type: ExecutionDto, description: 'The finished run (its final attempt).', examples: EXECUTION_EXAMPLES.finished },
+      {
+        status: 202,
+        type: ExecutionDto,
+        description: 'Queued (Prefer: respond-async).',
+        examples: EXECUTION_EXAMPLES.queued,
+        headers: { ...LOCATION_HEADER, 'Preference-Applied': { description: 'respond-async', schema: { type: 'string', example: 'respond-async' } } },
+      },
+    ],
+    problems: ['validation-failed', 'instance-not-found', 'instance-disabled', 'template-unavailable', 'execution-in-progress', 'service-unavailable'],
   })
-  @ApiOkResponse({ type: ExecutionDto, description: 'The finished run (its final attempt).', examples: EXECUTION_EXAMPLES.finished })
-  @ApiAcceptedResponse({ type: ExecutionDto, description: 'Queued (Prefer: respond-async).', examples: EXECUTION_EXAMPLES.queued, headers: { ...LOCATION_HEADER, 'Preference-Applied': { description: 'respond-async', schema: { type: 'string', example: 'respond-async' } } } })
-  @ApiProblems('validation-failed', 'instance-not-found', 'instance-disabled', 'template-unavailable', 'execution-in-progress', 'service-unavailable')
   async execute(
-    @Param('id') id: string,
+    @Param() { id }: UuidParam,
     @Headers('prefer') prefer: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentPrincipal() principal: Principal,
@@ -71,58 +82,65 @@ export class ExecutionsController {
   }
 
   @Get('instances/:id/executions')
-  @INSTANCE_ID_PARAM
-  @RequireScope('read')
-  @ApiOperation({ operationId: 'listInstanceExecutions', summary: "List an instance's runs", description: 'Run history of one instance (every attempt), newest first, optionally by status; cursor-paginated.' })
-  @ApiOkResponse({ type: ExecutionPageDto, description: 'A page of runs.', examples: EXECUTION_PAGE_EXAMPLES })
-  @ApiProblems('validation-failed', 'instance-not-found')
-  async list(@Param('id') id: string, @Query() query: ListExecutionsQueryDto): Promise<ExecutionPageDto> {
+  @Endpoint({
+    operationId: 'listInstanceExecutions',
+    summary: "List an instance's runs",
+    description: 'Run history of one instance (every attempt), newest first, optionally by status; cursor-paginated.',
+    scope: 'read',
+    params: INSTANCE_ID_PARAM,
+    ok: { status: 200, type: ExecutionPageDto, description: 'A page of runs.', examples: EXECUTION_PAGE_EXAMPLES },
+    problems: ['validation-failed', 'instance-not-found'],
+  })
+  async list(@Param() { id }: UuidParam, @Query() query: ListExecutionsQueryDto): Promise<ExecutionPageDto> {
     const page = await this.executions.listForInstance(id, query);
     return mapPage(page, ExecutionDto.from);
   }
 
   @Get('executions/:execution_id')
-  @EXECUTION_ID_PARAM
-  @RequireScope('read')
-  @ApiOperation({ operationId: 'getExecution', summary: 'Get a run', description: 'One run: status, timings, progress, result or error.' })
-  @ApiOkResponse({ type: ExecutionDto, description: 'The run.', examples: EXECUTION_EXAMPLES.get })
-  @ApiProblems('execution-not-found')
-  async get(@Param('execution_id') executionId: string): Promise<ExecutionDto> {
+  @Endpoint({
+    operationId: 'getExecution',
+    summary: 'Get a run',
+    description: 'One run: status, timings, progress, result or error.',
+    scope: 'read',
+    params: EXECUTION_ID_PARAM,
+    ok: { status: 200, type: ExecutionDto, description: 'The run.', examples: EXECUTION_EXAMPLES.get },
+    problems: ['execution-not-found'],
+  })
+  async get(@Param() { execution_id: executionId }: ExecutionIdParam): Promise<ExecutionDto> {
     return ExecutionDto.from(await this.executions.get(executionId));
   }
 
   @Post('executions/:execution_id/cancel')
-  @HttpCode(202)
-  @EXECUTION_ID_PARAM
-  @RequireScope('execute')
-  @ApiOperation({
+  @Endpoint({
     operationId: 'cancelExecution',
     summary: 'Cancel a run',
     description: "A queued run is cancelled at once. A running one has its signal aborted; it ends `cancelled` when the handler stops, or after CANCEL_GRACE_MS if it does not (its late result is ignored).",
+    scope: 'execute',
+    params: EXECUTION_ID_PARAM,
+    ok: { status: 202, type: ExecutionDto, description: 'Cancellation accepted; the run as it is now.', examples: EXECUTION_EXAMPLES.cancelling },
+    problems: ['execution-not-found', 'execution-finished'],
   })
-  @ApiAcceptedResponse({ type: ExecutionDto, description: 'Cancellation accepted; the run as it is now.', examples: EXECUTION_EXAMPLES.cancelling })
-  @ApiProblems('execution-not-found', 'execution-finished')
-  async cancel(@Param('execution_id') executionId: string): Promise<ExecutionDto> {
+  async cancel(@Param() { execution_id: executionId }: ExecutionIdParam): Promise<ExecutionDto> {
     return ExecutionDto.from(await this.executions.cancel(executionId));
   }
 
   @Get('executions/:execution_id/events')
-  @EXECUTION_ID_PARAM
-  @ApiProduces('text/event-stream')
-  @RequireScope('read')
-  @ApiOperation({
+  @Endpoint({
     operationId: 'streamExecutionEvents',
     summary: "Follow a run's status and progress",
     description:
       'Server-sent events until the run ends: `status` events carry the execution (the current one first), `progress` events carry `{current, total?, message?}`. ' +
       'The stream closes after the final status; for a run already finished it sends that one event. A comment line every 15 s keeps idle connections open.',
+    scope: 'read',
+    params: EXECUTION_ID_PARAM,
+    ok: {
+      status: 200,
+      description: 'An event stream.',
+      content: { 'text/event-stream': { schema: { type: 'string' }, example: 'event: status\ndata: {"id":"8a0e6c52-...","status":"running",...}\n\nevent: progress\ndata: {"current":500,"total":1000}\n\n' } },
+    },
+    problems: ['execution-not-found'],
   })
-  @ApiOkResponse({
-    description: 'An event stream.',
-    content: { 'text/event-stream': { schema: { type: 'string' }, example: 'event: status\ndata: {"id":"8a0e6c52-...","status":"running",...}\n\nevent: progress\ndata: {"current":500,"total":1000}\n\n' } },
-  })
-  @ApiProblems('execution-not-found')
-  async events(@Param('execution_id') executionId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async events(@Param() { execution_id: executionId }: ExecutionIdParam, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const closed = new AbortController();
     const changes = await this.executions.watch(executionId, closed.signal);
     reply.hijack();
@@ -143,12 +161,16 @@ export class ExecutionsController {
   }
 
   @Get('executions/:execution_id/logs')
-  @EXECUTION_ID_PARAM
-  @RequireScope('read')
-  @ApiOperation({ operationId: 'listExecutionLogs', summary: "A run's log", description: 'The lines the handler logged through ctx.log, in order.' })
-  @ApiOkResponse({ type: ExecutionLogListDto, description: 'The log lines.', examples: EXECUTION_LOG_EXAMPLES })
-  @ApiProblems('execution-not-found')
-  async logs(@Param('execution_id') executionId: string): Promise<ExecutionLogListDto> {
+  @Endpoint({
+    operationId: 'listExecutionLogs',
+    summary: "A run's log",
+    description: 'The lines the handler logged through ctx.log, in order.',
+    scope: 'read',
+    params: EXECUTION_ID_PARAM,
+    ok: { status: 200, type: ExecutionLogListDto, description: 'The log lines.', examples: EXECUTION_LOG_EXAMPLES },
+    problems: ['execution-not-found'],
+  })
+  async logs(@Param() { execution_id: executionId }: ExecutionIdParam): Promise<ExecutionLogListDto> {
     return { items: (await this.executions.listLogs(executionId)).map(ExecutionLogLineDto.from) };
   }
 }

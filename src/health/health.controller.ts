@@ -1,9 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Public } from '../auth/access.decorators';
-import { ApiProblemsNotRateLimited } from '../common/api-problems.decorator';
+import { Endpoint } from '../auth/endpoint.decorator';
 import { DomainError } from '../common/domain-errors';
 import { DataStoreService } from '../data-store/data-store.service';
 import { TemplateRegistryService } from '../templates/template-registry.service';
@@ -43,10 +42,16 @@ export class HealthController {
   ) {}
 
   @Get()
-  @Public()
-  @ApiOperation({ operationId: 'getHealth', summary: 'Health check', description: 'Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.' })
-  @ApiOkResponse({ type: HealthDto, description: 'Healthy.', examples: HEALTH_EXAMPLES })
-  @ApiProblemsNotRateLimited('service-unavailable')
+  @Endpoint({
+    operationId: 'getHealth',
+    summary: 'Health check',
+    description:
+      'Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.',
+    scope: 'public',
+    rateLimited: false,
+    ok: { status: 200, type: HealthDto, description: 'Healthy.', examples: HEALTH_EXAMPLES },
+    problems: ['service-unavailable'],
+  })
   async health(): Promise<HealthDto> {
     try {
       await this.dataSource.query('SELECT 1');

@@ -71,7 +71,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'pif_<43 characters>', description: 'An API key token, as printed once by `npm run keys -- create` or POST /api/keys.' }, BEARER_SCHEME)
     .build();
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_controller, method) => method });
-  // @RequireScope gives every guarded operation its bearer requirement; the rest are @Public, and
+  // @Endpoint gives every scoped operation its bearer requirement; the rest are public, and
   // `security: []` says so explicitly (Nest's explorer drops an empty list).
   for (const methods of Object.values(document.paths)) {
     for (const operation of Object.values(methods as Record<string, { security?: unknown[]; responses?: unknown }>)) {

@@ -1,13 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { RequireScope } from '../auth/access.decorators';
-import { ApiProblems } from '../common/api-problems.decorator';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Endpoint } from '../auth/endpoint.decorator';
 import { ListTemplatesQueryDto, ValidateConfigDto } from './dto/template-requests.dto';
 import { ConfigValidationDto, PluginLoadErrorListDto, TemplateDto, TemplateListDto } from './dto/template.dto';
 import { TemplatesService } from './templates.service';
 import { CONFIG_VALIDATION_EXAMPLES, PLUGIN_LOAD_ERROR_EXAMPLES, TEMPLATE_EXAMPLES, TEMPLATE_LIST_EXAMPLES, VALIDATE_CONFIG_EXAMPLES } from './dto/template.examples';
 
-const TEMPLATE_ID_PARAM = ApiParam({ name: 'template_id', description: 'Template id.', example: 'table_loader' });
+const TEMPLATE_ID_PARAM = { template_id: { description: 'Template id.', example: 'table_loader' } };
 
 @ApiTags('templates')
 @Controller('api/plugins')
@@ -15,43 +14,58 @@ export class TemplatesController {
   constructor(private readonly templates: TemplatesService) {}
 
   @Get('templates')
-  @RequireScope('read')
-  @ApiOperation({ operationId: 'listTemplates', summary: 'List templates', description: 'Every loaded template, sorted by id, optionally of one category, with its config schema and instance count.' })
-  @ApiOkResponse({ type: TemplateListDto, description: 'The templates.', examples: TEMPLATE_LIST_EXAMPLES })
-  @ApiProblems('validation-failed')
+  @Endpoint({
+    operationId: 'listTemplates',
+    summary: 'List templates',
+    description: 'Every loaded template, sorted by id, optionally of one category, with its config schema and instance count.',
+    scope: 'read',
+    ok: { status: 200, type: TemplateListDto, description: 'The templates.', examples: TEMPLATE_LIST_EXAMPLES },
+    problems: ['validation-failed'],
+  })
   async list(@Query() query: ListTemplatesQueryDto): Promise<TemplateListDto> {
     const templates = await this.templates.list(query.category);
     return { items: templates.map(({ template, instanceCount }) => TemplateDto.from(template, instanceCount)), next_cursor: null };
   }
 
   @Get('templates/:template_id')
-  @TEMPLATE_ID_PARAM
-  @RequireScope('read')
-  @ApiOperation({ operationId: 'getTemplate', summary: 'Get a template', description: 'One template with its config schema: enough to render a form for a new instance.' })
-  @ApiOkResponse({ type: TemplateDto, description: 'The template.', examples: TEMPLATE_EXAMPLES })
-  @ApiProblems('template-not-found')
+  @Endpoint({
+    operationId: 'getTemplate',
+    summary: 'Get a template',
+    description: 'One template with its config schema: enough to render a form for a new instance.',
+    scope: 'read',
+    params: TEMPLATE_ID_PARAM,
+    ok: { status: 200, type: TemplateDto, description: 'The template.', examples: TEMPLATE_EXAMPLES },
+    problems: ['template-not-found'],
+  })
   async get(@Param('template_id') templateId: string): Promise<TemplateDto> {
     const { template, instanceCount } = await this.templates.get(templateId);
     return TemplateDto.from(template, instanceCount);
   }
 
   @Post('templates/:template_id/validate')
-  @HttpCode(200)
-  @TEMPLATE_ID_PARAM
-  @RequireScope('read')
-  @ApiOperation({ operationId: 'validateTemplateConfig', summary: 'Validate a config', description: "Checks a config against the template's schema without creating anything; returns the errors per field and the config with defaults applied." })
-  @ApiBody({ type: ValidateConfigDto, examples: VALIDATE_CONFIG_EXAMPLES })
-  @ApiOkResponse({ type: ConfigValidationDto, description: 'The verdict (200 whether or not the config is valid).', examples: CONFIG_VALIDATION_EXAMPLES })
-  @ApiProblems('validation-failed', 'malformed-json', 'json-too-deep', 'template-not-found', 'payload-too-large', 'unsupported-media-type')
+  @Endpoint({
+    operationId: 'validateTemplateConfig',
+    summary: 'Validate a config',
+    description: "Checks a config against the template's schema without creating anything; returns the errors per field and the config with defaults applied.",
+    scope: 'read',
+    params: TEMPLATE_ID_PARAM,
+    body: { type: ValidateConfigDto, examples: VALIDATE_CONFIG_EXAMPLES },
+    ok: { status: 200, type: ConfigValidationDto, description: 'The verdict (200 whether or not the config is valid).', examples: CONFIG_VALIDATION_EXAMPLES },
+    problems: ['validation-failed', 'malformed-json', 'json-too-deep', 'template-not-found', 'payload-too-large', 'unsupported-media-type'],
+  })
   validate(@Param('template_id') templateId: string, @Body() body: ValidateConfigDto): Promise<ConfigValidationDto> {
     return this.templates.validateConfig(templateId, body.config);
   }
 
   @Get('load-errors')
-  @RequireScope('read')
-  @ApiOperation({ operationId: 'listPluginLoadErrors', summary: 'Plugin load errors', description: 'Plugins that failed to import or register (bad schema, duplicate id, ...), each with its file and reason.' })
-  @ApiOkResponse({ type: PluginLoadErrorListDto, description: 'The failures; empty when every plugin loaded.', examples: PLUGIN_LOAD_ERROR_EXAMPLES })
-  @ApiProblems()
+  @Endpoint({
+    operationId: 'listPluginLoadErrors',
+    summary: 'Plugin load errors',
+    description: 'Plugins that failed to import or register (bad schema, duplicate id, ...), each with its file and reason.',
+    scope: 'read',
+    ok: { status: 200, type: PluginLoadErrorListDto, description: 'The failures; empty when every plugin loaded.', examples: PLUGIN_LOAD_ERROR_EXAMPLES },
+    problems: [],
+  })
   loadErrors(): PluginLoadErrorListDto {
     return { items: this.templates.loadErrors() };
   }
