@@ -1,5 +1,6 @@
 import { CreateInstanceDto } from '../instances/dto/instance-requests.dto';
 import { ValidationFailedError } from './domain-errors';
+import { ExecutionIdParam, UuidParam } from './path-params.dto';
 import { MAX_REQUEST_DEPTH, RequestValidationPipe, structuralProblems } from './request-validation.pipe';
 
 describe('structuralProblems', () => {
@@ -48,5 +49,17 @@ describe('RequestValidationPipe on path parameters', () => {
   it('refuses NUL in a path parameter and passes other strings as they are', async () => {
     await expect(pipe.transform('x\u0000y', { type: 'param', data: 'id', metatype: String })).rejects.toMatchObject({ options: { errors: [{ path: '/id' }] } });
     await expect(pipe.transform('..%2f \u202e', { type: 'param', data: 'id', metatype: String })).resolves.toBe('..%2f \u202e');
+  });
+
+  it('takes a well-formed uuid path DTO on the short path, and leaves every other shape to the full check and its wording', async () => {
+    const id = '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15';
+    const taken = await pipe.transform({ id }, { type: 'param', metatype: UuidParam });
+    expect(taken).toBeInstanceOf(UuidParam);
+    expect(taken).toEqual({ id });
+    expect(await pipe.transform({ execution_id: id.toUpperCase() }, { type: 'param', metatype: ExecutionIdParam })).toBeInstanceOf(ExecutionIdParam);
+    for (const params of [{ id: `${id}x` }, { id: 'not-a-uuid' }, { id, extra: '1' }, { execution_id: id }, { id: `${id}\u0000` }]) {
+      await expect(pipe.transform(params, { type: 'param', metatype: UuidParam })).rejects.toBeInstanceOf(ValidationFailedError);
+    }
+    await expect(pipe.transform({ id: 'nope' }, { type: 'param', metatype: UuidParam })).rejects.toMatchObject({ options: { errors: [{ path: '/id', message: 'id must be a uuid' }] } });
   });
 });

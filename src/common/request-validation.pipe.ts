@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { FieldError, ValidationFailedError } from './domain-errors';
+import { wellFormedPathParams } from './path-params.dto';
 
 /**
  * Backstop for the pipe's own recursion (10,000 levels overflowed the stack: a 500). JSON bodies meet the
@@ -68,6 +69,10 @@ export class RequestValidationPipe extends ValidationPipe {
     // No id or name holds NUL, and PostgreSQL refuses it in a text parameter (an error, not "not found").
     if (metadata.type === 'param' && typeof value === 'string' && value.includes('\u0000')) {
       throw new ValidationFailedError(`${metadata.data ?? 'path parameter'}: must not contain NUL characters`, [{ path: `/${metadata.data ?? ''}`, message: 'must not contain NUL characters' }]);
+    }
+    if (metadata.type === 'param') {
+      const params = wellFormedPathParams(metadata.metatype, value);
+      if (params) return params;
     }
     if (metadata.type === 'body' || metadata.type === 'query') {
       const problems = structuralProblems(value);
