@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppModule } from './app.module';
+import { AppModule, AppOptions } from './app.module';
 import { registerHttpHardening, securityHeadersFor, SERVER_LIMITS } from './common/http-hardening';
 import { clientErrorResponse, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { RequestValidationPipe } from './common/request-validation.pipe';
@@ -15,7 +15,7 @@ import { buildOpenApiDocument, setupSwaggerUi } from './openapi/openapi';
  * Builds the whole application: Fastify adapter, logging with request ids, validation, the problem+json
  * filter and Swagger. main.ts listens on it; tests and the spec generator use it as is.
  */
-export async function createApp(settings: Settings): Promise<NestFastifyApplication> {
+export async function createApp(settings: Settings, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const logger = createLogger(settings);
   const frameworkLogger = new Logger('Fastify');
   const adapter = new FastifyAdapter({
@@ -36,7 +36,7 @@ export async function createApp(settings: Settings): Promise<NestFastifyApplicat
       socket.destroy(error);
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(settings), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(settings, options), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });

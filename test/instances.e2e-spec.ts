@@ -48,6 +48,9 @@ describe('instances (e2e)', () => {
         version: 1,
         execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
         created_by: null, // no key: loopback before any key exists
+        schedule: null,
+        next_run_at: null,
+        schedule_state: { last_fired_for: null, missed: 0, skipped_overlap: 0, last_skip: null },
       });
       expect(response.headers.get('location')).toBe(`${BASE}/${response.body.id}`);
       expect(response.headers.get('etag')).toBe('"1"');
@@ -268,6 +271,9 @@ describe('instances (e2e)', () => {
       name_key: 'TEXT NOT NULL',
       execution_policy: 'TEXT',
       created_by: 'TEXT',
+      schedule: 'TEXT',
+      schedule_state: 'TEXT',
+      next_run_at: 'REAL',
     });
     const [mode] = await querySqlite<{ journal_mode: string }>(file, 'PRAGMA journal_mode');
     expect(mode.journal_mode).toBe('wal');

@@ -31,6 +31,8 @@ describe('openapi/openapi.json', () => {
       'listInstances',
       'listPluginLoadErrors',
       'listTemplates',
+      'listUpcomingFires',
+      'previewInstanceSchedule',
       'revokeApiKey',
       'streamExecutionEvents',
       'updateInstance',

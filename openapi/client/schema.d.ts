@@ -320,6 +320,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/instances/{id}/schedule/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview an instance's schedule
+         * @description The next `count` fire times of the instance's schedule, in UTC and in the schedule's time zone, flagging local times a DST change skips (`nonexistent`) or repeats (`ambiguous`). An instance without a schedule answers an empty list.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["previewInstanceSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/load-errors": {
         parameters: {
             query?: never;
@@ -334,6 +356,28 @@ export interface paths {
          *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["listPluginLoadErrors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What runs next
+         * @description Upcoming fires of every enabled schedule of an enabled instance, from now until `until`, soonest first.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["listUpcomingFires"];
         put?: never;
         post?: never;
         delete?: never;
@@ -577,6 +621,14 @@ export interface components {
              */
             name: string;
             /**
+             * @description When it runs by itself: exactly one of `cron` and `every`. Null or absent: only when asked.
+             * @example {
+             *       "cron": "0 6 * * 1-5",
+             *       "timezone": "Europe/Berlin"
+             *     }
+             */
+            schedule?: components["schemas"]["ScheduleInputDto"] | (never | null);
+            /**
              * @description The template to instantiate.
              * @example table_loader
              */
@@ -811,13 +863,19 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
-             * @description manual: an API call; retry: a retry of a failed attempt (payload.previous_execution_id).
+             * Format: date-time
+             * @description schedule: the slot this run is for (a catch-up run after downtime carries the missed slot).
+             * @example 2026-11-24T05:00:00.000Z
+             */
+            scheduled_for?: string;
+            /**
+             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id).
              * @example manual
              */
             type: components["schemas"]["ExecutionTriggerType"];
         };
         /**
-         * @description manual: an API call; retry: a retry of a failed attempt (payload.previous_execution_id).
+         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id).
          * @enum {string}
          */
         ExecutionTriggerType: "manual" | "schedule" | "retry";
@@ -916,6 +974,19 @@ export interface components {
              */
             name: string;
             /**
+             * Format: date-time
+             * @description The next slot of the schedule; null without a schedule or when it or the instance is disabled. Read-only.
+             * @example null
+             */
+            next_run_at: string | null;
+            /**
+             * @description When it runs by itself (defaults filled in); null: only when asked.
+             * @example null
+             */
+            schedule: components["schemas"]["ScheduleDto"] | (never | null);
+            /** @description What the scheduler did with its slots (all zero and null until it did anything). Read-only. */
+            schedule_state: components["schemas"]["ScheduleStateDto"];
+            /**
              * @description Which secrets of `config` are set (encrypted at rest, shown as `"********"`), as dotted paths with array indexes, sorted, e.g. `["auth.token", "tokens[0]"]` for an api_fetcher with bearer auth. On PUT, send a secret back as the mask (or leave it out) to keep it.
              * @example []
              */
@@ -987,6 +1058,25 @@ export interface components {
         PluginLoadErrorListDto: {
             items: components["schemas"]["PluginLoadErrorDto"][];
         };
+        PreviewFireDto: {
+            /**
+             * @description nonexistent: the local time the cron names does not exist that day (spring forward); it fires once at the first local time after the gap. ambiguous: the local time occurs twice (fall back); it fires once, at the first. null: no DST change touches it.
+             * @example nonexistent
+             * @enum {string|null}
+             */
+            dst: "nonexistent" | "ambiguous" | null;
+            /**
+             * @description When it fires in the schedule's time zone, with its offset.
+             * @example 2027-03-28T03:30:00+02:00
+             */
+            local_time: string;
+            /**
+             * Format: date-time
+             * @description When it fires, UTC.
+             * @example 2027-03-28T01:30:00.000Z
+             */
+            scheduled_for: string;
+        };
         ProblemDto: {
             /** @example config is not valid for template 'table_loader' */
             detail: string;
@@ -1033,6 +1123,106 @@ export interface components {
          * @enum {string}
          */
         ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        /** @enum {string} */
+        ScheduleCatchUp: "once" | "skip";
+        ScheduleDto: {
+            /** @example once */
+            catch_up: components["schemas"]["ScheduleCatchUp"];
+            /**
+             * @description Cron expression (5 or 6 fields), read in `timezone`; absent when `every` is set.
+             * @example 0 6 * * 1-5
+             */
+            cron?: string;
+            /** @example true */
+            enabled: boolean;
+            /**
+             * @description Fixed interval; absent when `cron` is set.
+             * @example 15m
+             */
+            every?: string;
+            /**
+             * @description IANA time zone.
+             * @example Europe/Berlin
+             */
+            timezone: string;
+        };
+        ScheduleInputDto: {
+            /**
+             * @description Slots missed while the server was down: once = one catch-up run for the latest of them (spread over the first minute after boot); skip = none. Either way they count in schedule_state.missed. Default once.
+             * @example once
+             */
+            catch_up?: components["schemas"]["ScheduleCatchUp"];
+            /**
+             * @description A cron expression with 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), in `timezone`. Give this or `every`.
+             * @example 0 6 * * 1-5
+             */
+            cron?: string;
+            /**
+             * @description false keeps the schedule but never fires it. Default true.
+             * @default true
+             * @example true
+             */
+            enabled?: boolean;
+            /**
+             * @description A fixed interval: a whole number with unit s, m, h or d, at least 1m (e.g. "90s", "15m", "1d"). Slots are multiples of the interval since 1970-01-01T00:00Z, whatever the time zone. Give this or `cron`.
+             * @example 15m
+             */
+            every?: string;
+            /**
+             * @description IANA time zone the cron is read in. Default UTC.
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+        };
+        SchedulePreviewDto: {
+            /**
+             * Format: uuid
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            instance_id: string;
+            /** @description The next fires after now, oldest first (also while the schedule or instance is disabled). */
+            items: components["schemas"]["PreviewFireDto"][];
+            /** @description The schedule previewed; null when the instance has none (items is then empty). */
+            schedule: components["schemas"]["ScheduleDto"] | (never | null);
+        };
+        ScheduleSkipDto: {
+            /**
+             * @description overlap: a run of the instance was queued or running; downtime: the server was down at the slot (with catch_up once the latest missed slot still ran, late); refused: the run could not start (template not loaded).
+             * @example overlap
+             */
+            reason: components["schemas"]["ScheduleSkipReason"];
+            /**
+             * Format: date-time
+             * @description The slot that did not run on time.
+             * @example 2026-11-24T05:00:00.000Z
+             */
+            scheduled_for: string;
+        };
+        /**
+         * @description overlap: a run of the instance was queued or running; downtime: the server was down at the slot (with catch_up once the latest missed slot still ran, late); refused: the run could not start (template not loaded).
+         * @enum {string}
+         */
+        ScheduleSkipReason: "overlap" | "downtime" | "refused";
+        ScheduleStateDto: {
+            /**
+             * Format: date-time
+             * @description The slot of the latest run the scheduler started.
+             * @example 2026-11-24T06:00:00.000Z
+             */
+            last_fired_for: string | null;
+            /** @description The latest slot that did not run on time, and why. */
+            last_skip: components["schemas"]["ScheduleSkipDto"] | (never | null);
+            /**
+             * @description Slots that passed while the server was down (a catch-up run for the latest still counts it).
+             * @example 0
+             */
+            missed: number;
+            /**
+             * @description Slots skipped because a run was queued or running.
+             * @example 1
+             */
+            skipped_overlap: number;
+        };
         TableColumnDto: {
             /** @example Serial No. */
             name: string;
@@ -1098,6 +1288,38 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        UpcomingFireDto: {
+            /**
+             * Format: uuid
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            instance_id: string;
+            /** @example iLab Equipment 2024 */
+            instance_name: string;
+            /**
+             * @description The slot in the schedule's time zone, with its offset.
+             * @example 2026-11-25T06:00:00+01:00
+             */
+            local_time: string;
+            /**
+             * Format: date-time
+             * @description The slot, UTC.
+             * @example 2026-11-25T05:00:00.000Z
+             */
+            scheduled_for: string;
+            /** @example Europe/Berlin */
+            timezone: string;
+        };
+        UpcomingScheduleDto: {
+            /** @description Soonest first (ties by instance id). */
+            items: components["schemas"]["UpcomingFireDto"][];
+            /**
+             * Format: date-time
+             * @description The end of the window listed.
+             * @example 2026-11-25T00:00:00.000Z
+             */
+            until: string;
+        };
         UpdateInstanceDto: {
             /**
              * @description Replacement configuration, validated against the template schema. A secret sent as `"********"` or left out keeps its stored value; a new value replaces it; null clears it where the schema allows null.
@@ -1127,6 +1349,13 @@ export interface components {
              * @example iLab Equipment 2025
              */
             name?: string;
+            /**
+             * @description Replaces the schedule whole (defaults apply to what is left out); null removes it.
+             * @example {
+             *       "every": "15m"
+             *     }
+             */
+            schedule?: components["schemas"]["ScheduleInputDto"] | (never | null);
         };
         ValidateConfigDto: {
             /**
@@ -2833,6 +3062,94 @@ export interface operations {
             };
         };
     };
+    previewInstanceSchedule: {
+        parameters: {
+            query?: {
+                /** @description How many fire times. */
+                count?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The next fire times. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreviewDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `instance-not-found`: No instance has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     listPluginLoadErrors: {
         parameters: {
             query?: never;
@@ -2849,6 +3166,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PluginLoadErrorListDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listUpcomingFires: {
+        parameters: {
+            query?: {
+                /** @description List fires up to this time (inclusive). Default: 24 hours from now. */
+                until?: string;
+                /** @description Most fires to list. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Upcoming fires. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpcomingScheduleDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */

@@ -96,6 +96,12 @@ class EnvironmentVariables {
   @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
   EXECUTION_HISTORY_LIMIT?: number;
 
+  @IsOptional() @Max(60_000) @Min(100) @IsInt() @Transform(toInteger)
+  SCHEDULER_TICK_MS?: number;
+
+  @IsOptional() @Max(3_600_000) @Min(0) @IsInt() @Transform(toInteger)
+  SCHEDULER_CATCH_UP_SPREAD_MS?: number;
+
   @IsOptional() @IsIn(AUTH_MODES, { message: 'AUTH must be keys or none' }) @Transform(emptyToUndefined)
   AUTH?: (typeof AUTH_MODES)[number];
 
@@ -150,6 +156,11 @@ export class Settings {
   readonly authMode: (typeof AUTH_MODES)[number];
   /** How long a verified key (and the "any keys?" answer) is trusted before the database is asked again. */
   readonly authCacheMs: number;
+
+  /** How often the scheduler asks the clock which slots are due. */
+  readonly schedulerTickMs: number;
+  /** Catch-up runs after downtime start within this window after boot, each instance at its own fixed offset. */
+  readonly schedulerCatchUpSpreadMs: number;
 
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
@@ -249,5 +260,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     secretKeyPrevious: keys.SECRET_KEY_PREVIOUS,
     authMode: raw.AUTH ?? 'keys',
     authCacheMs: raw.AUTH_CACHE_MS ?? 5_000,
+    schedulerTickMs: raw.SCHEDULER_TICK_MS ?? 1_000,
+    schedulerCatchUpSpreadMs: raw.SCHEDULER_CATCH_UP_SPREAD_MS ?? 60_000,
   });
 }

@@ -8,6 +8,7 @@ import { ExecutionOrchestrator } from './execution-orchestrator';
 import { ExecutionQueue, InProcessExecutionQueue } from './execution-queue';
 import { ExecutionRecorder } from './execution-recorder';
 import { ExecutionRunner } from './execution-runner';
+import { ExecutionScheduler } from './execution-scheduler';
 import { ExecutionRepository } from './execution.repository';
 import { ExecutionService } from './execution.service';
 import { ExecutionsController } from './executions.controller';
@@ -18,7 +19,7 @@ import { RunRegistry } from './run-registry';
 /**
  * The run engine, by role: ExecutionService (admission, get/list/cancel/watch), RunRegistry (runs in flight
  * here), ExecutionOrchestrator (claims queued work, boot recovery, shutdown), ExecutionRunner (handler, ctx,
- * logs, timeouts), ExecutionRecorder (finish, retries, retention); ExecutionRepository alone writes
+ * logs, timeouts), ExecutionRecorder (finish, retries, retention), ExecutionScheduler (schedule slots by the Clock); ExecutionRepository alone writes
  * `plugin_executions`. Global only so that the instances module below it can reach InstanceActivity, which
  * this module binds, without importing upwards.
  */
@@ -34,6 +35,7 @@ import { RunRegistry } from './run-registry';
     ExecutionOrchestrator,
     ExecutionRunner,
     ExecutionRecorder,
+    ExecutionScheduler,
     ExecutionEvents,
     { provide: ExecutionQueue, useClass: InProcessExecutionQueue },
     { provide: InstanceActivity, useExisting: ExecutionRepository },

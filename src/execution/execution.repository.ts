@@ -45,6 +45,8 @@ export interface NewAttempt {
   triggeredBy: string | null;
   /** Inserted as running (started at once) rather than queued. */
   running: boolean;
+  /** The schedule slot (epoch seconds) the run is for; unique per instance. */
+  scheduledFor?: number | null;
 }
 
 /** A log line as stored. */
@@ -93,6 +95,7 @@ export class ExecutionRepository implements InstanceActivity {
       idempotency_key: attempt.idempotencyKey,
       not_before: attempt.notBefore,
       triggered_by: attempt.triggeredBy,
+      scheduled_for: attempt.scheduledFor ?? null,
     } satisfies Partial<PluginExecutionEntity>);
   }
 

@@ -26,6 +26,16 @@ export interface ExecuteOptions {
   idempotencyKey?: string;
   /** Who asked for the run; recorded as triggered_by. */
   principal: Principal;
+  /** The schedule slot (epoch seconds) the run is for: a second run of the same slot is refused (SlotAlreadyFiredError). */
+  scheduledFor?: number;
+}
+
+/** The slot already has its run (another process, or an earlier tick, fired it). */
+export class SlotAlreadyFiredError extends Error {
+  constructor(readonly instanceId: string, readonly scheduledFor: number) {
+    super(`slot ${new Date(scheduledFor * 1000).toISOString()} of instance ${instanceId} already has its run`);
+    this.name = 'SlotAlreadyFiredError';
+  }
 }
 
 const IDEMPOTENCY_WINDOW_S = 24 * 3600;
@@ -222,6 +232,7 @@ export class ExecutionService {
           notBefore: null,
           triggeredBy: options.principal.keyId,
           running: slot !== null,
+          scheduledFor: options.scheduledFor ?? null,
         });
         // The partial unique index refuses a second unfinished run of the instance.
         await this.executions.insert(manager, execution);
@@ -229,6 +240,9 @@ export class ExecutionService {
         return { execution, instance };
       }, { singleWrite: !idempotencyKey });
     } catch (error) {
+      if (options.scheduledFor !== undefined && isUniqueViolation(error, { index: 'uq_plugin_executions_slot', column: 'scheduled_for' })) {
+        throw new SlotAlreadyFiredError(instanceId, options.scheduledFor);
+      }
       if (!isUniqueViolation(error)) {
         if (!(error instanceof DomainError)) this.historyCounts.forget(instanceId);
         throw error;

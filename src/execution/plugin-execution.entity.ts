@@ -15,6 +15,7 @@ export interface ExecutionError {
 /** `plugin_executions`: one row per run. A partial unique index allows one unfinished run per instance. */
 @Entity({ name: 'plugin_executions' })
 @Index('idx_plugin_executions_instance', ['instance_id', 'created_at', 'id'])
+@Index('uq_plugin_executions_slot', ['instance_id', 'scheduled_for'], { unique: true })
 @Index('uq_plugin_executions_one_unfinished', ['instance_id'], { unique: true, where: "status IN ('queued', 'running')" })
 export class PluginExecutionEntity {
   @PrimaryColumn({ type: 'text' })
@@ -74,6 +75,10 @@ export class PluginExecutionEntity {
   /** The API key that started the run (retries inherit it); null when no key was used. */
   @Column({ type: 'text', nullable: true })
   triggered_by: string | null;
+
+  /** The schedule slot this run was started for (epoch seconds); unique per instance. Null unless the scheduler started it. */
+  @Column({ type: 'real', nullable: true, transformer: realNumber })
+  scheduled_for: number | null;
 }
 
 /** One line a handler logged through ctx.log. */

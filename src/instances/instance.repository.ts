@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, IsNull, Not, Repository } from 'typeorm';
 import { KeysetQuery, keysetPage, Page } from '../common/pagination';
 import { READER_CONNECTION } from '../database/database.options';
 import { EntityStatements } from '../database/entity-statements';
@@ -8,6 +8,7 @@ import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
 import { TemplateUsage } from '../templates/template-usage';
 import { InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
+import { ScheduleState } from './schedule';
 
 /** A run's outcome on its instance, without reading the row first (runs finish often); a deleted instance matches nothing. */
 const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
@@ -125,6 +126,33 @@ export class InstanceRepository implements TemplateUsage {
   /** Records a finished run, inside the caller's transaction. */
   async applyRunOutcome(manager: EntityManager, id: string, outcome: { finishedAt: number; lastResult: Record<string, unknown>; statusIfEnabled: InstanceStatus }): Promise<void> {
     await APPLY_RUN_OUTCOME.execute(manager, { id, finishedAt: outcome.finishedAt, lastResult: jsonText.to(outcome.lastResult), statusIfEnabled: outcome.statusIfEnabled });
+  }
+
+  /** Enabled instances whose next slot is due at `now` (epoch seconds), soonest first: the scheduler's tick. */
+  findDue(now: number, limit: number): Promise<PluginInstanceEntity[]> {
+    return this.instances.createQueryBuilder('i').where('i.enabled = 1').andWhere('i.next_run_at <= :now', { now }).orderBy('i.next_run_at', 'ASC').addOrderBy('i.id', 'ASC').take(limit).getMany();
+  }
+
+  /** Committed instances with a next slot at or before `until`, soonest first (GET /api/plugins/schedule). */
+  findUpcoming(until: number, limit: number): Promise<PluginInstanceEntity[]> {
+    return this.committed.createQueryBuilder('i').where('i.enabled = 1').andWhere('i.next_run_at <= :until', { until }).orderBy('i.next_run_at', 'ASC').addOrderBy('i.id', 'ASC').take(limit).getMany();
+  }
+
+  /** Every instance with a schedule (the scheduler's boot pass re-plans what has no next slot). */
+  findScheduled(): Promise<PluginInstanceEntity[]> {
+    return this.instances.find({ where: { schedule: Not(IsNull()) } });
+  }
+
+  /**
+   * The scheduler's bookkeeping: the next slot and what it did, only if the next slot is still the one it
+   * handled (another process may have moved it on). Not a change of the instance: the version stays.
+   */
+  async saveScheduleProgress(id: string, handled: number | null, nextRunAt: number | null, state: ScheduleState): Promise<boolean> {
+    const result = await this.instances.update(
+      { id, next_run_at: handled === null ? IsNull() : handled },
+      { next_run_at: nextRunAt, schedule_state: state },
+    );
+    return (result.affected ?? 0) > 0;
   }
 
   /** Rows that may hold a secret: of the given templates, or with a sealed envelope anywhere in their config. */

@@ -6,6 +6,8 @@ import { InstanceRepository } from './instance.repository';
 import { InstancesController } from './instances.controller';
 import { InstancesService } from './instances.service';
 import { PluginInstanceEntity } from './plugin-instance.entity';
+import { ScheduleController } from './schedule.controller';
+import { ScheduleViewService } from './schedule-view.service';
 
 /**
  * Owns `plugin_instances` (InstanceRepository alone writes its SQL). Global only so that the templates
@@ -14,8 +16,8 @@ import { PluginInstanceEntity } from './plugin-instance.entity';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([PluginInstanceEntity]), TypeOrmModule.forFeature([PluginInstanceEntity], READER_CONNECTION)],
-  controllers: [InstancesController],
-  providers: [InstancesService, InstanceRepository, { provide: TemplateUsage, useExisting: InstanceRepository }],
+  controllers: [InstancesController, ScheduleController],
+  providers: [InstancesService, InstanceRepository, ScheduleViewService, { provide: TemplateUsage, useExisting: InstanceRepository }],
   exports: [InstancesService, TemplateUsage],
 })
 export class InstancesModule {}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { ConfigInvalidError, ConflictError, NotFoundError, PreconditionFailedError, ValidationFailedError } from '../common/domain-errors';
+import { Clock } from '../common/clock';
 import { etagForVersion, ifMatchSatisfied } from '../common/etag';
 import { Page } from '../common/pagination';
 import { nowEpochSeconds } from '../common/time';
@@ -17,6 +18,7 @@ import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './d
 import { InstanceActivity } from './instance-activity';
 import { InstanceRepository } from './instance.repository';
 import { INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
+import { normaliseSchedule, Schedule, ScheduleInput, ScheduleState, ScheduleTimes } from './schedule';
 
 /** The fields a partial update sets (omitted ones keep their value; null is a value). */
 const definedFields = <T extends object>(value: T): Partial<T> =>
@@ -50,6 +52,7 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly transactions: TransactionService,
     private readonly templates: TemplateRegistryService,
     private readonly secrets: SecretsService,
+    private readonly clock: Clock,
   ) {}
 
   /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
@@ -112,6 +115,7 @@ export class InstancesService implements OnApplicationBootstrap {
   }
 
   async create(request: CreateInstanceDto, principal: Principal): Promise<PluginInstanceEntity> {
+    const schedule = request.schedule ? this.validSchedule(request.schedule) : null;
     const template = this.templates.require(request.template_id, 'create');
     const config = request.config ?? {};
     const placeholders = placeholderErrors(config, template.configSchema.secrets, false);
@@ -136,7 +140,11 @@ export class InstancesService implements OnApplicationBootstrap {
       version: 1,
       execution_policy: request.execution_policy ? definedFields(request.execution_policy) : null,
       created_by: principal.keyId,
+      schedule,
+      schedule_state: null,
+      next_run_at: null as number | null,
     });
+    instance.next_run_at = this.nextRunOf(instance);
     return this.withNameConflictMapped(request.name, () =>
       this.transactions.run(async (manager) => {
         if (!template.supportsMultipleInstances) {
@@ -157,9 +165,10 @@ export class InstancesService implements OnApplicationBootstrap {
   }
 
   async update(id: string, request: UpdateInstanceDto, ifMatch: string | undefined): Promise<PluginInstanceEntity> {
-    if (request.name === undefined && request.config === undefined && request.enabled === undefined && request.execution_policy === undefined) {
-      throw new ValidationFailedError('send at least one of name, config, enabled, execution_policy', [{ path: '', message: 'no field to update' }]);
+    if (request.name === undefined && request.config === undefined && request.enabled === undefined && request.execution_policy === undefined && request.schedule === undefined) {
+      throw new ValidationFailedError('send at least one of name, config, enabled, execution_policy, schedule', [{ path: '', message: 'no field to update' }]);
     }
+    const schedule = request.schedule ? this.validSchedule(request.schedule) : request.schedule;
     return this.withNameConflictMapped(request.name ?? '', () =>
       this.transactions.run(async (manager) => {
         const instance = await this.instances.findForUpdate(manager, id);
@@ -175,7 +184,11 @@ export class InstancesService implements OnApplicationBootstrap {
           instance.name = request.name;
           instance.name_key = nameKeyOf(request.name);
         }
+        const wasEnabled = instance.enabled;
         if (request.enabled !== undefined) instance.enabled = request.enabled;
+        if (schedule !== undefined) instance.schedule = schedule;
+        // The next slot is planned again only when what decides it changed, so a due slot is not lost to a rename.
+        if (schedule !== undefined || instance.enabled !== wasEnabled) instance.next_run_at = this.nextRunOf(instance);
         if (request.execution_policy !== undefined) instance.execution_policy = { ...instance.execution_policy, ...definedFields(request.execution_policy) };
         instance.status = impliedStatus(instance);
         instance.updated_at = nowEpochSeconds();
@@ -205,6 +218,37 @@ export class InstancesService implements OnApplicationBootstrap {
   async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<void> {
     const statusIfEnabled = impliedStatus({ enabled: true, last_run: outcome.finishedAt, last_result: outcome.lastResult });
     await this.instances.applyRunOutcome(manager, instanceId, { ...outcome, statusIfEnabled });
+  }
+
+  /** Enabled instances whose slot is due at `now` (epoch seconds): the scheduler's tick. */
+  findDueForSchedule(now: number, limit: number): Promise<PluginInstanceEntity[]> {
+    return this.instances.findDue(now, limit);
+  }
+
+  /** Enabled instances whose next slot is at or before `until`, soonest first. */
+  findUpcoming(until: number, limit: number): Promise<PluginInstanceEntity[]> {
+    return this.instances.findUpcoming(until, limit);
+  }
+
+  findScheduled(): Promise<PluginInstanceEntity[]> {
+    return this.instances.findScheduled();
+  }
+
+  /** The scheduler's bookkeeping, only if the next slot is still `handled`; false when another process moved it. */
+  saveScheduleProgress(id: string, handled: number | null, nextRunAt: number | null, state: ScheduleState): Promise<boolean> {
+    return this.instances.saveScheduleProgress(id, handled, nextRunAt, state);
+  }
+
+  /** The first slot after now, or null when the instance, or its schedule, is disabled or there is none. */
+  nextRunOf(instance: Pick<PluginInstanceEntity, 'enabled' | 'schedule'>, after = this.clock.nowSeconds()): number | null {
+    if (!instance.enabled || !instance.schedule?.enabled) return null;
+    return new ScheduleTimes(instance.schedule).nextAfter(after);
+  }
+
+  private validSchedule(input: ScheduleInput): Schedule {
+    const checked = normaliseSchedule(input);
+    if (!checked.schedule) throw new ValidationFailedError('schedule is not valid', checked.errors);
+    return checked.schedule;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { booleanInteger, jsonText, realNumber } from '../database/json.transformer';
+import type { Schedule, ScheduleState } from './schedule';
 
 export const INSTANCE_STATUSES = ['pending', 'active', 'error', 'inactive'] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
@@ -55,6 +56,19 @@ export class PluginInstanceEntity {
   /** The API key that created it; null when no key was used. */
   @Column({ type: 'text', nullable: true })
   created_by: string | null;
+
+  /** When it runs by itself; null: only when asked. */
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  schedule: Schedule | null;
+
+  /** What the scheduler did with its slots; null until it did anything. */
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  schedule_state: ScheduleState | null;
+
+  /** The next slot (epoch seconds); null when there is no schedule or it or the instance is disabled. */
+  @Index('idx_plugin_instances_next_run')
+  @Column({ type: 'real', nullable: true, transformer: realNumber })
+  next_run_at: number | null;
 }
 
 /** How an instance's runs are bounded and retried. */

@@ -19,8 +19,24 @@ export interface ExecutionProgress {
   message?: string;
 }
 
-export interface ExecutionTrigger {
-  type: 'manual' | 'schedule' | 'retry';
+/** What started a run: an API call, a retry of a failed attempt, or a schedule slot. */
+export type ExecutionTrigger = ManualTrigger | RetryTrigger | ScheduleTrigger;
+
+export interface ManualTrigger {
+  type: 'manual';
+  payload?: Record<string, unknown>;
+}
+
+export interface RetryTrigger {
+  type: 'retry';
+  /** `previous_execution_id`: the attempt this one retries. */
+  payload?: Record<string, unknown>;
+}
+
+export interface ScheduleTrigger {
+  type: 'schedule';
+  /** The slot this run is for (ISO 8601, UTC); a catch-up run after downtime carries the missed slot. */
+  scheduled_for: string;
   payload?: Record<string, unknown>;
 }
 

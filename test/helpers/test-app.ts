@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { createApp } from '../../src/bootstrap';
+import { Clock } from '../../src/common/clock';
 import { loadSettings } from '../../src/config/settings';
 
 export const FIXTURE_ROOTS = {
@@ -26,7 +27,7 @@ export class TestApp {
     readonly dataDir: string,
   ) {}
 
-  static async start(options: { dataDir?: string; pluginRoots?: string[]; env?: Record<string, string> } = {}): Promise<TestApp> {
+  static async start(options: { dataDir?: string; pluginRoots?: string[]; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pif-test-'));
     const settings = loadSettings({
       DATA_DIR: dataDir,
@@ -38,7 +39,7 @@ export class TestApp {
       LOG_FORMAT: 'json',
       ...options.env,
     });
-    const app = await createApp(settings);
+    const app = await createApp(settings, { clock: options.clock });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address() as { port: number };
     return new TestApp(app, `http://127.0.0.1:${address.port}`, dataDir);

@@ -5,8 +5,11 @@ import { epochSecondsToIso } from '../../common/time';
 import { EXECUTION_STATUSES, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity } from '../plugin-execution.entity';
 
 export class ExecutionTriggerDto {
-  @ApiProperty({ enum: ['manual', 'schedule', 'retry'], enumName: 'ExecutionTriggerType', description: 'manual: an API call; retry: a retry of a failed attempt (payload.previous_execution_id).', example: 'manual' })
+  @ApiProperty({ enum: ['manual', 'schedule', 'retry'], enumName: 'ExecutionTriggerType', description: 'manual: an API call; schedule: a slot of the instance\'s schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id).', example: 'manual' })
   type: 'manual' | 'schedule' | 'retry';
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'schedule: the slot this run is for (a catch-up run after downtime carries the missed slot).', example: '2026-11-24T05:00:00.000Z' })
+  scheduled_for?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   payload?: Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { BooleanField, EnumField, IntField, JsonObjectField, NestedField, QueryBooleanField, QueryIntField, StringField } from '../../common/field.decorators';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../common/pagination';
 import { INSTANCE_STATUSES, InstanceStatus } from '../plugin-instance.entity';
+import { NullableScheduleField, ScheduleInputDto } from './schedule.dto';
 
 // Control characters in names break logs and UIs; the range is the point of this pattern.
 // eslint-disable-next-line no-control-regex
@@ -33,6 +34,9 @@ export class CreateInstanceDto {
 
   @NestedField(ExecutionPolicyInputDto, { description: 'Timeout and retry policy for its runs.', example: { max_attempts: 3, backoff_ms: 1000 }, optional: true })
   execution_policy?: ExecutionPolicyInputDto;
+
+  @NullableScheduleField('When it runs by itself: exactly one of `cron` and `every`. Null or absent: only when asked.', { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin' })
+  schedule?: ScheduleInputDto | null;
 }
 
 /** Partial update: at least one field; `config` replaces the stored config whole. */
@@ -48,6 +52,9 @@ export class UpdateInstanceDto {
 
   @NestedField(ExecutionPolicyInputDto, { description: 'Policy changes, merged into the current policy.', example: { timeout_ms: 600000 }, optional: true })
   execution_policy?: ExecutionPolicyInputDto;
+
+  @NullableScheduleField('Replaces the schedule whole (defaults apply to what is left out); null removes it.', { every: '15m' })
+  schedule?: ScheduleInputDto | null;
 }
 
 export class ListInstancesQueryDto {

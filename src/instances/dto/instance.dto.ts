@@ -4,6 +4,8 @@ import { epochSecondsToIso } from '../../common/time';
 import { maskConfig } from '../../secrets/secret-config';
 import { SECRET_MASK } from '../../secrets/secret-scrubber';
 import { executionPolicyOf, INSTANCE_STATUSES, InstanceStatus, PluginInstanceEntity } from '../plugin-instance.entity';
+import { EMPTY_SCHEDULE_STATE } from '../schedule';
+import { ScheduleDto, ScheduleStateDto } from './schedule.dto';
 
 const EXAMPLE_ID = '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15';
 
@@ -72,6 +74,15 @@ export class InstanceDto {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Id of the API key that created it; null when no key was used (loopback before any key existed, or AUTH=none).', example: '6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f' })
   created_by: string | null;
 
+  @ApiProperty({ type: ScheduleDto, nullable: true, description: 'When it runs by itself (defaults filled in); null: only when asked.', example: null })
+  schedule: ScheduleDto | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'The next slot of the schedule; null without a schedule or when it or the instance is disabled. Read-only.', example: null })
+  next_run_at: string | null;
+
+  @ApiProperty({ type: ScheduleStateDto, description: 'What the scheduler did with its slots (all zero and null until it did anything). Read-only.' })
+  schedule_state: ScheduleStateDto;
+
   static from(entity: PluginInstanceEntity): InstanceDto {
     const { config, secret_fields } = maskConfig(entity.config);
     return {
@@ -89,6 +100,9 @@ export class InstanceDto {
       version: entity.version,
       execution_policy: executionPolicyOf(entity),
       created_by: entity.created_by ?? null,
+      schedule: entity.schedule ?? null,
+      next_run_at: epochSecondsToIso(entity.next_run_at ?? null),
+      schedule_state: { ...EMPTY_SCHEDULE_STATE, ...entity.schedule_state },
     };
   }
 }

@@ -20,6 +20,9 @@ export const ACTIVE_INSTANCE: InstanceDto = {
   version: 3,
   execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
   created_by: EXAMPLE_IDS.apiKey,
+  schedule: { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin', catch_up: 'once', enabled: true },
+  next_run_at: '2026-11-25T05:00:00.000Z',
+  schedule_state: { last_fired_for: '2026-11-24T05:00:00.000Z', missed: 0, skipped_overlap: 1, last_skip: { scheduled_for: '2026-11-20T05:00:00.000Z', reason: 'overlap' } },
 };
 
 /** Just created: never run. */
@@ -31,6 +34,9 @@ export const NEW_INSTANCE: InstanceDto = {
   updated_at: '2026-11-24T10:00:00.000Z',
   version: 1,
   execution_policy: { timeout_ms: null, max_attempts: 3, backoff_ms: 1000 },
+  schedule: null,
+  next_run_at: null,
+  schedule_state: { last_fired_for: null, missed: 0, skipped_overlap: 0, last_skip: null },
 };
 
 /** An api_fetcher instance with a bearer token: the secret shows as the mask, and is listed in secret_fields. */
@@ -49,6 +55,9 @@ const FETCHER_INSTANCE: InstanceDto = {
   version: 5,
   execution_policy: { timeout_ms: 60000, max_attempts: 3, backoff_ms: 2000 },
   created_by: null,
+  schedule: { every: '1h', timezone: 'UTC', catch_up: 'skip', enabled: true },
+  next_run_at: null,
+  schedule_state: { last_fired_for: '2026-11-23T06:00:00.000Z', missed: 2, skipped_overlap: 0, last_skip: { scheduled_for: '2026-11-23T08:00:00.000Z', reason: 'downtime' } },
 };
 
 export const INSTANCE_EXAMPLES = {
@@ -75,10 +84,16 @@ export const CREATE_INSTANCE_EXAMPLES: ApiExamples<CreateInstanceDto> = {
     summary: 'Import a CSV file into a table, retrying twice',
     value: { template_id: 'table_loader', name: 'iLab Equipment 2024', config: CONFIG, enabled: true, execution_policy: { max_attempts: 3, backoff_ms: 1000 } },
   },
+  weekday_mornings: {
+    summary: 'Import every weekday at 06:00 Berlin time',
+    value: { template_id: 'table_loader', name: 'iLab Equipment nightly', config: CONFIG, schedule: { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin', catch_up: 'once' } },
+  },
 };
 
 export const UPDATE_INSTANCE_EXAMPLES: ApiExamples<UpdateInstanceDto> = {
   // Keys are sorted in the spec and Swagger UI shows the first.
   change_name_and_timeout: { summary: 'Rename and set a 10-minute timeout', value: { name: 'iLab Equipment 2025', execution_policy: { timeout_ms: 600000 } } },
   disable: { summary: 'Disable (status becomes inactive)', value: { enabled: false } },
+  every_quarter_hour: { summary: 'Run every 15 minutes', value: { schedule: { every: '15m' } } },
+  remove_schedule: { summary: 'Remove the schedule', value: { schedule: null } },
 };

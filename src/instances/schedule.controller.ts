@@ -1,0 +1,49 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Endpoint } from '../auth/endpoint.decorator';
+import { Clock } from '../common/clock';
+import { UuidParam } from '../common/path-params.dto';
+import { SchedulePreviewDto, SchedulePreviewQueryDto, UpcomingScheduleDto, UpcomingScheduleQueryDto } from './dto/schedule-view.dto';
+import { PREVIEW_EXAMPLES, UPCOMING_EXAMPLES } from './dto/schedule.examples';
+import { ScheduleViewService } from './schedule-view.service';
+
+const DAY_SECONDS = 86_400;
+
+@ApiTags('instances')
+@Controller('api/plugins')
+export class ScheduleController {
+  constructor(
+    private readonly schedules: ScheduleViewService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get('schedule')
+  @Endpoint({
+    operationId: 'listUpcomingFires',
+    summary: 'What runs next',
+    description: 'Upcoming fires of every enabled schedule of an enabled instance, from now until `until`, soonest first.',
+    scope: 'read',
+    ok: { status: 200, type: UpcomingScheduleDto, description: 'Upcoming fires.', examples: UPCOMING_EXAMPLES },
+    problems: ['validation-failed'],
+  })
+  async upcoming(@Query() query: UpcomingScheduleQueryDto): Promise<UpcomingScheduleDto> {
+    const until = query.until !== undefined ? Date.parse(query.until) / 1000 : this.clock.nowSeconds() + DAY_SECONDS;
+    const items = await this.schedules.upcoming(until, query.limit ?? 50);
+    return { until: new Date(until * 1000).toISOString(), items };
+  }
+
+  @Get('instances/:id/schedule/preview')
+  @Endpoint({
+    operationId: 'previewInstanceSchedule',
+    summary: "Preview an instance's schedule",
+    description: "The next `count` fire times of the instance's schedule, in UTC and in the schedule's time zone, flagging local times a DST change skips (`nonexistent`) or repeats (`ambiguous`). An instance without a schedule answers an empty list.",
+    scope: 'read',
+    params: { id: { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } },
+    ok: { status: 200, type: SchedulePreviewDto, description: 'The next fire times.', examples: PREVIEW_EXAMPLES },
+    problems: ['instance-not-found'],
+  })
+  async preview(@Param() { id }: UuidParam, @Query() query: SchedulePreviewQueryDto): Promise<SchedulePreviewDto> {
+    const preview = await this.schedules.preview(id, query.count ?? 10);
+    return { instance_id: id, ...preview };
+  }
+}
