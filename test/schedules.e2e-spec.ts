@@ -166,7 +166,7 @@ describe('schedules', () => {
   });
 
   it('each slot runs at most once: firing the same slot twice inserts one row', async () => {
-    const { id } = await create(null);
+    const { id } = await create({ cron: '0 6 * * *' });
     const executions = app.app.get(ExecutionService);
     const slot = Date.parse('2027-01-04T06:00:00Z') / 1000;
     const fire = () => executions.execute(id, { type: 'schedule', scheduled_for: '2027-01-04T06:00:00.000Z' }, { async: true, principal: { keyId: null, keyName: null, scopes: [], via: 'auth-none' }, scheduledFor: slot });
@@ -175,6 +175,21 @@ describe('schedules', () => {
     await expect(fire()).rejects.toBeInstanceOf(SlotAlreadyFiredError);
     const rows = await app.app.get(DataSource).getRepository(PluginExecutionEntity).countBy({ instance_id: id, scheduled_for: slot });
     expect(rows).toBe(1);
+  });
+
+  it('a slot whose schedule was disabled or removed after the tick read it is refused at admission and starts nothing', async () => {
+    const executions = app.app.get(ExecutionService);
+    const slot = Date.parse('2027-01-04T06:00:00Z') / 1000;
+    const principal = { keyId: null, keyName: null, scopes: [], via: 'auth-none' as const };
+    const disabled = await create({ cron: '0 6 * * *', enabled: false });
+    const removed = await create(null);
+    for (const { id } of [disabled, removed]) {
+      await expect(executions.execute(id, { type: 'schedule', scheduled_for: '2027-01-04T06:00:00.000Z' }, { async: true, principal, scheduledFor: slot })).rejects.toMatchObject({
+        type: 'instance-disabled',
+        message: expect.stringContaining('is disabled or removed; slot not run'),
+      });
+      expect(await runs(id)).toEqual([]);
+    }
   });
 
   it('GET /api/plugins/schedule lists upcoming fires across instances, soonest first', async () => {

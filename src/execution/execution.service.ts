@@ -217,6 +217,10 @@ export class ExecutionService {
         if (!instance) throw new NotFoundError('instance-not-found', 'instance', instanceId);
         if (this.registry.shuttingDown) throw new DomainError('service-unavailable', 'the server is shutting down and takes no new runs');
         if (!instance.enabled) throw new ConflictError('instance-disabled', `instance '${instance.name}' is disabled; enable it to run it`);
+        // A slot read by the scheduler before its schedule was disabled or removed does not run.
+        if (options.scheduledFor !== undefined && !instance.schedule?.enabled) {
+          throw new ConflictError('instance-disabled', `the schedule of instance '${instance.name}' is disabled or removed; slot not run`);
+        }
         this.templates.require(instance.template_id, 'run');
         if (idempotencyKey) {
           // A key older than the window may be used again: forget it on the old run. Only there: a run
