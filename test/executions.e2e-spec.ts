@@ -168,6 +168,38 @@ describe('executions (e2e)', () => {
     expectProblem(await app.get(`${INSTANCES}/${id}/executions?limit=9999`), 400, 'validation-failed');
   });
 
+  it('filters an instance\'s runs by trigger type, and counts every run by status and by trigger', async () => {
+    const before = (await app.get('/api/plugins/executions/stats')).body;
+    expect(Object.keys(before.by_trigger).sort()).toEqual(['manual', 'retry', 'schedule', 'upstream', 'webhook']);
+    const created = await app.post(INSTANCES, {
+      template_id: 'fixture_function',
+      name: 'Flaky by trigger',
+      config: { mode: 'fail_times', label: `flaky-${Date.now()}`, fail_times: 1 },
+      execution_policy: { max_attempts: 2, backoff_ms: 0 },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const settled = await execute(id);
+    expect(settled.body).toMatchObject({ status: 'succeeded', attempt: 2, trigger: { type: 'retry' } });
+
+    const retries = (await app.get(`${INSTANCES}/${id}/executions?trigger=retry`)).body.items;
+    expect(retries.map((run: { attempt: number; trigger: { type: string } }) => [run.attempt, run.trigger.type])).toEqual([[2, 'retry']]);
+    const manual = (await app.get(`${INSTANCES}/${id}/executions?trigger=manual&status=failed`)).body.items;
+    expect(manual.map((run: { attempt: number; status: string }) => [run.attempt, run.status])).toEqual([[1, 'failed']]);
+    expect((await app.get(`${INSTANCES}/${id}/executions?trigger=schedule`)).body.items).toEqual([]);
+    expectProblem(await app.get(`${INSTANCES}/${id}/executions?trigger=cron`), 400, 'validation-failed');
+
+    const after = (await app.get('/api/plugins/executions/stats')).body;
+    expect(after.total - before.total).toBe(2);
+    expect(after.by_trigger.manual - before.by_trigger.manual).toBe(1);
+    expect(after.by_trigger.retry - before.by_trigger.retry).toBe(1);
+    expect(after.by_status.failed - before.by_status.failed).toBe(1);
+    expect(after.by_status.succeeded - before.by_status.succeeded).toBe(1);
+    const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, count) => total + count, 0);
+    expect(sum(after.by_status)).toBe(after.total);
+    expect(sum(after.by_trigger)).toBe(after.total);
+  });
+
   it('deleting an instance removes its history', async () => {
     const id = await createInstance('Short lived', 'fixture_function', { mode: 'ok' });
     const run = (await execute(id)).body;

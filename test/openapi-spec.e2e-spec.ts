@@ -19,6 +19,7 @@ describe('openapi/openapi.json', () => {
       'executeInstance',
       'getApiKey',
       'getExecution',
+      'getExecutionStats',
       'getHealth',
       'getInstance',
       'getInstanceStats',

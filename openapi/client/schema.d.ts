@@ -104,6 +104,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/executions/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count runs
+         * @description Every recorded run (each attempt, within the history each instance keeps), counted by status and by what started it.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["getExecutionStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/executions/{execution_id}": {
         parameters: {
             query?: never;
@@ -307,7 +329,7 @@ export interface paths {
         };
         /**
          * List an instance's runs
-         * @description Run history of one instance (every attempt), newest first, optionally by status; cursor-paginated.
+         * @description Run history of one instance (every attempt), newest first, optionally by status and by what started the run (`trigger`); cursor-paginated.
          *
          *     Requires an API key with the `read` scope (or `admin`).
          */
@@ -856,6 +878,41 @@ export interface components {
             /** @example 1000 */
             total?: number;
         };
+        ExecutionStatsDto: {
+            /**
+             * @description Count per run status (every status present).
+             * @example {
+             *       "cancelled": 1,
+             *       "failed": 4,
+             *       "interrupted": 0,
+             *       "queued": 0,
+             *       "running": 1,
+             *       "succeeded": 35,
+             *       "timed_out": 1
+             *     }
+             */
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * @description Count per trigger type (`trigger.type`; every type present).
+             * @example {
+             *       "manual": 20,
+             *       "retry": 4,
+             *       "schedule": 18,
+             *       "upstream": 0,
+             *       "webhook": 0
+             *     }
+             */
+            by_trigger: {
+                [key: string]: number;
+            };
+            /**
+             * @description Runs recorded (every attempt), within each instance's history limit.
+             * @example 42
+             */
+            total: number;
+        };
         /** @enum {string} */
         ExecutionStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "interrupted";
         ExecutionTriggerDto: {
@@ -869,16 +926,16 @@ export interface components {
              */
             scheduled_for?: string;
             /**
-             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id).
+             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id). webhook and upstream are reserved for runs started by webhooks and by dependencies between instances.
              * @example manual
              */
             type: components["schemas"]["ExecutionTriggerType"];
         };
         /**
-         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id).
+         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id). webhook and upstream are reserved for runs started by webhooks and by dependencies between instances.
          * @enum {string}
          */
-        ExecutionTriggerType: "manual" | "schedule" | "retry";
+        ExecutionTriggerType: "manual" | "schedule" | "webhook" | "upstream" | "retry";
         FieldErrorDto: {
             /** @example is required */
             message: string;
@@ -1852,6 +1909,70 @@ export interface operations {
             };
             /** @description `key-not-found`: No API key has this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getExecutionStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionStatsDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2975,6 +3096,8 @@ export interface operations {
             query?: {
                 /** @description Only runs with this status. */
                 status?: components["schemas"]["ExecutionStatus"];
+                /** @description Only runs started this way (`trigger.type`). */
+                trigger?: components["schemas"]["ExecutionTriggerType"];
                 /** @description Page size. */
                 limit?: number;
                 /** @description The `next_cursor` of the previous page. */

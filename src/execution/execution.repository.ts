@@ -10,8 +10,8 @@ import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
 import { InstanceActivity } from '../instances/instance-activity';
 import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
-import { ExecutionProgress, ExecutionTrigger } from '../sdk/types';
-import { ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
+import { ExecutionProgress, ExecutionTrigger, TRIGGER_TYPES, TriggerType } from '../sdk/types';
+import { EXECUTION_STATUSES, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { RunOutcome } from './run-outcome';
 
 /**
@@ -21,8 +21,8 @@ import { RunOutcome } from './run-outcome';
  * insert: it is the fast path of a synchronous execute (npm run bench, case execute).
  * The casts type the parameters for PostgreSQL; SQLite takes them as column affinities.
  */
-const START_KNOWN = new NamedSql(`INSERT INTO plugin_executions (id, instance_id, template_id, status, "trigger", attempt, config_version, created_at, started_at, triggered_by)
-  SELECT CAST(:id AS TEXT), id, template_id, 'running', CAST(:trigger AS TEXT), 1, version, CAST(:createdAt AS DOUBLE PRECISION), CAST(:createdAt AS DOUBLE PRECISION), CAST(:triggeredBy AS TEXT)
+const START_KNOWN = new NamedSql(`INSERT INTO plugin_executions (id, instance_id, template_id, status, "trigger", trigger_type, attempt, config_version, created_at, started_at, triggered_by)
+  SELECT CAST(:id AS TEXT), id, template_id, 'running', CAST(:trigger AS TEXT), CAST(:triggerType AS TEXT), 1, version, CAST(:createdAt AS DOUBLE PRECISION), CAST(:createdAt AS DOUBLE PRECISION), CAST(:triggeredBy AS TEXT)
   FROM plugin_instances WHERE id = :instanceId AND version = :version AND enabled = 1`);
 
 /** Records an attempt's outcome unless it has one already; a null progress keeps the stored one. */
@@ -33,6 +33,14 @@ const FINISH = new NamedSql(`UPDATE plugin_executions
 
 export interface ListExecutionsQuery extends KeysetQuery {
   status?: ExecutionStatus;
+  trigger?: TriggerType;
+}
+
+/** Runs counted by status and by what started them. */
+export interface ExecutionCounts {
+  total: number;
+  by_status: Record<ExecutionStatus, number>;
+  by_trigger: Record<TriggerType, number>;
 }
 
 /** What a new attempt row carries beyond its instance. */
@@ -82,6 +90,7 @@ export class ExecutionRepository implements InstanceActivity {
       template_id: instance.template_id,
       status: attempt.running ? 'running' : 'queued',
       trigger: attempt.trigger,
+      trigger_type: attempt.trigger.type,
       attempt: attempt.attempt,
       config_version: instance.version,
       created_at: createdAt,
@@ -109,6 +118,7 @@ export class ExecutionRepository implements InstanceActivity {
     const inserted = await START_KNOWN.execute(manager, {
       id: execution.id,
       trigger: JSON.stringify(execution.trigger),
+      triggerType: execution.trigger_type,
       createdAt: execution.created_at,
       triggeredBy: execution.triggered_by,
       instanceId: execution.instance_id,
@@ -168,7 +178,32 @@ export class ExecutionRepository implements InstanceActivity {
   pageForInstance(instanceId: string, query: ListExecutionsQuery): Promise<Page<PluginExecutionEntity>> {
     const builder = this.committedExecutions.createQueryBuilder('e').where('e.instance_id = :instanceId', { instanceId });
     if (query.status) builder.andWhere('e.status = :status', { status: query.status });
+    if (query.trigger) builder.andWhere('e.trigger_type = :trigger', { trigger: query.trigger });
     return keysetPage(builder, 'e', query);
+  }
+
+  /** Every committed run, counted by status and by trigger type (zeros included). */
+  async countByStatusAndTrigger(): Promise<ExecutionCounts> {
+    const rows: { status: ExecutionStatus; trigger_type: TriggerType; count: string | number }[] = await this.committedExecutions
+      .createQueryBuilder('e')
+      .select('e.status', 'status')
+      .addSelect('e.trigger_type', 'trigger_type')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('e.status')
+      .addGroupBy('e.trigger_type')
+      .getRawMany();
+    const counts: ExecutionCounts = {
+      total: 0,
+      by_status: Object.fromEntries(EXECUTION_STATUSES.map((status) => [status, 0])) as Record<ExecutionStatus, number>,
+      by_trigger: Object.fromEntries(TRIGGER_TYPES.map((type) => [type, 0])) as Record<TriggerType, number>,
+    };
+    for (const row of rows) {
+      const count = Number(row.count);
+      counts.total += count;
+      counts.by_status[row.status] = (counts.by_status[row.status] ?? 0) + count;
+      counts.by_trigger[row.trigger_type] = (counts.by_trigger[row.trigger_type] ?? 0) + count;
+    }
+    return counts;
   }
 
   /** Queued -> running, conditionally: whoever else may pick up queued rows, only one claim succeeds. */

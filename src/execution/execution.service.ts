@@ -12,7 +12,7 @@ import { ExecutionChange, ExecutionEvents } from './execution-events';
 import { ExecutionQueue, QueueSlot } from './execution-queue';
 import { ExecutionRecorder } from './execution-recorder';
 import { MAX_LOG_LINES, ExecutionRunner } from './execution-runner';
-import { ExecutionRepository, ListExecutionsQuery } from './execution.repository';
+import { ExecutionCounts, ExecutionRepository, ListExecutionsQuery } from './execution.repository';
 import { HistoryCounts } from './history-counts';
 import { PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { RunOutcome } from './run-outcome';
@@ -162,6 +162,11 @@ export class ExecutionService {
   async listLogs(executionId: string): Promise<PluginExecutionLogEntity[]> {
     await this.get(executionId);
     return this.executions.listCommittedLogs(executionId, MAX_LOG_LINES);
+  }
+
+  /** Every run, counted by status and by what started it. */
+  stats(): Promise<ExecutionCounts> {
+    return this.executions.countByStatusAndTrigger();
   }
 
   async listForInstance(instanceId: string, query: ListExecutionsQuery): Promise<Page<PluginExecutionEntity>> {

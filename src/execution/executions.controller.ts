@@ -8,9 +8,9 @@ import { ValidationFailedError } from '../common/domain-errors';
 import { mapPage } from '../common/pagination';
 import { ExecutionIdParam, UuidParam } from '../common/path-params.dto';
 import { ListExecutionsQueryDto } from './dto/execution-requests.dto';
-import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDto } from './dto/execution.dto';
+import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDto, ExecutionStatsDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
-import { EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES } from './dto/execution.examples';
+import { EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES, EXECUTION_STATS_EXAMPLES } from './dto/execution.examples';
 
 const INSTANCE_ID_PARAM = { id: { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } };
 const EXECUTION_ID_PARAM = { execution_id: { description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } };
@@ -85,7 +85,7 @@ export class ExecutionsController {
   @Endpoint({
     operationId: 'listInstanceExecutions',
     summary: "List an instance's runs",
-    description: 'Run history of one instance (every attempt), newest first, optionally by status; cursor-paginated.',
+    description: 'Run history of one instance (every attempt), newest first, optionally by status and by what started the run (`trigger`); cursor-paginated.',
     scope: 'read',
     params: INSTANCE_ID_PARAM,
     ok: { status: 200, type: ExecutionPageDto, description: 'A page of runs.', examples: EXECUTION_PAGE_EXAMPLES },
@@ -94,6 +94,19 @@ export class ExecutionsController {
   async list(@Param() { id }: UuidParam, @Query() query: ListExecutionsQueryDto): Promise<ExecutionPageDto> {
     const page = await this.executions.listForInstance(id, query);
     return mapPage(page, ExecutionDto.from);
+  }
+
+  @Get('executions/stats')
+  @Endpoint({
+    operationId: 'getExecutionStats',
+    summary: 'Count runs',
+    description: 'Every recorded run (each attempt, within the history each instance keeps), counted by status and by what started it.',
+    scope: 'read',
+    ok: { status: 200, type: ExecutionStatsDto, description: 'The counts.', examples: EXECUTION_STATS_EXAMPLES },
+    problems: [],
+  })
+  async stats(): Promise<ExecutionStatsDto> {
+    return this.executions.stats();
   }
 
   @Get('executions/:execution_id')

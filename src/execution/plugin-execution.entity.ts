@@ -33,6 +33,10 @@ export class PluginExecutionEntity {
   @Column({ type: 'text', transformer: jsonText })
   trigger: ExecutionTrigger;
 
+  /** `trigger.type`, as a column to filter and count by. */
+  @Column({ type: 'text' })
+  trigger_type: string;
+
   @Column({ type: 'integer', default: 1 })
   attempt: number;
 

@@ -22,6 +22,10 @@ export interface ExecutionProgress {
 /** What started a run: an API call, a retry of a failed attempt, or a schedule slot. */
 export type ExecutionTrigger = ManualTrigger | RetryTrigger | ScheduleTrigger;
 
+/** What can start a run: the `type` of ExecutionTrigger, including the kinds later trigger sources add. */
+export const TRIGGER_TYPES = ['manual', 'schedule', 'webhook', 'upstream', 'retry'] as const;
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+
 export interface ManualTrigger {
   type: 'manual';
   payload?: Record<string, unknown>;

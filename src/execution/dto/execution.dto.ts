@@ -2,11 +2,19 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FieldErrorDto } from '../../common/problem.dto';
 import { PageDtoOf } from '../../common/page.dto';
 import { epochSecondsToIso } from '../../common/time';
+import { TRIGGER_TYPES, TriggerType } from '../../sdk/types';
 import { EXECUTION_STATUSES, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity } from '../plugin-execution.entity';
 
 export class ExecutionTriggerDto {
-  @ApiProperty({ enum: ['manual', 'schedule', 'retry'], enumName: 'ExecutionTriggerType', description: 'manual: an API call; schedule: a slot of the instance\'s schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id).', example: 'manual' })
-  type: 'manual' | 'schedule' | 'retry';
+  @ApiProperty({
+    enum: TRIGGER_TYPES,
+    enumName: 'ExecutionTriggerType',
+    description:
+      "manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id). " +
+      'webhook and upstream are reserved for runs started by webhooks and by dependencies between instances.',
+    example: 'manual',
+  })
+  type: TriggerType;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'schedule: the slot this run is for (a catch-up run after downtime carries the missed slot).', example: '2026-11-24T05:00:00.000Z' })
   scheduled_for?: string;
@@ -125,4 +133,15 @@ export class ExecutionLogLineDto {
 export class ExecutionLogListDto {
   @ApiProperty({ type: [ExecutionLogLineDto], description: 'Lines in the order they were logged (at most 10000 per run).' })
   items: ExecutionLogLineDto[];
+}
+
+export class ExecutionStatsDto {
+  @ApiProperty({ description: 'Runs recorded (every attempt), within each instance\'s history limit.', example: 42 })
+  total: number;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Count per run status (every status present).', example: { queued: 0, running: 1, succeeded: 35, failed: 4, cancelled: 1, timed_out: 1, interrupted: 0 } })
+  by_status: Record<ExecutionStatus, number>;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Count per trigger type (`trigger.type`; every type present).', example: { manual: 20, schedule: 18, webhook: 0, upstream: 0, retry: 4 } })
+  by_trigger: Record<TriggerType, number>;
 }

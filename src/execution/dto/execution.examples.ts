@@ -1,5 +1,5 @@
 import { ApiExamples, EXAMPLE_IDS } from '../../common/api-examples';
-import { ExecutionDto, ExecutionLogListDto, ExecutionPageDto } from './execution.dto';
+import { ExecutionDto, ExecutionLogListDto, ExecutionPageDto, ExecutionStatsDto } from './execution.dto';
 
 /** A table_loader run that imported 12 rows. */
 export const SUCCEEDED_EXECUTION: ExecutionDto = {
@@ -93,6 +93,17 @@ export const EXECUTION_LOG_EXAMPLES: ApiExamples<ExecutionLogListDto> = {
         { at: '2026-11-24T10:15:30.010Z', level: 'info', message: "importing CSV imports/equipment.csv into 'ilab_equipment_2024' with 3 columns" },
         { at: '2026-11-24T10:15:30.115Z', level: 'info', message: "imported 12 rows into 'ilab_equipment_2024' (replace)" },
       ],
+    },
+  },
+};
+
+export const EXECUTION_STATS_EXAMPLES: ApiExamples<ExecutionStatsDto> = {
+  counts: {
+    summary: 'Runs by status and by trigger',
+    value: {
+      total: 42,
+      by_status: { queued: 0, running: 1, succeeded: 35, failed: 4, cancelled: 1, timed_out: 1, interrupted: 0 },
+      by_trigger: { manual: 20, schedule: 18, webhook: 0, upstream: 0, retry: 4 },
     },
   },
 };
