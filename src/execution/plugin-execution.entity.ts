@@ -34,7 +34,7 @@ export class PluginExecutionEntity {
   trigger: ExecutionTrigger;
 
   /** `trigger.type`, as a column to filter and count by. */
-  @Column({ type: 'text' })
+  @Column({ type: 'text', default: 'manual' })
   trigger_type: string;
 
   @Column({ type: 'integer', default: 1 })
