@@ -14,6 +14,7 @@ import { InstancesModule } from './instances/instances.module';
 import { OutboundHttpModule } from './outbound-http/outbound-http.module';
 import { SecretsModule } from './secrets/secrets.module';
 import { TemplatesModule } from './templates/templates.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** What a caller may bind instead of the defaults: tests pass a ManualClock. */
 export interface AppOptions {
@@ -26,7 +27,7 @@ export class AppModule {
   static async forRoot(settings: Settings, options: AppOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [SettingsModule.forRoot(settings), ClockModule.forRoot(options.clock), SecretsModule, DatabaseModule, DataStoreModule, OutboundHttpModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, HealthModule, AuthModule],
+      imports: [SettingsModule.forRoot(settings), ClockModule.forRoot(options.clock), SecretsModule, DatabaseModule, DataStoreModule, OutboundHttpModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, WebhooksModule, HealthModule, AuthModule],
       // Every route passes the access guard; it refuses routes that declare no access rule.
       providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
     };

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, AppOptions } from './app.module';
-import { registerHttpHardening, securityHeadersFor, SERVER_LIMITS } from './common/http-hardening';
+import { registerHttpHardening, registerWebhookBodyParsers, securityHeadersFor, SERVER_LIMITS } from './common/http-hardening';
 import { clientErrorResponse, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
 import { RequestValidationPipe } from './common/request-validation.pipe';
 import { Settings } from './config/settings';
@@ -51,7 +51,9 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
   app.useGlobalFilters(new ProblemDetailsFilter());
   setupSwaggerUi(app, buildOpenApiDocument(app));
   await app.init();
-  // JSON is the only request body this API takes: anything else is a 415, not a string to validate.
+  // JSON is the only request body this API takes: anything else is a 415, not a string to validate. The one
+  // exception, webhook deliveries, gets form and text parsers that refuse every other route.
   app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+  registerWebhookBodyParsers(app.getHttpAdapter().getInstance(), settings);
   return app;
 }

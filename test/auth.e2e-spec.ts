@@ -169,14 +169,17 @@ describe('access control (e2e)', () => {
     });
 
     // Every operation in the committed spec: it declares the bearer scheme, its 401/403 responses and its
-    // scope, and the server enforces exactly that scope (admin implies all). /health alone is open.
+    // scope, and the server enforces exactly that scope (admin implies all). /health and webhook deliveries (the
+    // URL token is their credential) alone are open.
     const operations = Object.entries(spec.paths as Record<string, Record<string, any>>).flatMap(([route, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ route, method: method.toUpperCase(), operation })),
     );
-    const guarded = operations.filter((o) => o.route !== '/health');
+    const OPEN_ROUTES = ['/health', '/api/hooks/{token}'];
+    const guarded = operations.filter((o) => !OPEN_ROUTES.includes(o.route));
 
-    it('documents /health as the only open operation', () => {
-      expect(operations.find((o) => o.route === '/health')!.operation.security).toEqual([]);
+    it('documents /health and webhook deliveries as the only open operations', () => {
+      for (const route of OPEN_ROUTES) expect(operations.find((o) => o.route === route)!.operation.security).toEqual([]);
+      expect(operations.length - guarded.length).toBe(OPEN_ROUTES.length);
       expect(guarded.length).toBeGreaterThan(20);
       for (const { route, method, operation } of guarded) {
         expect({ route, method, security: operation.security }).toEqual({ route, method, security: [{ bearer: [] }] });

@@ -15,7 +15,9 @@ describe('openapi/openapi.json', () => {
       'cancelExecution',
       'createApiKey',
       'createInstance',
+      'createWebhook',
       'deleteInstance',
+      'deliverWebhook',
       'executeInstance',
       'getApiKey',
       'getExecution',
@@ -33,8 +35,11 @@ describe('openapi/openapi.json', () => {
       'listPluginLoadErrors',
       'listTemplates',
       'listUpcomingFires',
+      'listWebhooks',
       'previewInstanceSchedule',
       'revokeApiKey',
+      'revokeWebhook',
+      'rotateWebhookSecret',
       'streamExecutionEvents',
       'updateInstance',
       'validateTemplateConfig',
@@ -83,8 +88,8 @@ describe('openapi/openapi.json', () => {
 
   it('gives every operation an example of each JSON request body and 2xx JSON response', () => {
     const operationsWithBodies = new Set(jsonBodies.map((body) => body.name.split(' ')[0]));
-    // Every operation but the two 204 deletes and the event stream (which has its own text example) has a JSON body.
-    expect(operationsWithBodies.size).toBe(operations.length - 3);
+    // Every operation but the three 204 deletes (instance, key, webhook) and the event stream (which has its own text example) has a JSON body.
+    expect(operationsWithBodies.size).toBe(operations.length - 4);
     const missing = jsonBodies.filter(({ media }) => media.example === undefined && Object.keys(media.examples ?? {}).length === 0).map((body) => body.name);
     expect(missing).toEqual([]);
   });

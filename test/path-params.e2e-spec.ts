@@ -15,7 +15,7 @@ interface UuidRoute {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** The path template as the spec writes it. */
   template: string;
-  param: 'id' | 'execution_id';
+  param: 'id' | 'execution_id' | 'webhook_id';
   notFound: string;
   body?: unknown;
 }
@@ -31,6 +31,13 @@ const UUID_ROUTES: UuidRoute[] = [
   { operationId: 'cancelExecution', method: 'POST', template: '/api/plugins/executions/{execution_id}/cancel', param: 'execution_id', notFound: 'execution-not-found' },
   { operationId: 'streamExecutionEvents', method: 'GET', template: '/api/plugins/executions/{execution_id}/events', param: 'execution_id', notFound: 'execution-not-found' },
   { operationId: 'listExecutionLogs', method: 'GET', template: '/api/plugins/executions/{execution_id}/logs', param: 'execution_id', notFound: 'execution-not-found' },
+  { operationId: 'createWebhook', method: 'POST', template: '/api/plugins/instances/{id}/webhooks', param: 'id', notFound: 'instance-not-found', body: { name: 'hook' } },
+  { operationId: 'listWebhooks', method: 'GET', template: '/api/plugins/instances/{id}/webhooks', param: 'id', notFound: 'instance-not-found' },
+  // Two uuids: the other one is a well-formed unknown id; the instance is looked up first.
+  { operationId: 'revokeWebhook', method: 'DELETE', template: '/api/plugins/instances/{id}/webhooks/{webhook_id}', param: 'id', notFound: 'instance-not-found' },
+  { operationId: 'revokeWebhook', method: 'DELETE', template: '/api/plugins/instances/{id}/webhooks/{webhook_id}', param: 'webhook_id', notFound: 'instance-not-found' },
+  { operationId: 'rotateWebhookSecret', method: 'POST', template: '/api/plugins/instances/{id}/webhooks/{webhook_id}/rotate', param: 'id', notFound: 'instance-not-found' },
+  { operationId: 'rotateWebhookSecret', method: 'POST', template: '/api/plugins/instances/{id}/webhooks/{webhook_id}/rotate', param: 'webhook_id', notFound: 'instance-not-found' },
   { operationId: 'getApiKey', method: 'GET', template: '/api/keys/{id}', param: 'id', notFound: 'key-not-found' },
   { operationId: 'revokeApiKey', method: 'DELETE', template: '/api/keys/{id}', param: 'id', notFound: 'key-not-found' },
 ];
@@ -46,7 +53,7 @@ const MALFORMED_IDS = [
   { label: 'a uuid without dashes', raw: UNKNOWN_UUID.replace(/-/g, '') },
 ];
 
-const urlOf = (route: UuidRoute, id: string) => route.template.replace(`{${route.param}}`, id);
+const urlOf = (route: UuidRoute, id: string) => route.template.replace(`{${route.param}}`, id).replace(/\{(id|webhook_id)\}/g, UNKNOWN_UUID);
 const send = (app: TestApp, route: UuidRoute, id: string) => app.request(route.method, urlOf(route, id), { body: route.body });
 
 describe('uuid path parameters (e2e)', () => {
@@ -76,7 +83,7 @@ describe('uuid path parameters (e2e)', () => {
       app.removeData();
     });
 
-    describe.each(UUID_ROUTES)('$method $template', (route) => {
+    describe.each(UUID_ROUTES)('$method $template ($param)', (route) => {
       it.each(MALFORMED_IDS)('refuses $label with 400 validation-failed at /' + route.param, async ({ raw }) => {
         const response = await send(app, route, raw);
         expectProblem(response, 400, 'validation-failed');
@@ -144,7 +151,7 @@ describe('uuid path parameters (e2e)', () => {
       statements.length = 0;
     });
 
-    describe.each(UUID_ROUTES)('$method $template', (route) => {
+    describe.each(UUID_ROUTES)('$method $template ($param)', (route) => {
       it('reads nothing for a malformed id', async () => {
         const answers: string[] = [];
         for (const { raw } of MALFORMED_IDS) {

@@ -48,6 +48,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/hooks/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver to a webhook
+         * @description Starts a run of the webhook's instance with `trigger {type: "webhook", webhook_id, payload}`, where `payload` is the body: parsed JSON, the fields of a form, or the text. No API key: the token in the URL is the credential, and it opens nothing but this. A signed webhook also needs a valid signature (401 otherwise, and nothing starts). The answer comes once the run is recorded (queued); Location names it. A redelivery with the same delivery id answers the same run. Bodies up to WEBHOOK_MAX_BYTES (default 1 MiB); each webhook takes at most WEBHOOK_RATE_LIMIT_MAX deliveries a minute.
+         */
+        post: operations["deliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/keys": {
         parameters: {
             query?: never;
@@ -364,6 +384,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/instances/{id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an instance's webhooks
+         * @description Every webhook of the instance, revoked ones included, oldest first. Tokens and signing secrets are never shown again.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook
+         * @description A URL that starts a run of the instance when something POSTs to it, without an API key: the token in the URL is the credential. With `signing`, deliveries must also be signed (`github`: `X-Hub-Signature-256`; `standard`: Standard Webhooks) with the secret answered here. The token and the secret are shown this once: only the token's SHA-256 is stored, and the secret is sealed like config secrets.
+         *
+         *     Requires an API key with the `write` scope (or `admin`).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/instances/{id}/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a webhook
+         * @description Revokes the webhook: its URL answers 404 from now on. It stays listed as revoked. Revoking a revoked webhook changes nothing.
+         *
+         *     Requires an API key with the `write` scope (or `admin`).
+         */
+        delete: operations["revokeWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/instances/{id}/webhooks/{webhook_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's signing secret
+         * @description A new signing secret, current from now on, shown this once. The previous one keeps verifying for 24 hours or until the next rotation, whichever comes first, so the sender can be switched to the new secret without failed deliveries. At most two secrets verify at any time.
+         *
+         *     Requires an API key with the `write` scope (or `admin`).
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/load-errors": {
         parameters: {
             query?: never;
@@ -656,6 +748,18 @@ export interface components {
              */
             template_id: string;
         };
+        CreateWebhookDto: {
+            /**
+             * @description What the webhook is for (who sends to it), shown in the list.
+             * @example github-push
+             */
+            name: string;
+            /**
+             * @description How deliveries are signed: `github` (`X-Hub-Signature-256`) or `standard` (Standard Webhooks). Omit for an unsigned webhook, where the URL token alone is the credential.
+             * @example github
+             */
+            signing?: components["schemas"]["WebhookSigning"];
+        };
         CreatedApiKeyDto: {
             /**
              * Format: date-time
@@ -708,6 +812,63 @@ export interface components {
              * @example pif_q3Xv9LbT0k2mWc8pR1sYzA4nH6uJ7eD5fG0iK9oL3qE
              */
             token: string;
+        };
+        CreatedWebhookDto: {
+            /**
+             * @description Signing secrets that verify now: 2 during a rotation (until the previous one expires), else 1; 0 when unsigned.
+             * @example 1
+             */
+            active_secrets: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @example 2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            instance_id: string;
+            /**
+             * Format: date-time
+             * @description Last delivery that started (or found) a run.
+             * @example 2026-11-24T10:15:30.000Z
+             */
+            last_used_at: string | null;
+            /** @example github-push */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked; its URL answers 404 since.
+             * @example null
+             */
+            revoked_at: string | null;
+            /**
+             * @description null: unsigned.
+             * @example github
+             * @enum {string|null}
+             */
+            signing: "github" | "standard" | null;
+            /**
+             * @description The signing secret to configure at the sender (github: the webhook "Secret"; standard: a `whsec_` key). Shown once; stored sealed. Absent when unsigned.
+             * @example 9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e4f6a8c0e2f4a6c8e0b
+             */
+            signing_secret?: string;
+            /**
+             * @description The credential in the URL: shown once; only its SHA-256 is stored.
+             * @example whk_Yq7Lk2vB9mXc3TzR8pW1sN4aH6uJ0eD5fG7iK2oL9qE
+             */
+            token: string;
+            /**
+             * @description Where senders POST: `/api/hooks/{token}` (prefix it with this server's public address). Shown once.
+             * @example /api/hooks/whk_Yq7Lk2vB9mXc3TzR8pW1sN4aH6uJ0eD5fG7iK2oL9qE
+             */
+            url: string;
         };
         DataRowPageDto: {
             /**
@@ -916,9 +1077,10 @@ export interface components {
         /** @enum {string} */
         ExecutionStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "interrupted";
         ExecutionTriggerDto: {
+            /** @description retry: `{previous_execution_id}`. webhook: the delivered body: parsed JSON (any JSON value), the fields of a form, or the text of a text/plain body; null for an empty body. */
             payload?: {
                 [key: string]: unknown;
-            };
+            } | unknown[] | string | number | boolean | (never | null);
             /**
              * Format: date-time
              * @description schedule: the slot this run is for (a catch-up run after downtime carries the missed slot).
@@ -926,13 +1088,19 @@ export interface components {
              */
             scheduled_for?: string;
             /**
-             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id). webhook and upstream are reserved for runs started by webhooks and by dependencies between instances.
+             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: reserved for runs started by dependencies between instances.
              * @example manual
              */
             type: components["schemas"]["ExecutionTriggerType"];
+            /**
+             * Format: uuid
+             * @description webhook: the webhook the delivery came through.
+             * @example 2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54
+             */
+            webhook_id?: string;
         };
         /**
-         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id). webhook and upstream are reserved for runs started by webhooks and by dependencies between instances.
+         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: reserved for runs started by dependencies between instances.
          * @enum {string}
          */
         ExecutionTriggerType: "manual" | "schedule" | "webhook" | "upstream" | "retry";
@@ -1179,7 +1347,60 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        RotatedWebhookSecretDto: {
+            /**
+             * @description Signing secrets that verify now: 2 during a rotation (until the previous one expires), else 1; 0 when unsigned.
+             * @example 1
+             */
+            active_secrets: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @example 2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            instance_id: string;
+            /**
+             * Format: date-time
+             * @description Last delivery that started (or found) a run.
+             * @example 2026-11-24T10:15:30.000Z
+             */
+            last_used_at: string | null;
+            /** @example github-push */
+            name: string;
+            /**
+             * Format: date-time
+             * @description Until then the previous secret verifies too (24 h after the rotation, or until the next rotation).
+             * @example 2026-11-25T10:00:00.000Z
+             */
+            previous_secret_expires_at: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked; its URL answers 404 since.
+             * @example null
+             */
+            revoked_at: string | null;
+            /**
+             * @description null: unsigned.
+             * @example github
+             * @enum {string|null}
+             */
+            signing: "github" | "standard" | null;
+            /**
+             * @description The new signing secret: shown once. Deliveries signed with it verify from now on.
+             * @example whsec_c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLWV4YW1wbGUtMDE=
+             */
+            signing_secret: string;
+        };
         /** @enum {string} */
         ScheduleCatchUp: "once" | "skip";
         ScheduleDto: {
@@ -1425,6 +1646,64 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        WebhookDeliveryDto: {
+            /**
+             * Format: uuid
+             * @description The run; its URL is in Location (reading it takes an API key).
+             * @example 8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c
+             */
+            execution_id: string;
+        };
+        WebhookDto: {
+            /**
+             * @description Signing secrets that verify now: 2 during a rotation (until the previous one expires), else 1; 0 when unsigned.
+             * @example 1
+             */
+            active_secrets: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @example 2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            instance_id: string;
+            /**
+             * Format: date-time
+             * @description Last delivery that started (or found) a run.
+             * @example 2026-11-24T10:15:30.000Z
+             */
+            last_used_at: string | null;
+            /** @example github-push */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was revoked; its URL answers 404 since.
+             * @example null
+             */
+            revoked_at: string | null;
+            /**
+             * @description null: unsigned.
+             * @example github
+             * @enum {string|null}
+             */
+            signing: "github" | "standard" | null;
+        };
+        WebhookListDto: {
+            items: components["schemas"]["WebhookDto"][];
+        };
+        /**
+         * @description How deliveries are signed: `github` (`X-Hub-Signature-256`) or `standard` (Standard Webhooks). Omit for an unsigned webhook, where the URL token alone is the credential.
+         * @enum {string}
+         */
+        WebhookSigning: "github" | "standard";
     };
     responses: never;
     parameters: never;
@@ -1588,6 +1867,166 @@ export interface operations {
             };
         };
     };
+    deliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `github` signing: `sha256=<hex HMAC-SHA256 of the raw body>` with the webhook secret. */
+                "X-Hub-Signature-256"?: string;
+                /** @description `standard` signing: the message id (also the delivery id for redeliveries). */
+                "webhook-id"?: string;
+                /** @description `standard` signing: epoch seconds; more than 5 minutes from now is refused (replays). */
+                "webhook-timestamp"?: string;
+                /** @description `standard` signing: `v1,<base64>` signatures over `id.timestamp.body`, space-separated. */
+                "webhook-signature"?: string;
+                /** @description A delivery id: a redelivery with the same key (24 h) answers the same run. Without it, `X-GitHub-Delivery`, then `webhook-id`, serve as the key. */
+                "Idempotency-Key"?: string;
+                /** @description GitHub's delivery id, used as the idempotency key when Idempotency-Key is absent. */
+                "X-GitHub-Delivery"?: string;
+            };
+            path: {
+                /** @description The webhook token (`whk_` + 43 characters), as in the URL created with the webhook. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        /** @description Whatever the sender sends: JSON, a form, or text. */
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "after": "9f2c4e6a",
+                 *       "ref": "refs/heads/main"
+                 *     }
+                 */
+                "application/json": unknown;
+                /**
+                 * @example {
+                 *       "payload": "{\"ref\":\"refs/heads/main\"}"
+                 *     }
+                 */
+                "application/x-www-form-urlencoded": {
+                    [key: string]: string;
+                };
+                /** @example rebuild please */
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description Accepted: the run is queued (for a redelivery, the run the first delivery started). */
+            202: {
+                headers: {
+                    /** @description URL of the execution (reading it takes an API key). */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /**
+             * @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.
+             *
+             *     `malformed-json`: The request body is not valid JSON.
+             *
+             *     `json-too-deep`: The request body nests arrays and objects deeper than the configured limit (`JSON_MAX_DEPTH`).
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `webhook-signature-invalid`: The delivery does not carry a valid signature for the webhook's signing scheme (`github`: `X-Hub-Signature-256`; `standard`: `webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature`). Nothing was started. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `webhook-not-found`: No webhook of this instance has this id, or (on `POST /api/hooks/{token}`) no active webhook has this token: it never existed or was revoked. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description `instance-disabled`: A disabled instance cannot be executed; enable it first.
+             *
+             *     `template-unavailable`: The instance's template is not loaded in this server (plugin removed or failed to load).
+             *
+             *     `execution-in-progress`: One run per instance at a time; `execution_id` names the run in progress.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `payload-too-large`: The request body exceeds the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `service-unavailable`: A dependency (the database or the data store) is not answering, or the server is shutting down and takes no new runs. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     listApiKeys: {
         parameters: {
             query?: {
@@ -1739,7 +2178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description `unsupported-media-type`: Request bodies must be application/json. */
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2533,7 +2972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description `unsupported-media-type`: Request bodies must be application/json. */
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2835,7 +3274,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description `unsupported-media-type`: Request bodies must be application/json. */
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3273,6 +3712,393 @@ export interface operations {
             };
         };
     };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhooks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookListDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `instance-not-found`: No instance has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            /** @description Created; `token`, `url` and `signing_secret` are shown this once. */
+            201: {
+                headers: {
+                    /** @description URL of the instance's webhook list. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookDto"];
+                };
+            };
+            /**
+             * @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.
+             *
+             *     `malformed-json`: The request body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `instance-not-found`: No instance has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `payload-too-large`: The request body exceeds the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    revokeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+                /** @description Webhook id (uuid). */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description `instance-not-found`: No instance has this id.
+             *
+             *     `webhook-not-found`: No webhook of this instance has this id, or (on `POST /api/hooks/{token}`) no active webhook has this token: it never existed or was revoked.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+                /** @description Webhook id (uuid). */
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotatedWebhookSecretDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description `instance-not-found`: No instance has this id.
+             *
+             *     `webhook-not-found`: No webhook of this instance has this id, or (on `POST /api/hooks/{token}`) no active webhook has this token: it never existed or was revoked.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `webhook-not-signed`: The webhook was created without `signing`, so it has no secret to rotate. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     listPluginLoadErrors: {
         parameters: {
             query?: never;
@@ -3643,7 +4469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description `unsupported-media-type`: Request bodies must be application/json. */
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
             415: {
                 headers: {
                     [name: string]: unknown;

@@ -57,8 +57,11 @@ export interface EndpointOptions {
   params?: Record<string, { description: string; example: string }>;
   /** Request headers the operation reads, in the order the spec lists them. */
   headers?: readonly ApiHeaderOptions[];
-  /** The JSON request body, with its named examples. */
-  body?: { type: Type<unknown>; examples: ApiExamples<unknown> };
+  /**
+   * The JSON request body, with its named examples; or a body in several media types written out as OpenAPI
+   * content (a webhook delivery: JSON, form or text).
+   */
+  body?: { type: Type<unknown>; examples: ApiExamples<unknown> } | { description: string; required: boolean; content: ContentObject };
   /**
    * The success response(s). The first is the status the route answers by default (applied with
    * HttpCode); a handler that answers another one (202 under `Prefer: respond-async`) sets it itself.
@@ -130,10 +133,15 @@ export function Endpoint(options: EndpointOptions): MethodDecorator {
       SetMetadata(ENDPOINT_METADATA, true),
       SetMetadata(ACCESS_RULE, options.scope),
       HttpCode(ok[0].status),
-      ApiOperation({ operationId: options.operationId, summary: options.summary, description }),
+      ApiOperation({
+        operationId: options.operationId,
+        summary: options.summary,
+        description,
+        ...(options.body && 'content' in options.body ? { requestBody: { description: options.body.description, required: options.body.required, content: options.body.content } } : {}),
+      }),
       ...Object.entries(options.params ?? {}).map(([name, param]) => ApiParam({ name, description: param.description, example: param.example })),
       ...(options.headers ?? []).map((header) => ApiHeader(header)),
-      ...(options.body ? [ApiBody({ type: options.body.type, examples: options.body.examples })] : []),
+      ...(options.body && 'type' in options.body ? [ApiBody({ type: options.body.type, examples: options.body.examples })] : []),
       ...ok.map(successDecorator),
       ...(scoped ? [ApiBearerAuth(BEARER_SCHEME)] : []),
       ApiProblemResponses(...problems, ...implied),

@@ -6,7 +6,7 @@ export interface Principal {
   keyId: string | null;
   keyName: string | null;
   scopes: readonly Scope[];
-  via: 'api-key' | 'loopback-without-keys' | 'auth-none';
+  via: 'api-key' | 'loopback-without-keys' | 'auth-none' | 'webhook';
 }
 
 export const ANONYMOUS_LOOPBACK: Principal = Object.freeze({ keyId: null, keyName: null, scopes: SCOPES, via: 'loopback-without-keys' as const });
@@ -18,3 +18,6 @@ declare module 'fastify' {
     principal?: Principal;
   }
 }
+
+/** A webhook delivery: the URL token was the credential; it grants no API scope. */
+export const WEBHOOK_DELIVERY: Principal = Object.freeze({ keyId: null, keyName: null, scopes: [], via: 'webhook' as const });

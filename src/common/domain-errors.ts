@@ -34,7 +34,7 @@ export class ConfigInvalidError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(type: 'template-not-found' | 'instance-not-found' | 'execution-not-found' | 'table-not-found' | 'key-not-found', what: string, id: string) {
+  constructor(type: 'template-not-found' | 'instance-not-found' | 'execution-not-found' | 'table-not-found' | 'key-not-found' | 'webhook-not-found', what: string, id: string) {
     super(type, `${what} '${id}' does not exist`);
   }
 }

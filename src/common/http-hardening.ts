@@ -2,12 +2,51 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest, RawServerDefault } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
 import helmet from 'helmet';
 import { bearerTokenOf, hashToken } from '../auth/tokens';
 import { Settings } from '../config/settings';
 import { JsonTooDeepError, RateLimitedError } from './domain-errors';
 import { exceedsJsonDepth } from './json-depth';
+
+/**
+ * The one route that takes bodies other than JSON (form and text) and keeps the raw bytes, which signatures are
+ * computed over: webhook deliveries. Its body limit is WEBHOOK_MAX_BYTES instead of BODY_LIMIT_BYTES.
+ */
+export const WEBHOOK_ROUTE = '/api/hooks/:token';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The raw body of a webhook delivery, as received (set only on WEBHOOK_ROUTE). */
+    webhookBody?: Buffer;
+  }
+}
+
+const isWebhookRoute = (request: FastifyRequest): boolean => request.routeOptions?.url === WEBHOOK_ROUTE;
+
+/** A form body as an object: each field once, a repeated field as an array of its values. */
+function parseForm(body: Buffer): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
+    const earlier = fields[name];
+    fields[name] = earlier === undefined ? value : Array.isArray(earlier) ? [...earlier, value] : [earlier, value];
+  }
+  return { ...fields };
+}
+
+/**
+ * Form and text bodies, for webhook deliveries only: every other route still answers them 415, as before. Call
+ * after the framework's own form and text parsers are removed (see createApp).
+ */
+export function registerWebhookBodyParsers(fastify: FastifyInstance, settings: Settings): void {
+  const parse = (decode: (body: Buffer) => unknown) => (request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => {
+    if (!isWebhookRoute(request)) return done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(request.headers['content-type']));
+    request.webhookBody = body;
+    done(null, decode(body));
+  };
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, parse(parseForm));
+  fastify.addContentTypeParser('text/plain', { parseAs: 'buffer', bodyLimit: settings.bodyLimitBytes }, parse((body) => body.toString('utf8')));
+}
 
 /** Fastify server options that bound what one client can hold open. */
 export const SERVER_LIMITS = {
@@ -108,10 +147,16 @@ export async function registerHttpHardening(app: NestFastifyApplication, setting
     });
   }
 
+  // Webhook deliveries have a limit of their own (the route's bodyLimit overrides the parsers').
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === WEBHOOK_ROUTE) route.bodyLimit = settings.webhookMaxBytes;
+  });
+
   const defaultJsonParser = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: settings.bodyLimitBytes }, (request, body, done) => {
     // Refused before parsing: the parser would build the whole document first. Otherwise Fastify's own
     // parser (secure-json-parse, proto and constructor poisoning refused) runs as before.
+    if (isWebhookRoute(request)) request.webhookBody = body as unknown as Buffer;
     if (exceedsJsonDepth(body, settings.jsonMaxDepth)) done(new JsonTooDeepError(settings.jsonMaxDepth), undefined);
     else defaultJsonParser(request, body as unknown as string, done);
   });

@@ -27,13 +27,22 @@ export class ExecutionIdParam {
   execution_id!: string;
 }
 
+/** `:id/webhooks/:webhook_id`: an instance and one of its webhooks. */
+export class WebhookPathParams {
+  @UuidPathField()
+  id!: string;
+
+  @UuidPathField()
+  webhook_id!: string;
+}
+
 /** The path DTOs above, by the one field each holds: an operation taking one documents 400 `validation-failed` (see @Endpoint). */
 export const UUID_PATH_FIELDS = new Map<new () => object, string>([
   [UuidParam, 'id'],
   [ExecutionIdParam, 'execution_id'],
 ]);
 
-export const VALIDATED_PATH_PARAMS: readonly (new () => object)[] = [...UUID_PATH_FIELDS.keys()];
+export const VALIDATED_PATH_PARAMS: readonly (new () => object)[] = [...UUID_PATH_FIELDS.keys(), WebhookPathParams];
 
 /**
  * The path DTO for `params` when they are exactly its one field holding a uuid, without class-transformer and

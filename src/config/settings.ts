@@ -102,6 +102,12 @@ class EnvironmentVariables {
   @IsOptional() @Max(3_600_000) @Min(0) @IsInt() @Transform(toInteger)
   SCHEDULER_CATCH_UP_SPREAD_MS?: number;
 
+  @IsOptional() @Max(64 * 1024 * 1024) @Min(1024) @IsInt() @Transform(toInteger)
+  WEBHOOK_MAX_BYTES?: number;
+
+  @IsOptional() @Max(1_000_000) @Min(0) @IsInt() @Transform(toInteger)
+  WEBHOOK_RATE_LIMIT_MAX?: number;
+
   @IsOptional() @IsIn(AUTH_MODES, { message: 'AUTH must be keys or none' }) @Transform(emptyToUndefined)
   AUTH?: (typeof AUTH_MODES)[number];
 
@@ -161,6 +167,11 @@ export class Settings {
   readonly schedulerTickMs: number;
   /** Catch-up runs after downtime start within this window after boot, each instance at its own fixed offset. */
   readonly schedulerCatchUpSpreadMs: number;
+
+  /** Largest webhook delivery body (POST /api/hooks/{token}); a larger one is answered 413. */
+  readonly webhookMaxBytes: number;
+  /** Deliveries one webhook accepts per minute (per process); 0 turns the per-webhook limit off. */
+  readonly webhookRateLimitMax: number;
 
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
@@ -262,5 +273,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     authCacheMs: raw.AUTH_CACHE_MS ?? 5_000,
     schedulerTickMs: raw.SCHEDULER_TICK_MS ?? 1_000,
     schedulerCatchUpSpreadMs: raw.SCHEDULER_CATCH_UP_SPREAD_MS ?? 60_000,
+    webhookMaxBytes: raw.WEBHOOK_MAX_BYTES ?? 1024 * 1024,
+    webhookRateLimitMax: raw.WEBHOOK_RATE_LIMIT_MAX ?? 60,
   });
 }

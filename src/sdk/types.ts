@@ -19,8 +19,8 @@ export interface ExecutionProgress {
   message?: string;
 }
 
-/** What started a run: an API call, a retry of a failed attempt, or a schedule slot. */
-export type ExecutionTrigger = ManualTrigger | RetryTrigger | ScheduleTrigger;
+/** What started a run: an API call, a retry of a failed attempt, a schedule slot, or a webhook delivery. */
+export type ExecutionTrigger = ManualTrigger | RetryTrigger | ScheduleTrigger | WebhookTrigger;
 
 /** What can start a run: the `type` of ExecutionTrigger, including the kinds later trigger sources add. */
 export const TRIGGER_TYPES = ['manual', 'schedule', 'webhook', 'upstream', 'retry'] as const;
@@ -42,6 +42,17 @@ export interface ScheduleTrigger {
   /** The slot this run is for (ISO 8601, UTC); a catch-up run after downtime carries the missed slot. */
   scheduled_for: string;
   payload?: Record<string, unknown>;
+}
+
+export interface WebhookTrigger {
+  type: 'webhook';
+  /** The webhook (of this instance) the delivery came through. */
+  webhook_id: string;
+  /**
+   * The delivered body: the parsed JSON value (application/json), an object of fields (form; a repeated field
+   * becomes an array), the text itself (text/plain), or null for an empty body.
+   */
+  payload: JsonValue;
 }
 
 /** Handed to every run: who is running, a cancellation signal, and ways to report back. */

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Settings } from '../config/settings';
-import { isSecretEnvelope, SecretCipher, SecretDecryptError } from './secret-cipher';
+import { isSecretEnvelope, SecretCipher, SecretDecryptError, SecretEnvelope } from './secret-cipher';
 import { envelopePathsIn, UnreadableSecret } from './secret-config';
 import { loadOrCreateKeyFile } from './secret-key';
 import { ConfigPath, dottedPath, SecretPattern, secretPathsIn, setValueAt, valueAt } from './secret-paths';
@@ -85,6 +85,19 @@ export class SecretsService {
       }
     }
     return { config, sealedPaths, rotated, unreadable };
+  }
+
+  /**
+   * Seals one value outside a config (a webhook's signing secret), bound to `aad`: the same cipher and key
+   * as config secrets, so SECRET_KEY rotation covers it.
+   */
+  sealValue(value: string, aad: string): SecretEnvelope {
+    return this.cipher.seal(value, aad);
+  }
+
+  /** Opens what sealValue sealed with the same `aad`; throws SecretDecryptError when it cannot. */
+  openValue(envelope: SecretEnvelope, aad: string): unknown {
+    return this.cipher.open(envelope, aad);
   }
 
   /** A scrubber for every secret value of an opened config: decrypted envelopes and plaintext at secret locations. */

@@ -10,8 +10,8 @@ export class ExecutionTriggerDto {
     enum: TRIGGER_TYPES,
     enumName: 'ExecutionTriggerType',
     description:
-      "manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id). " +
-      'webhook and upstream are reserved for runs started by webhooks and by dependencies between instances.',
+      "manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); " +
+      "webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: reserved for runs started by dependencies between instances.",
     example: 'manual',
   })
   type: TriggerType;
@@ -19,8 +19,15 @@ export class ExecutionTriggerDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'schedule: the slot this run is for (a catch-up run after downtime carries the missed slot).', example: '2026-11-24T05:00:00.000Z' })
   scheduled_for?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  payload?: Record<string, unknown>;
+  @ApiPropertyOptional({ format: 'uuid', description: 'webhook: the webhook the delivery came through.', example: '2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54' })
+  webhook_id?: string;
+
+  @ApiPropertyOptional({
+    description: 'retry: `{previous_execution_id}`. webhook: the delivered body: parsed JSON (any JSON value), the fields of a form, or the text of a text/plain body; null for an empty body.',
+    // Any JSON value; the last member is OpenAPI 3.0.3's null-only schema (see strictNullables).
+    anyOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: {} }, { type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', nullable: true, enum: [null] }],
+  })
+  payload?: unknown;
 }
 
 export class ExecutionProgressDto {
