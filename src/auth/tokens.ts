@@ -4,8 +4,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 export const TOKEN_PATTERN = /^pif_[A-Za-z0-9_-]{43}$/;
 const PREFIX_LENGTH = 'pif_'.length + 6;
 
+/** `prefix` + 32 random bytes in base64url: the shape of every token this service hands out (API keys, webhook URLs). */
+export const randomToken = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
+
 export function generateToken(): { token: string; hash: string; prefix: string } {
-  const token = `pif_${randomBytes(32).toString('base64url')}`;
+  const token = randomToken('pif_');
   return { token, hash: hashToken(token), prefix: token.slice(0, PREFIX_LENGTH) };
 }
 

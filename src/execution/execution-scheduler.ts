@@ -82,8 +82,7 @@ export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestr
 
   /** A schedule without a next slot although it should have one (written before this version, or by hand) gets one. */
   private async planUnplanned(): Promise<void> {
-    for (const instance of await this.instances.findScheduled()) {
-      if (instance.next_run_at !== null) continue;
+    for (const instance of await this.instances.findScheduledWithoutNextRun()) {
       const next = this.instances.nextRunOf(instance, this.bootAt);
       if (next !== null) await this.instances.saveScheduleProgress(instance.id, null, next, { ...EMPTY_SCHEDULE_STATE, ...instance.schedule_state });
     }

@@ -46,14 +46,9 @@ export class InstanceRepository implements TemplateUsage {
     return this.reader.findById(id);
   }
 
-  /** The instance as the caller's transaction sees it, hydrated by the fixed by-id statement. */
-  findForUpdate(manager: EntityManager, id: string): Promise<PluginInstanceEntity | null> {
-    return this.reader.findById(id, manager);
-  }
-
-  /** The instance inside the caller's transaction (the engine's admission, claim and retry). */
+  /** The instance as the caller's transaction sees it (update, and the engine's admission, claim and retry), by the fixed by-id statement. */
   findInTransaction(manager: EntityManager, id: string): Promise<PluginInstanceEntity | null> {
-    return manager.findOneBy(PluginInstanceEntity, { id });
+    return this.reader.findById(id, manager);
   }
 
   exists(manager: EntityManager, id: string): Promise<boolean> {
@@ -138,9 +133,9 @@ export class InstanceRepository implements TemplateUsage {
     return this.committed.createQueryBuilder('i').where('i.enabled = 1').andWhere('i.next_run_at <= :until', { until }).orderBy('i.next_run_at', 'ASC').addOrderBy('i.id', 'ASC').take(limit).getMany();
   }
 
-  /** Every instance with a schedule (the scheduler's boot pass re-plans what has no next slot). */
-  findScheduled(): Promise<PluginInstanceEntity[]> {
-    return this.instances.find({ where: { schedule: Not(IsNull()) } });
+  /** Instances with a schedule but no next slot (the scheduler's boot pass plans them); the others are not read at boot. */
+  findScheduledWithoutNextRun(): Promise<PluginInstanceEntity[]> {
+    return this.instances.find({ where: { schedule: Not(IsNull()), next_run_at: IsNull() } });
   }
 
   /**

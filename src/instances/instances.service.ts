@@ -171,7 +171,7 @@ export class InstancesService implements OnApplicationBootstrap {
     const schedule = request.schedule ? this.validSchedule(request.schedule) : request.schedule;
     return this.withNameConflictMapped(request.name ?? '', () =>
       this.transactions.run(async (manager) => {
-        const instance = await this.instances.findForUpdate(manager, id);
+        const instance = await this.instances.findInTransaction(manager, id);
         if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
         const etag = etagForVersion(instance.version);
         if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etag)) throw new PreconditionFailedError(etag);
@@ -230,8 +230,8 @@ export class InstancesService implements OnApplicationBootstrap {
     return this.instances.findUpcoming(until, limit);
   }
 
-  findScheduled(): Promise<PluginInstanceEntity[]> {
-    return this.instances.findScheduled();
+  findScheduledWithoutNextRun(): Promise<PluginInstanceEntity[]> {
+    return this.instances.findScheduledWithoutNextRun();
   }
 
   /** The scheduler's bookkeeping, only if the next slot is still `handled`; false when another process moved it. */

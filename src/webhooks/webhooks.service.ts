@@ -1,6 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { hashToken } from '../auth/tokens';
+import { hashToken, randomToken } from '../auth/tokens';
 import { WEBHOOK_DELIVERY } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { DomainError, NotFoundError, RateLimitedError, ValidationFailedError } from '../common/domain-errors';
@@ -64,7 +64,7 @@ export class WebhooksService {
   async create(instanceId: string, request: { name: string; signing?: WebhookSigning | null }): Promise<{ webhook: PluginWebhookEntity; token: string; secret: string | null }> {
     await this.instances.get(instanceId);
     const id = randomUUID();
-    const token = `whk_${randomBytes(32).toString('base64url')}`;
+    const token = randomToken('whk_');
     const signing = request.signing ?? null;
     const secret = signing ? generateSigningSecret(signing) : null;
     const now = this.clock.nowSeconds();
