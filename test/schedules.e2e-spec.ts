@@ -171,7 +171,7 @@ describe('schedules', () => {
     const slot = Date.parse('2027-01-04T06:00:00Z') / 1000;
     const fire = () => executions.execute(id, { type: 'schedule', scheduled_for: '2027-01-04T06:00:00.000Z' }, { async: true, principal: { keyId: null, keyName: null, scopes: [], via: 'auth-none' }, scheduledFor: slot });
     const first = await fire();
-    await settle({ fired: [{ instance_id: id, execution_id: first.id, scheduled_for: '' }], skipped: [] });
+    await settle({ fired: [{ instance_id: id, execution_id: first.id, scheduled_for: '' }], skipped: [], upstream: [] });
     await expect(fire()).rejects.toBeInstanceOf(SlotAlreadyFiredError);
     const rows = await app.app.get(DataSource).getRepository(PluginExecutionEntity).countBy({ instance_id: id, scheduled_for: slot });
     expect(rows).toBe(1);

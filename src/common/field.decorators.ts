@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 
 /**
  * Composite field decorators: one decorator applies the validation and documents the same
@@ -109,6 +109,21 @@ export function EnumArrayField(values: readonly string[], options: FieldOptions)
     ArrayMinSize(1),
     ArrayMaxSize(values.length * 2),
     IsIn(values as string[], { each: true, message: `each of $property must be one of: ${values.join(', ')}` }),
+  );
+}
+
+/** A UUID (the id of another resource). */
+export function UuidField(options: FieldOptions) {
+  return applyDecorators(...base(options, { type: String, format: 'uuid' }), IsUUID('loose', { message: '$property must be a uuid' }));
+}
+
+/** An array of UUIDs (ids of other resources), at most `maxItems`; empty is allowed. */
+export function UuidArrayField(options: FieldOptions & { maxItems: number }) {
+  return applyDecorators(
+    ...base(options, { type: 'array', items: { type: 'string', format: 'uuid' }, maxItems: options.maxItems } as ApiPropertyOptions),
+    IsArray({ message: '$property must be an array' }),
+    ArrayMaxSize(options.maxItems),
+    IsUUID('loose', { each: true, message: 'each of $property must be a uuid' }),
   );
 }
 

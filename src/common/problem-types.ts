@@ -26,6 +26,8 @@ export const PROBLEM_TYPES = {
   'template-unavailable': { status: 409, title: 'Template is not loaded', description: "The instance's template is not loaded in this server (plugin removed or failed to load)." },
   'execution-in-progress': { status: 409, title: 'Instance is already running', description: 'One run per instance at a time; `execution_id` names the run in progress.' },
   'instance-running': { status: 409, title: 'Instance is running', description: 'An instance cannot be deleted while one of its runs is in progress.' },
+  'dependency-cycle': { status: 409, title: 'Dependencies would form a cycle', description: '`depends_on` would make an instance wait, directly or through others, for itself; `cycle` lists the instances around the loop, each depending on the next.' },
+  'has-dependents': { status: 409, title: 'Other instances depend on it', description: 'An instance cannot be deleted while others list it in `depends_on`; `dependents` names them. Remove it from their `depends_on` first.' },
   'execution-finished': { status: 409, title: 'Execution already finished', description: 'Only a queued or running execution can be cancelled.' },
   'precondition-failed': { status: 412, title: 'Precondition failed', description: 'The If-Match header does not match the current ETag: the instance changed since it was read.' },
   'request-timeout': { status: 408, title: 'Request timeout', description: 'The client did not send the whole request in time.' },

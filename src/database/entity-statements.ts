@@ -47,11 +47,24 @@ export class EntityStatements<T extends ObjectLiteral> {
    * (undefined would not take the column's default).
    */
   async insert(manager: EntityManager, entity: T): Promise<void> {
-    const values = this.insertedColumns.map((column) => {
+    await manager.query(this.insertSql, this.insertValues(entity));
+  }
+
+  /**
+   * The same INSERT, but a row a unique index refuses is left out instead of failing the transaction
+   * (`ON CONFLICT DO NOTHING`, in SQLite and PostgreSQL alike); true when the row went in.
+   */
+  async insertUnlessConflict(manager: EntityManager, entity: T): Promise<boolean> {
+    // In a transaction (the manager's query runner): the structured result carries the number of rows written.
+    const result = (await manager.queryRunner!.query(`${this.insertSql} ON CONFLICT DO NOTHING`, this.insertValues(entity), true)) as { affected?: number };
+    return (result.affected ?? 0) > 0;
+  }
+
+  private insertValues(entity: T): unknown[] {
+    return this.insertedColumns.map((column) => {
       const value: unknown = column.getEntityValue(entity);
       if (value === undefined) throw new Error(`${this.metadata.name}.${column.propertyName} is not set`);
       return this.dataSource.driver.preparePersistentValue(value, column);
     });
-    await manager.query(this.insertSql, values);
   }
 }

@@ -11,6 +11,7 @@ import { HistoryCounts } from './history-counts';
 import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { RunOutcome } from './run-outcome';
 import { RunRegistry } from './run-registry';
+import { UpstreamTrigger } from './upstream-trigger';
 
 const FAILED: RunOutcome = { status: 'failed', result: null, error: { type: 'handler_error', message: 'disk full' } };
 const SUCCEEDED: RunOutcome = { status: 'succeeded', result: { rows: 3 }, error: null };
@@ -48,7 +49,9 @@ function setUp(policy: { max_attempts?: number; backoff_ms?: number } = {}, opti
   const registry = new RunRegistry();
   const counts = new HistoryCounts();
   const settings = { executionHistoryLimit: options.historyLimit ?? 100 } as Settings;
-  const recorder = new ExecutionRecorder(executions, instances, transactions, queue, events, registry, counts, settings);
+  // Successes count toward dependents; these instances have none.
+  const upstream = { upstreamSucceeded: async () => [], enqueue: () => undefined } as unknown as UpstreamTrigger;
+  const recorder = new ExecutionRecorder(executions, instances, transactions, queue, events, registry, counts, settings, upstream);
 
   const first = executions.newAttempt(instance, { trigger: { type: 'manual' }, attempt: 1, retryOf: null, idempotencyKey: null, notBefore: null, triggeredBy: 'key-1', running: true });
   rows.set(first.id, first);

@@ -13,6 +13,7 @@ import { HistoryCounts } from './history-counts';
 import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { FINAL_STATUSES_RETRIED, retryDelayMs, RunOutcome } from './run-outcome';
 import { RunRegistry } from './run-registry';
+import { UpstreamTrigger } from './upstream-trigger';
 
 /**
  * Records how attempts end: the finished row, the next attempt when the policy retries, the instance's
@@ -31,6 +32,7 @@ export class ExecutionRecorder {
     private readonly registry: RunRegistry,
     private readonly historyCounts: HistoryCounts,
     private readonly settings: Settings,
+    private readonly upstream: UpstreamTrigger,
   ) {}
 
   /**
@@ -39,10 +41,10 @@ export class ExecutionRecorder {
    * it (a run in flight here): it is finished with one conditional UPDATE instead of being read first.
    */
   async finish(id: string, outcome: RunOutcome, progress: ExecutionProgress | null, mayRetry: boolean, known: PluginExecutionEntity | null = null): Promise<PluginExecutionEntity> {
-    let result: { execution: PluginExecutionEntity | null; retry: PluginExecutionEntity | null; final: boolean };
+    let result: { execution: PluginExecutionEntity | null; retry: PluginExecutionEntity | null; final: boolean; dependents?: PluginExecutionEntity[] };
     try {
-      // Unrefusable: the finished row leaves the one-unfinished-run index, so a retry row cannot clash on it, and
-      // nothing else written here is covered by a unique index.
+      // Unrefusable: the finished row leaves the one-unfinished-run index, so a retry row cannot clash on it,
+      // dependents' runs are inserted unless the index refuses them, and nothing else written here is covered by a unique index.
       result = await this.transactions.run(async (manager) => {
         let current = known;
         const finishedAt = nowEpochSeconds();
@@ -93,17 +95,19 @@ export class ExecutionRecorder {
           });
           this.registry.runRecorded(execution.instance_id, execution.config_version);
         }
-        return { execution, retry: null, final: true };
+        const dependents = outcome.status === 'succeeded' ? await this.upstream.upstreamSucceeded(manager, execution, finishedAt) : [];
+        return { execution, retry: null, final: true, dependents };
       }, { unrefusable: true });
     } catch (error) {
       // A retry row counted in a transaction that did not commit: count the instance again.
       if (known) this.historyCounts.forget(known.instance_id);
       throw error;
     }
-    const { execution, retry, final } = result;
+    const { execution, retry, final, dependents } = result;
     if (!execution) throw new NotFoundError('execution-not-found', 'execution', id);
     this.events.changed(execution.id, { type: 'status', execution });
     if (retry) this.queue.enqueue(retry.id, retry.not_before);
+    if (dependents) this.upstream.enqueue(dependents);
     if (final) {
       this.events.settled(execution.retry_of ?? execution.id, execution);
       // Retention runs after the run is recorded, never holds it up, and only when the instance may be over its limit.

@@ -9,6 +9,7 @@ import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { EMPTY_SCHEDULE_STATE, ScheduleState, ScheduleTimes, SkipReason } from '../instances/schedule';
 import { ExecutionService, SlotAlreadyFiredError } from './execution.service';
 import { RunRegistry } from './run-registry';
+import { UpstreamTrigger } from './upstream-trigger';
 
 /** Instances handled per database round of a tick; a tick keeps going while rounds come back full. */
 const TICK_BATCH = 500;
@@ -20,6 +21,8 @@ const SCHEDULER_PRINCIPAL: Principal = Object.freeze({ keyId: null, keyName: 'sc
 export interface TickReport {
   fired: { instance_id: string; execution_id: string; scheduled_for: string }[];
   skipped: { instance_id: string; scheduled_for: string; reason: SkipReason }[];
+  /** Runs owed to dependents whose upstreams all succeeded while they could not run, started by this tick. */
+  upstream: { instance_id: string; execution_id: string }[];
 }
 
 /** A fixed offset per instance within [0, spreadMs): catch-up runs after downtime start spread out, the same way on every boot. */
@@ -38,6 +41,7 @@ export function catchUpOffsetMs(instanceId: string, spreadMs: number): number {
  * counted (never piled up). Slots that passed before this process started are downtime: counted in
  * `missed`, and with `catch_up: "once"` the latest of them runs, at a per-instance offset within
  * SCHEDULER_CATCH_UP_SPREAD_MS after boot. Nothing here reads the system time: only the Clock decides.
+ * Each tick also starts the runs owed to dependents (see UpstreamTrigger.startOwed).
  */
 @Injectable()
 export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -54,6 +58,7 @@ export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestr
     private readonly registry: RunRegistry,
     private readonly clock: Clock,
     private readonly settings: Settings,
+    private readonly upstream: UpstreamTrigger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -89,19 +94,26 @@ export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async runTick(): Promise<TickReport> {
-    const report: TickReport = { fired: [], skipped: [] };
+    const report: TickReport = { fired: [], skipped: [], upstream: [] };
+    await this.fireDueSlots(report);
     if (this.stopped || this.registry.shuttingDown) return report;
+    for (const run of await this.upstream.startOwed()) report.upstream.push({ instance_id: run.instance_id, execution_id: run.id });
+    return report;
+  }
+
+  private async fireDueSlots(report: TickReport): Promise<void> {
+    if (this.stopped || this.registry.shuttingDown) return;
     const now = this.clock.nowSeconds();
     // Instances seen in this tick (handled, or waiting for their catch-up offset) are not looked at again.
     const seen = new Set<string>();
     for (;;) {
       const due = (await this.instances.findDueForSchedule(now, TICK_BATCH + seen.size)).filter((instance) => !seen.has(instance.id));
       for (const instance of due) {
-        if (this.stopped || this.registry.shuttingDown) return report;
+        if (this.stopped || this.registry.shuttingDown) return;
         seen.add(instance.id);
         await this.handle(instance, now, report);
       }
-      if (due.length < TICK_BATCH) return report;
+      if (due.length < TICK_BATCH) return;
     }
   }
 

@@ -113,6 +113,11 @@ export class ExecutionRepository implements InstanceActivity {
     return this.inserter.insert(manager, execution);
   }
 
+  /** Inserts a new row unless the instance has an unfinished run (the partial unique index): false then, and nothing is written. */
+  insertUnlessBusy(manager: EntityManager, execution: PluginExecutionEntity): Promise<boolean> {
+    return this.inserter.insertUnlessConflict(manager, execution);
+  }
+
   /** START_KNOWN: true when the row went in (the instance was still enabled and at `version`). */
   async insertStartedIfCurrent(manager: EntityManager, execution: PluginExecutionEntity, version: number): Promise<boolean> {
     const inserted = await START_KNOWN.execute(manager, {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Not, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { KeysetQuery, keysetPage, Page } from '../common/pagination';
 import { READER_CONNECTION } from '../database/database.options';
 import { EntityStatements } from '../database/entity-statements';
@@ -15,6 +15,12 @@ const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
   SET last_run = CAST(:finishedAt AS DOUBLE PRECISION), last_result = :lastResult, updated_at = CAST(:finishedAt AS DOUBLE PRECISION),
     status = CASE WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END, version = version + 1
   WHERE id = :id`);
+
+/** What a graph node or an error message shows of an instance. */
+export type InstanceSummary = Pick<PluginInstanceEntity, 'id' | 'name' | 'template_id' | 'status'>;
+
+/** Ids per IN (...) list: well under SQLite's and PostgreSQL's limits on parameters. */
+const IDS_PER_QUERY = 500;
 
 export interface InstanceFilter extends KeysetQuery {
   template_id?: string;
@@ -97,6 +103,17 @@ export class InstanceRepository implements TemplateUsage {
   /** Another instance of the template, for single-instance templates (inside the creating transaction). */
   findAnyOfTemplate(manager: EntityManager, templateId: string): Promise<Pick<PluginInstanceEntity, 'id' | 'name'> | null> {
     return manager.findOne(PluginInstanceEntity, { where: { template_id: templateId }, select: { id: true, name: true } });
+  }
+
+  /** Id, name, template and status of the instances that exist among `ids` (committed, or as the caller's transaction sees them). */
+  async summariesOf(ids: string[], manager: EntityManager = this.committed.manager): Promise<InstanceSummary[]> {
+    const summaries: InstanceSummary[] = [];
+    for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+      summaries.push(
+        ...(await manager.find(PluginInstanceEntity, { where: { id: In(ids.slice(start, start + IDS_PER_QUERY)) }, select: { id: true, name: true, template_id: true, status: true } })),
+      );
+    }
+    return summaries;
   }
 
   /** The committed holder of a name, compared as names are. */

@@ -38,7 +38,9 @@ export class InstancesController {
   @Endpoint({
     operationId: 'createInstance',
     summary: 'Create an instance',
-    description: "Creates a named instance of a template. `config` is validated against the template's JSON Schema; each failing field is reported with a JSON Pointer.",
+    description:
+      "Creates a named instance of a template. `config` is validated against the template's JSON Schema; each failing field is reported with a JSON Pointer. " +
+      '`schedule` makes it run by itself; `depends_on` makes it run after other instances succeed (each id must name an instance: 400 at `/depends_on/N` otherwise).',
     scope: 'write',
     body: { type: CreateInstanceDto, examples: CREATE_INSTANCE_EXAMPLES },
     ok: {
@@ -90,13 +92,14 @@ export class InstancesController {
     operationId: 'updateInstance',
     summary: 'Update an instance',
     description:
-      'Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies.',
+      'Partial update of name, config, enabled, execution_policy, schedule and depends_on (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies. ' +
+      '`depends_on` replaces the list of upstreams; one that would make the instance wait, directly or through others, for itself is refused with 409 `dependency-cycle` naming the loop.',
     scope: 'write',
     params: ID_PARAM,
     headers: [{ name: 'If-Match', required: false, description: 'The ETag last read; the update fails with 412 if the instance changed since.', example: '"3"' }],
     body: { type: UpdateInstanceDto, examples: UPDATE_INSTANCE_EXAMPLES },
     ok: { status: 200, type: InstanceDto, description: 'The updated instance.', examples: INSTANCE_EXAMPLES.updated, headers: ETAG_HEADER },
-    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'instance-not-found', 'name-taken', 'template-unavailable', 'precondition-failed', 'payload-too-large', 'unsupported-media-type'],
+    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'instance-not-found', 'name-taken', 'dependency-cycle', 'template-unavailable', 'precondition-failed', 'payload-too-large', 'unsupported-media-type'],
   })
   async update(
     @Param() { id }: UuidParam,
@@ -113,11 +116,11 @@ export class InstancesController {
   @Endpoint({
     operationId: 'deleteInstance',
     summary: 'Delete an instance',
-    description: 'Deletes the instance and its run history. Refused while a run is in progress.',
+    description: 'Deletes the instance, its run history, its webhooks and its own dependencies. Refused while a run is in progress (409 `instance-running`) and while other instances depend on it (409 `has-dependents` naming them).',
     scope: 'write',
     params: ID_PARAM,
     ok: { status: 204, description: 'Deleted.' },
-    problems: ['instance-not-found', 'instance-running'],
+    problems: ['instance-not-found', 'instance-running', 'has-dependents'],
   })
   async delete(@Param() { id }: UuidParam): Promise<void> {
     await this.instances.delete(id);

@@ -16,6 +16,7 @@ import { SecretsService } from '../secrets/secrets.service';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceActivity } from './instance-activity';
+import { InstanceDependenciesService } from './instance-dependencies.service';
 import { InstanceRepository } from './instance.repository';
 import { INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
 import { normaliseSchedule, Schedule, ScheduleInput, ScheduleState, ScheduleTimes } from './schedule';
@@ -53,6 +54,7 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly templates: TemplateRegistryService,
     private readonly secrets: SecretsService,
     private readonly clock: Clock,
+    private readonly dependencies: InstanceDependenciesService,
   ) {}
 
   /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
@@ -143,6 +145,7 @@ export class InstancesService implements OnApplicationBootstrap {
       schedule,
       schedule_state: null,
       next_run_at: null as number | null,
+      depends_on: null as string[] | null,
     });
     instance.next_run_at = this.nextRunOf(instance);
     return this.withNameConflictMapped(request.name, () =>
@@ -157,16 +160,19 @@ export class InstancesService implements OnApplicationBootstrap {
             });
           }
         }
+        const dependsOn = request.depends_on?.length ? await this.dependencies.checked(manager, id, request.depends_on) : [];
+        instance.depends_on = dependsOn.length > 0 ? dependsOn : null;
         // A bare INSERT: save() would SELECT the id first, and insert() reads the row back on SQLite. The unique index decides on the name.
         await this.instances.insert(manager, instance);
+        if (dependsOn.length > 0) await this.dependencies.save(manager, id, dependsOn);
         return instance;
       }),
     );
   }
 
   async update(id: string, request: UpdateInstanceDto, ifMatch: string | undefined): Promise<PluginInstanceEntity> {
-    if (request.name === undefined && request.config === undefined && request.enabled === undefined && request.execution_policy === undefined && request.schedule === undefined) {
-      throw new ValidationFailedError('send at least one of name, config, enabled, execution_policy, schedule', [{ path: '', message: 'no field to update' }]);
+    if (Object.values(definedFields(request)).length === 0) {
+      throw new ValidationFailedError('send at least one of name, config, enabled, execution_policy, schedule, depends_on', [{ path: '', message: 'no field to update' }]);
     }
     const schedule = request.schedule ? this.validSchedule(request.schedule) : request.schedule;
     return this.withNameConflictMapped(request.name ?? '', () =>
@@ -190,19 +196,26 @@ export class InstancesService implements OnApplicationBootstrap {
         // The next slot is planned again only when what decides it changed, so a due slot is not lost to a rename.
         if (schedule !== undefined || instance.enabled !== wasEnabled) instance.next_run_at = this.nextRunOf(instance);
         if (request.execution_policy !== undefined) instance.execution_policy = { ...instance.execution_policy, ...definedFields(request.execution_policy) };
+        const dependsOn = request.depends_on === undefined ? undefined : await this.dependencies.checked(manager, instance.id, request.depends_on);
+        if (dependsOn !== undefined) instance.depends_on = dependsOn.length > 0 ? dependsOn : null;
         instance.status = impliedStatus(instance);
         instance.updated_at = nowEpochSeconds();
         instance.version += 1;
         await this.instances.save(manager, instance);
+        if (dependsOn !== undefined) await this.dependencies.save(manager, instance.id, dependsOn);
         return instance;
       }),
     );
   }
 
-  /** Deletes the instance and, by the foreign key's ON DELETE CASCADE, its run history; refused while a run is unfinished. */
+  /**
+   * Deletes the instance and, by the foreign keys' ON DELETE CASCADE, its run history and its own dependency
+   * edges; refused while a run is unfinished or while others depend on it.
+   */
   async delete(id: string): Promise<void> {
     await this.transactions.run(async (manager) => {
       if (!(await this.instances.exists(manager, id))) throw new NotFoundError('instance-not-found', 'instance', id);
+      await this.dependencies.assertNoDependents(manager, id);
       const running = await this.activity.unfinishedRunOf(manager, id);
       if (running) {
         throw new ConflictError('instance-running', `instance '${id}' has a run in progress; cancel it or wait`, {

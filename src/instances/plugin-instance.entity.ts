@@ -69,6 +69,35 @@ export class PluginInstanceEntity {
   @Index('idx_plugin_instances_next_run')
   @Column({ type: 'real', nullable: true, transformer: realNumber })
   next_run_at: number | null;
+
+  /** The instances whose success starts it (ids, in the order given); null or empty: none. */
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  depends_on: string[] | null;
+}
+
+/**
+ * `plugin_instance_dependencies`: one row per upstream of a dependent (the edges of `depends_on`), and the
+ * join's state: the upstream's latest success since the dependent's last upstream-triggered run.
+ */
+@Entity({ name: 'plugin_instance_dependencies' })
+@Index('idx_plugin_instance_dependencies_upstream', ['upstream_id'])
+export class PluginInstanceDependencyEntity {
+  @PrimaryColumn({ type: 'text' })
+  dependent_id: string;
+
+  @PrimaryColumn({ type: 'text' })
+  upstream_id: string;
+
+  /** Its place in the dependent's `depends_on`. */
+  @Column({ type: 'integer' })
+  position: number;
+
+  /** The upstream's successful run that counts toward the dependent's next run; null: none yet. */
+  @Column({ type: 'text', nullable: true })
+  satisfied_by: string | null;
+
+  @Column({ type: 'real', nullable: true, transformer: realNumber })
+  satisfied_at: number | null;
 }
 
 /** How an instance's runs are bounded and retried. */

@@ -20,7 +20,7 @@ export interface ExecutionProgress {
 }
 
 /** What started a run: an API call, a retry of a failed attempt, a schedule slot, or a webhook delivery. */
-export type ExecutionTrigger = ManualTrigger | RetryTrigger | ScheduleTrigger | WebhookTrigger;
+export type ExecutionTrigger = ManualTrigger | RetryTrigger | ScheduleTrigger | WebhookTrigger | UpstreamTrigger;
 
 /** What can start a run: the `type` of ExecutionTrigger, including the kinds later trigger sources add. */
 export const TRIGGER_TYPES = ['manual', 'schedule', 'webhook', 'upstream', 'retry'] as const;
@@ -53,6 +53,15 @@ export interface WebhookTrigger {
    * becomes an array), the text itself (text/plain), or null for an empty body.
    */
   payload: JsonValue;
+}
+
+export interface UpstreamTrigger {
+  type: 'upstream';
+  /**
+   * The successful runs of the instance's upstreams (its `depends_on`, in that order) that started this one:
+   * for each upstream, its latest success since this instance's previous upstream-triggered run.
+   */
+  execution_ids: string[];
 }
 
 /** Handed to every run: who is running, a cancellation signal, and ways to report back. */

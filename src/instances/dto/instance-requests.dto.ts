@@ -1,4 +1,5 @@
-import { BooleanField, EnumField, IntField, JsonObjectField, NestedField, QueryBooleanField, QueryIntField, StringField } from '../../common/field.decorators';
+import { BooleanField, EnumField, IntField, JsonObjectField, NestedField, QueryBooleanField, QueryIntField, StringField, UuidArrayField } from '../../common/field.decorators';
+import { MAX_DEPENDS_ON } from '../instance-dependencies.service';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../common/pagination';
 import { INSTANCE_STATUSES, InstanceStatus } from '../plugin-instance.entity';
 import { NullableScheduleField, ScheduleInputDto } from './schedule.dto';
@@ -37,6 +38,14 @@ export class CreateInstanceDto {
 
   @NullableScheduleField('When it runs by itself: exactly one of `cron` and `every`. Null or absent: only when asked.', { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin' })
   schedule?: ScheduleInputDto | null;
+
+  @UuidArrayField({
+    description: `Ids of the instances whose success starts it (at most ${MAX_DEPENDS_ON}; a repeated id counts once). It runs once each of them has succeeded since its last run started this way. An unknown id: 400 at \`/depends_on/N\`.`,
+    example: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'],
+    optional: true,
+    maxItems: MAX_DEPENDS_ON,
+  })
+  depends_on?: string[];
 }
 
 /** Partial update: at least one field; `config` replaces the stored config whole. */
@@ -55,6 +64,14 @@ export class UpdateInstanceDto {
 
   @NullableScheduleField('Replaces the schedule whole (defaults apply to what is left out); null removes it.', { every: '15m' })
   schedule?: ScheduleInputDto | null;
+
+  @UuidArrayField({
+    description: `Replaces the list of upstream instances whole; [] removes every dependency. An upstream it keeps keeps its success counted toward the next run. A cycle (or itself): 409 \`dependency-cycle\` naming it.`,
+    example: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15', '9b2e4c61-0d3f-4a8b-b5c7-1e6f2a9d8c30'],
+    optional: true,
+    maxItems: MAX_DEPENDS_ON,
+  })
+  depends_on?: string[];
 }
 
 export class ListInstancesQueryDto {

@@ -83,6 +83,9 @@ export class InstanceDto {
   @ApiProperty({ type: ScheduleStateDto, description: 'What the scheduler did with its slots (all zero and null until it did anything). Read-only.' })
   schedule_state: ScheduleStateDto;
 
+  @ApiProperty({ type: [String], format: 'uuid', description: 'Ids of the instances whose success starts it, in the order given; empty: none. See GET /api/plugins/graph.', example: [] })
+  depends_on: string[];
+
   static from(entity: PluginInstanceEntity): InstanceDto {
     const { config, secret_fields } = maskConfig(entity.config);
     return {
@@ -103,6 +106,7 @@ export class InstanceDto {
       schedule: entity.schedule ?? null,
       next_run_at: epochSecondsToIso(entity.next_run_at ?? null),
       schedule_state: { ...EMPTY_SCHEDULE_STATE, ...entity.schedule_state },
+      depends_on: entity.depends_on ?? [],
     };
   }
 }

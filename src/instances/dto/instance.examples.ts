@@ -23,6 +23,7 @@ export const ACTIVE_INSTANCE: InstanceDto = {
   schedule: { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin', catch_up: 'once', enabled: true },
   next_run_at: '2026-11-25T05:00:00.000Z',
   schedule_state: { last_fired_for: '2026-11-24T05:00:00.000Z', missed: 0, skipped_overlap: 1, last_skip: { scheduled_for: '2026-11-20T05:00:00.000Z', reason: 'overlap' } },
+  depends_on: [],
 };
 
 /** Just created: never run. */
@@ -58,6 +59,7 @@ const FETCHER_INSTANCE: InstanceDto = {
   schedule: { every: '1h', timezone: 'UTC', catch_up: 'skip', enabled: true },
   next_run_at: null,
   schedule_state: { last_fired_for: '2026-11-23T06:00:00.000Z', missed: 2, skipped_overlap: 0, last_skip: { scheduled_for: '2026-11-23T08:00:00.000Z', reason: 'downtime' } },
+  depends_on: [],
 };
 
 export const INSTANCE_EXAMPLES = {
@@ -88,6 +90,15 @@ export const CREATE_INSTANCE_EXAMPLES: ApiExamples<CreateInstanceDto> = {
     summary: 'Import every weekday at 06:00 Berlin time',
     value: { template_id: 'table_loader', name: 'iLab Equipment nightly', config: CONFIG, schedule: { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin', catch_up: 'once' } },
   },
+  after_imports: {
+    summary: 'Run after two other instances have both succeeded',
+    value: {
+      template_id: 'transformer',
+      name: 'Equipment by lab',
+      config: { query: 'SELECT lab, COUNT(*) AS items FROM ilab_equipment_2024 GROUP BY lab', target_table: 'equipment_by_lab' },
+      depends_on: [EXAMPLE_IDS.instance, EXAMPLE_IDS.otherInstance],
+    },
+  },
 };
 
 export const UPDATE_INSTANCE_EXAMPLES: ApiExamples<UpdateInstanceDto> = {
@@ -96,4 +107,5 @@ export const UPDATE_INSTANCE_EXAMPLES: ApiExamples<UpdateInstanceDto> = {
   disable: { summary: 'Disable (status becomes inactive)', value: { enabled: false } },
   every_quarter_hour: { summary: 'Run every 15 minutes', value: { schedule: { every: '15m' } } },
   remove_schedule: { summary: 'Remove the schedule', value: { schedule: null } },
+  run_after: { summary: 'Run after another instance succeeds', value: { depends_on: [EXAMPLE_IDS.otherInstance] } },
 };
