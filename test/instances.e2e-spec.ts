@@ -48,6 +48,7 @@ describe('instances (e2e)', () => {
         version: 1,
         execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
         created_by: null, // no key: loopback before any key exists
+        depends_on: [],
         schedule: null,
         next_run_at: null,
         schedule_state: { last_fired_for: null, missed: 0, skipped_overlap: 0, last_skip: null },
@@ -274,6 +275,7 @@ describe('instances (e2e)', () => {
       schedule: 'TEXT',
       schedule_state: 'TEXT',
       next_run_at: 'REAL',
+      depends_on: 'TEXT',
     });
     const [mode] = await querySqlite<{ journal_mode: string }>(file, 'PRAGMA journal_mode');
     expect(mode.journal_mode).toBe('wal');

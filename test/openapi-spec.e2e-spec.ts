@@ -20,6 +20,7 @@ describe('openapi/openapi.json', () => {
       'deliverWebhook',
       'executeInstance',
       'getApiKey',
+      'getDependencyGraph',
       'getExecution',
       'getExecutionStats',
       'getHealth',

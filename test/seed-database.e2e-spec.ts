@@ -55,6 +55,7 @@ const SEED_2 = '9f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f';
         version: 1,
         execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
         created_by: null, // seed rows predate API keys
+        depends_on: [],
         schedule: null,
         next_run_at: null,
         schedule_state: { last_fired_for: null, missed: 0, skipped_overlap: 0, last_skip: null },

@@ -234,6 +234,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dependency graph
+         * @description Instances linked by `depends_on`, for drawing: nodes are the instances with a dependency or a dependent, edges run from upstream to dependent. An edge's `satisfied_by` shows the join state: the upstream run that counts toward the dependent's next run, or null while the dependent still waits for that upstream. With `instance_id`, only the part connected to that instance.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["getDependencyGraph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/instances": {
         parameters: {
             query?: never;
@@ -251,7 +273,7 @@ export interface paths {
         put?: never;
         /**
          * Create an instance
-         * @description Creates a named instance of a template. `config` is validated against the template's JSON Schema; each failing field is reported with a JSON Pointer.
+         * @description Creates a named instance of a template. `config` is validated against the template's JSON Schema; each failing field is reported with a JSON Pointer. `schedule` makes it run by itself; `depends_on` makes it run after other instances succeed (each id must name an instance: 400 at `/depends_on/N` otherwise).
          *
          *     Requires an API key with the `write` scope (or `admin`).
          */
@@ -300,7 +322,7 @@ export interface paths {
         get: operations["getInstance"];
         /**
          * Update an instance
-         * @description Partial update of name, config and enabled (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies.
+         * @description Partial update of name, config, enabled, execution_policy, schedule and depends_on (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies. `depends_on` replaces the list of upstreams; one that would make the instance wait, directly or through others, for itself is refused with 409 `dependency-cycle` naming the loop.
          *
          *     Requires an API key with the `write` scope (or `admin`).
          */
@@ -308,7 +330,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an instance
-         * @description Deletes the instance and its run history. Refused while a run is in progress.
+         * @description Deletes the instance, its run history, its webhooks and its own dependencies. Refused while a run is in progress (409 `instance-running`) and while other instances depend on it (409 `has-dependents` naming them).
          *
          *     Requires an API key with the `write` scope (or `admin`).
          */
@@ -716,6 +738,13 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * @description Ids of the instances whose success starts it (at most 20; a repeated id counts once). It runs once each of them has succeeded since its last run started this way. An unknown id: 400 at `/depends_on/N`.
+             * @example [
+             *       "3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15"
+             *     ]
+             */
+            depends_on?: string[];
+            /**
              * @description Disabled instances cannot run. Default true.
              * @default true
              * @example true
@@ -900,6 +929,12 @@ export interface components {
         DataTableListDto: {
             items: components["schemas"]["DataTableDto"][];
         };
+        DependencyGraphDto: {
+            /** @description Edges from upstream to dependent, by dependent and then in the dependent's `depends_on` order. */
+            edges: components["schemas"]["GraphEdgeDto"][];
+            /** @description Instances with at least one dependency or dependent, by name. */
+            nodes: components["schemas"]["GraphNodeDto"][];
+        };
         ExecutionDto: {
             /** @example 1 */
             attempt: number;
@@ -1077,6 +1112,14 @@ export interface components {
         /** @enum {string} */
         ExecutionStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "interrupted";
         ExecutionTriggerDto: {
+            /**
+             * @description upstream: the upstreams' successful runs that started this one, in the instance's `depends_on` order (for each upstream, its latest success since the previous upstream-triggered run).
+             * @example [
+             *       "8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c",
+             *       "c4b7e2a1-9f3d-4e8c-a6b5-1d0f2e3c4b5a"
+             *     ]
+             */
+            execution_ids?: string[];
             /** @description retry: `{previous_execution_id}`. webhook: the delivered body: parsed JSON (any JSON value), the fields of a form, or the text of a text/plain body; null for an empty body. */
             payload?: {
                 [key: string]: unknown;
@@ -1088,7 +1131,7 @@ export interface components {
              */
             scheduled_for?: string;
             /**
-             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: reserved for runs started by dependencies between instances.
+             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).
              * @example manual
              */
             type: components["schemas"]["ExecutionTriggerType"];
@@ -1100,7 +1143,7 @@ export interface components {
             webhook_id?: string;
         };
         /**
-         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: reserved for runs started by dependencies between instances.
+         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).
          * @enum {string}
          */
         ExecutionTriggerType: "manual" | "schedule" | "webhook" | "upstream" | "retry";
@@ -1112,6 +1155,39 @@ export interface components {
              * @example /config/text
              */
             path: string;
+        };
+        GraphEdgeDto: {
+            /**
+             * Format: uuid
+             * @description The upstream: its success counts toward `to`'s next run.
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            from: string;
+            /**
+             * Format: uuid
+             * @description The upstream's successful run that counts toward the dependent's next run; null while the dependent still waits for `from` (the join state).
+             * @example null
+             */
+            satisfied_by: string | null;
+            /**
+             * Format: uuid
+             * @description The dependent (it lists `from` in its `depends_on`).
+             * @example 5d2e8b14-7c6a-4f3e-8b1d-2a9c0e6f4d37
+             */
+            to: string;
+        };
+        GraphNodeDto: {
+            /**
+             * Format: uuid
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            id: string;
+            /** @example iLab Equipment 2024 */
+            name: string;
+            /** @example active */
+            status: components["schemas"]["InstanceStatus"];
+            /** @example table_loader */
+            template_id: string;
         };
         HealthDto: {
             /**
@@ -1169,6 +1245,11 @@ export interface components {
              * @example 6b1f0d4e-2c3a-4b5d-8e9f-0a1b2c3d4e5f
              */
             created_by: string | null;
+            /**
+             * @description Ids of the instances whose success starts it, in the order given; empty: none. See GET /api/plugins/graph.
+             * @example []
+             */
+            depends_on: string[];
             /** @example true */
             enabled: boolean;
             execution_policy: components["schemas"]["ExecutionPolicyDto"];
@@ -1347,7 +1428,7 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
         RotatedWebhookSecretDto: {
             /**
              * @description Signing secrets that verify now: 2 during a rotation (until the previous one expires), else 1; 0 when unsigned.
@@ -1610,6 +1691,14 @@ export interface components {
             config?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description Replaces the list of upstream instances whole; [] removes every dependency. An upstream it keeps keeps its success counted toward the next run. A cycle (or itself): 409 `dependency-cycle` naming it.
+             * @example [
+             *       "3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15",
+             *       "9b2e4c61-0d3f-4a8b-b5c7-1e6f2a9d8c30"
+             *     ]
+             */
+            depends_on?: string[];
             /**
              * @description false disables the instance (status inactive); true restores the status its last run implies.
              * @example false
@@ -2803,6 +2892,91 @@ export interface operations {
             };
         };
     };
+    getDependencyGraph: {
+        parameters: {
+            query?: {
+                /** @description Only the part of the graph connected to this instance (itself included, even without edges). */
+                instance_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The graph. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DependencyGraphDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `instance-not-found`: No instance has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     listInstances: {
         parameters: {
             query?: {
@@ -3246,6 +3420,8 @@ export interface operations {
             /**
              * @description `name-taken`: Instance names are unique, compared trimmed and case-insensitively.
              *
+             *     `dependency-cycle`: `depends_on` would make an instance wait, directly or through others, for itself; `cycle` lists the instances around the loop, each depending on the next.
+             *
              *     `template-unavailable`: The instance's template is not loaded in this server (plugin removed or failed to load).
              */
             409: {
@@ -3366,7 +3542,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description `instance-running`: An instance cannot be deleted while one of its runs is in progress. */
+            /**
+             * @description `instance-running`: An instance cannot be deleted while one of its runs is in progress.
+             *
+             *     `has-dependents`: An instance cannot be deleted while others list it in `depends_on`; `dependents` names them. Remove it from their `depends_on` first.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;

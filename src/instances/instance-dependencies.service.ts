@@ -73,8 +73,11 @@ export class InstanceDependenciesService {
     await this.transactions.lock(manager, joinLock(id));
     const dependents = (await this.dependencies.dependentsOf(manager, id)).filter((dependentId) => dependentId !== id);
     if (dependents.length === 0) return;
+    const [self] = await this.instances.summariesOf([id], manager);
     const summaries = await this.instances.summariesOf(dependents, manager);
-    throw new ConflictError('has-dependents', `instance '${id}' cannot be deleted while ${summaries.map((summary) => `'${summary.name}'`).join(', ')} depend(s) on it; remove it from their depends_on first`, {
+    const names = summaries.map((summary) => `'${summary.name}'`).join(', ');
+    const detail = `'${self?.name ?? id}' cannot be deleted while ${names} ${summaries.length === 1 ? 'depends' : 'depend'} on it; remove it from their depends_on first`;
+    throw new ConflictError('has-dependents', detail, {
       extensions: { dependents: summaries.map(({ id: dependentId, name }) => ({ id: dependentId, name })) },
     });
   }

@@ -11,7 +11,7 @@ export class ExecutionTriggerDto {
     enumName: 'ExecutionTriggerType',
     description:
       "manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); " +
-      "webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: reserved for runs started by dependencies between instances.",
+      "webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).",
     example: 'manual',
   })
   type: TriggerType;
@@ -21,6 +21,14 @@ export class ExecutionTriggerDto {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'webhook: the webhook the delivery came through.', example: '2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54' })
   webhook_id?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: "upstream: the upstreams' successful runs that started this one, in the instance's `depends_on` order (for each upstream, its latest success since the previous upstream-triggered run).",
+    example: ['8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c', 'c4b7e2a1-9f3d-4e8c-a6b5-1d0f2e3c4b5a'],
+  })
+  execution_ids?: string[];
 
   @ApiPropertyOptional({
     description: 'retry: `{previous_execution_id}`. webhook: the delivered body: parsed JSON (any JSON value), the fields of a form, or the text of a text/plain body; null for an empty body.',
