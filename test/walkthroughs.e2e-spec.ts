@@ -64,6 +64,25 @@ const EXPECTED: Record<string, Expectation[]> = {
       output: ['"authors":"[\\"A. Lovelace\\",\\"G. Hopper\\"]","open_access":1,"citations":12}', '"next_cursor":"WzJd"', 'active', "[ 'succeeded, 5 rows' ]"],
     },
   ],
+  'README.md#a-nightly-pipeline': [
+    {
+      block: 'nightly_import() {',
+      // The next 02:00 in Berlin depends on today; ties of one slot list in id order.
+      matches: [/^\[\n( {2}'\d{4}-\d\d-\d\dT02:00:00\+0[12]:00 Nightly (equipment|PI directory|bookings)',?\n){3}\]$/m],
+    },
+    { block: "curl -s $API/graph | field 'edges.length'", output: ['4'] },
+    {
+      block: 'curl -s -X DELETE $API/instances/$SUMMARY',
+      output: [
+        "depends_on would make a cycle: 'Nightly equipment' depends on 'Nightly lab summary (CSV)' depends on 'Nightly lab summary' depends on 'Nightly equipment'",
+        "'Nightly lab summary' cannot be deleted while 'Nightly lab summary (CSV)' depends on it; remove it from their depends_on first",
+      ],
+    },
+    {
+      block: 'for ID in $EQUIP $PIS $BOOKED; do',
+      output: ['202\n202\n202', "[ [ 'succeeded', 'upstream', 3 ] ]", "[ [ 'succeeded', 'upstream' ] ]", 'lab,pi,instruments,hours_booked\nB-110,Rosalind Franklin,1,\nB-201,Ada Lovelace,1,312'],
+    },
+  ],
   'docs/walkthroughs.md': [
     {
       block: "field 'items.map(t => `${t.id} (${t.category})`)'",
@@ -161,6 +180,7 @@ const EXPECTED: Record<string, Expectation[]> = {
 /** Row counts of the tables after each document's session, checked through the API. */
 const TABLES_AFTER: Record<string, Record<string, number>> = {
   'README.md#a-first-run': { publications_file: 5 },
+  'README.md#a-nightly-pipeline': { lab_equipment: 8, lab_pis: 6, lab_bookings: 6, lab_summary: 6 },
   'docs/walkthroughs.md': { ilab_equipment_2024: 8, pi_directory: 6, lab_resources_q1: 6, lab_equipment_summary: 6, publications: 5 },
 };
 
