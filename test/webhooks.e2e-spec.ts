@@ -110,6 +110,25 @@ describe('webhooks', () => {
     expect(listed.last_used_at).not.toBeNull();
   });
 
+  it('a retried webhook run keeps the delivery: the retry\'s trigger carries the first attempt\'s, payload included', async () => {
+    const instanceId = await createInstance({ mode: 'fail_times', fail_times: 1, label: unique('retry') }, { execution_policy: { max_attempts: 2, backoff_ms: 0 } });
+    const hook = await createWebhook(instanceId);
+    const payload = { file: 'equipment.csv' };
+    const response = await deliver(hook.url, JSON.stringify(payload));
+    expect(response.status).toBe(202);
+    const deadline = Date.now() + 5000;
+    let runs = await runsOf(instanceId);
+    while (runs.length < 2 || runs.some((run) => ['queued', 'running'].includes(run.status))) {
+      if (Date.now() > deadline) throw new Error('the retry did not finish');
+      await delay(5);
+      runs = await runsOf(instanceId);
+    }
+    const [retry, first] = runs;
+    expect(first).toMatchObject({ status: 'failed', trigger: { type: 'webhook', webhook_id: hook.id, payload } });
+    expect(retry).toMatchObject({ status: 'succeeded', attempt: 2 });
+    expect(retry.trigger).toEqual({ type: 'retry', payload: { previous_execution_id: first.id }, original: { type: 'webhook', webhook_id: hook.id, payload } });
+  });
+
   it('a delivery with a valid Standard Webhooks signature starts a run; form and text bodies arrive as fields and text', async () => {
     const instanceId = await createInstance();
     const hook = await createWebhook(instanceId, 'standard');

@@ -1120,6 +1120,17 @@ export interface components {
              *     ]
              */
             execution_ids?: string[];
+            /**
+             * @description retry: what started the first attempt of the chain (a webhook delivery with its payload, a schedule slot, the upstream runs), so a retry handles the same input.
+             * @example {
+             *       "payload": {
+             *         "ref": "refs/heads/main"
+             *       },
+             *       "type": "webhook",
+             *       "webhook_id": "2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54"
+             *     }
+             */
+            original?: components["schemas"]["ExecutionTriggerDto"];
             /** @description retry: `{previous_execution_id}`. webhook: the delivered body: parsed JSON (any JSON value), the fields of a form, or the text of a text/plain body; null for an empty body. */
             payload?: {
                 [key: string]: unknown;
@@ -1131,7 +1142,7 @@ export interface components {
              */
             scheduled_for?: string;
             /**
-             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).
+             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id, original: the first attempt's trigger); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).
              * @example manual
              */
             type: components["schemas"]["ExecutionTriggerType"];
@@ -1143,7 +1154,7 @@ export interface components {
             webhook_id?: string;
         };
         /**
-         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).
+         * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id, original: the first attempt's trigger); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).
          * @enum {string}
          */
         ExecutionTriggerType: "manual" | "schedule" | "webhook" | "upstream" | "retry";

@@ -79,7 +79,7 @@ describe('ExecutionRecorder', () => {
     const retries = [...t.rows.values()].filter((row) => row.attempt === 2);
     expect(retries).toHaveLength(1);
     const [retry] = retries;
-    expect(retry).toMatchObject({ status: 'queued', retry_of: t.first.id, trigger: { type: 'retry', payload: { previous_execution_id: t.first.id } }, triggered_by: 'key-1', config_version: 4 });
+    expect(retry).toMatchObject({ status: 'queued', retry_of: t.first.id, trigger: { type: 'retry', payload: { previous_execution_id: t.first.id }, original: { type: 'manual' } }, triggered_by: 'key-1', config_version: 4 });
     const delayMs = (retry.not_before! - finished.finished_at!) * 1000;
     expect(delayMs).toBeGreaterThanOrEqual(500 - 1);
     expect(delayMs).toBeLessThanOrEqual(1_500 + 1);

@@ -75,7 +75,7 @@ export class ExecutionRecorder {
             const nextAttempt = execution.attempt + 1;
             const notBefore = finishedAt + retryDelayMs(executionPolicyOf(instance).backoff_ms, nextAttempt) / 1000;
             const next = this.executions.newAttempt(instance, {
-              trigger: { type: 'retry', payload: { previous_execution_id: execution.id } },
+              trigger: { type: 'retry', payload: { previous_execution_id: execution.id }, original: execution.trigger.type === 'retry' ? execution.trigger.original : execution.trigger },
               attempt: nextAttempt,
               retryOf: execution.retry_of ?? execution.id,
               idempotencyKey: null,

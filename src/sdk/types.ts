@@ -35,6 +35,11 @@ export interface RetryTrigger {
   type: 'retry';
   /** `previous_execution_id`: the attempt this one retries. */
   payload?: Record<string, unknown>;
+  /**
+   * What started the first attempt (a webhook delivery with its payload, a schedule slot, the upstream runs), so
+   * that a retry handles the same input; absent on runs recorded before it was kept.
+   */
+  original?: Exclude<ExecutionTrigger, RetryTrigger>;
 }
 
 export interface ScheduleTrigger {

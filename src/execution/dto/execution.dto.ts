@@ -10,7 +10,7 @@ export class ExecutionTriggerDto {
     enum: TRIGGER_TYPES,
     enumName: 'ExecutionTriggerType',
     description:
-      "manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id); " +
+      "manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id, original: the first attempt's trigger); " +
       "webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).",
     example: 'manual',
   })
@@ -36,6 +36,13 @@ export class ExecutionTriggerDto {
     anyOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: {} }, { type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', nullable: true, enum: [null] }],
   })
   payload?: unknown;
+
+  @ApiPropertyOptional({
+    type: () => ExecutionTriggerDto,
+    description: 'retry: what started the first attempt of the chain (a webhook delivery with its payload, a schedule slot, the upstream runs), so a retry handles the same input.',
+    example: { type: 'webhook', webhook_id: '2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54', payload: { ref: 'refs/heads/main' } },
+  })
+  original?: ExecutionTriggerDto;
 }
 
 export class ExecutionProgressDto {
