@@ -19,6 +19,12 @@ export class NamedSql {
     return result.affected ?? 0;
   }
 
+  /** Runs a query in the manager's transaction; resolves to its rows. */
+  rows<T>(manager: EntityManager, parameters: Record<string, unknown>): Promise<T[]> {
+    const [sql, values] = this.bind(manager.connection.options.type, parameters);
+    return manager.query(sql, values);
+  }
+
   bind(dialect: string, parameters: Record<string, unknown>): [string, unknown[]] {
     let compiled = this.compiled.get(dialect);
     if (!compiled) {

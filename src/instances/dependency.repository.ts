@@ -9,6 +9,9 @@ import { PluginInstanceDependencyEntity } from './plugin-instance.entity';
 const MARK_UPSTREAM_SUCCEEDED = new NamedSql(`UPDATE plugin_instance_dependencies
   SET satisfied_by = :executionId, satisfied_at = CAST(:at AS DOUBLE PRECISION) WHERE upstream_id = :upstreamId`);
 
+/** An upstream's dependents: read after every successful run, so a fixed statement (prepared once) rather than a find. */
+const DEPENDENTS_OF = new NamedSql(`SELECT dependent_id FROM plugin_instance_dependencies WHERE upstream_id = :upstreamId ORDER BY dependent_id`);
+
 /** An edge as the graph sees it: from the upstream to the dependent. */
 export interface DependencyEdge {
   upstream_id: string;
@@ -54,7 +57,7 @@ export class DependencyRepository {
 
   /** The dependents of an upstream (in the caller's transaction). */
   async dependentsOf(manager: EntityManager, upstreamId: string): Promise<string[]> {
-    const rows = await manager.find(PluginInstanceDependencyEntity, { where: { upstream_id: upstreamId }, select: { dependent_id: true }, order: { dependent_id: 'ASC' } });
+    const rows = await DEPENDENTS_OF.rows<{ dependent_id: string }>(manager, { upstreamId });
     return rows.map((row) => row.dependent_id);
   }
 
