@@ -197,6 +197,19 @@ describe('dependencies', () => {
       expect(await settledRuns(c.id, 2)).toHaveLength(2);
     });
 
+    it('a join whose upstreams finish at the same moment runs exactly once per round', async () => {
+      const a = await create();
+      const b = await create();
+      const c = await create([a.id, b.id]);
+      for (let round = 1; round <= 8; round++) {
+        // Both upstreams' successes are recorded concurrently (on PostgreSQL in two transactions at once).
+        await Promise.all([run(a.id), run(b.id)]);
+        await settledRuns(c.id, round);
+        await quiet(c.id);
+      }
+      expect(await runsOf(c.id)).toHaveLength(8);
+    });
+
     it('a diamond A -> B, A -> C, B and C -> D: D runs once per A run', async () => {
       const a = await create();
       const b = await create([a.id]);
