@@ -384,6 +384,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/instances/{id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll an instance back to an earlier version
+         * @description Makes the instance what `version` was (name, config with its secrets, enabled, execution_policy, schedule, depends_on) as a NEW version: history is never rewritten, and runs from now on name the new version as `config_version`. The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. `If-Match` guards it like a PUT.
+         *
+         *     Requires an API key with the `write` scope (or `admin`).
+         */
+        post: operations["rollbackInstance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/instances/{id}/schedule/preview": {
         parameters: {
             query?: never;
@@ -398,6 +420,72 @@ export interface paths {
          *     Requires an API key with the `read` scope (or `admin`).
          */
         get: operations["previewInstanceSchedule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/instances/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an instance's versions
+         * @description Every version of the instance's definition, newest first: what it was (secrets masked), when, who changed it (the API key's name, `loopback` or `system`) and how (create, update, rollback, migration, provisioning). Runs do not make versions. The newest INSTANCE_HISTORY_LIMIT versions are kept.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["listInstanceVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/instances/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one version of an instance
+         * @description The instance's definition as it was at `version`, secrets masked.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["getInstanceVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/instances/{id}/versions/{version}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare two versions of an instance
+         * @description The RFC 6902 JSON Patch that turns version `version` into version `to` (default: the current one), over the version documents `{name, template_id, config, enabled, execution_policy, schedule, depends_on}`. A secret whose value differs shows as replaced (added, removed) with the mask, never its value; one sealed again with the same value shows no change.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["diffInstanceVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -673,6 +761,11 @@ export interface components {
          * @enum {string}
          */
         ApiKeyState: "active" | "expired" | "revoked";
+        /**
+         * @description create, update, rollback (content of an earlier version), migration (the template's config migration), provisioning (from a file), baseline (the definition when history began).
+         * @enum {string}
+         */
+        ChangeKind: "create" | "update" | "rollback" | "migration" | "provisioning" | "baseline";
         /** @enum {string} */
         ColumnType: "INTEGER" | "REAL" | "TEXT";
         ConfigValidationDto: {
@@ -1363,6 +1456,30 @@ export interface components {
         InstanceStatus: "pending" | "active" | "error" | "inactive";
         /** @enum {string} */
         LogLevel: "debug" | "info" | "warn" | "error";
+        PatchOperationDto: {
+            /**
+             * @description move and copy: where from.
+             * @example /config/old
+             */
+            from?: string;
+            /**
+             * @example replace
+             * @enum {string}
+             */
+            op: "add" | "remove" | "replace" | "move" | "copy" | "test";
+            /**
+             * @description JSON Pointer into the version document (`/name`, `/config/...`, `/enabled`, `/execution_policy/...`, `/schedule`, `/depends_on/N`).
+             * @example /config/table_name
+             */
+            path: string;
+            /**
+             * @description The new value (add, replace): any JSON value; a secret shows as the mask.
+             * @example ilab_equipment_2025
+             */
+            value?: {
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean | (never | null);
+        };
         PluginLoadErrorDto: {
             /** @example import failed: Cannot find module 'left-pad' */
             error: string;
@@ -1439,7 +1556,14 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        RollbackDto: {
+            /**
+             * @description The version whose content the instance takes back, as a new version.
+             * @example 2
+             */
+            version: number;
+        };
         RotatedWebhookSecretDto: {
             /**
              * @description Signing secrets that verify now: 2 during a rotation (until the previous one expires), else 1; 0 when unsigned.
@@ -1745,6 +1869,80 @@ export interface components {
             config: {
                 [key: string]: unknown;
             };
+        };
+        VersionDiffDto: {
+            /** @example 2 */
+            from: number;
+            /**
+             * Format: uuid
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            instance_id: string;
+            /** @description The RFC 6902 JSON Patch that turns version `from` into version `to` (applied to their documents: name, template_id, config, enabled, execution_policy, schedule, depends_on). Empty when they are equal. */
+            patch: components["schemas"]["PatchOperationDto"][];
+            /** @example 3 */
+            to: number;
+        };
+        VersionDto: {
+            /**
+             * @description create, update, rollback (content of an earlier version), migration (the template's config migration), provisioning (from a file), baseline (the definition when history began).
+             * @example update
+             */
+            change_kind: components["schemas"]["ChangeKind"];
+            /**
+             * Format: date-time
+             * @example 2026-11-24T10:15:30.000Z
+             */
+            changed_at: string;
+            /**
+             * @description The API key's name; `loopback` (no key, from the server's machine), `anonymous` (AUTH=none) or `system` (migrations, provisioning).
+             * @example lab-admin
+             */
+            changed_by: string;
+            /**
+             * @description The config of this version; each secret that was set shows as `"********"`.
+             * @example {
+             *       "file_path": "examples/equipment.csv",
+             *       "table_name": "ilab_equipment_2024"
+             *     }
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @example [] */
+            depends_on: string[];
+            /** @example true */
+            enabled: boolean;
+            execution_policy: components["schemas"]["ExecutionPolicyDto"];
+            /**
+             * Format: uuid
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            instance_id: string;
+            /** @example iLab Equipment 2024 */
+            name: string;
+            /** @example null */
+            schedule: components["schemas"]["ScheduleDto"] | (never | null);
+            /**
+             * @description Which secrets of `config` were set, as dotted paths.
+             * @example []
+             */
+            secret_fields: string[];
+            /** @example table_loader */
+            template_id: string;
+            /**
+             * @description The instance's `version` (and ETag) this content had; runs name it as `config_version`.
+             * @example 2
+             */
+            version: number;
+        };
+        VersionPageDto: {
+            items: components["schemas"]["VersionDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
         };
         WebhookDeliveryDto: {
             /**
@@ -3815,6 +4013,143 @@ export interface operations {
             };
         };
     };
+    rollbackInstance: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag last read; the rollback fails with 412 if the instance changed since. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RollbackDto"];
+            };
+        };
+        responses: {
+            /** @description The instance at its new version. */
+            200: {
+                headers: {
+                    /** @description The instance version, for If-Match on PUT. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstanceDto"];
+                };
+            };
+            /**
+             * @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.
+             *
+             *     `config-invalid`: The instance `config` fails the template's JSON Schema or its own checks (paths, table names, SQL); `errors` has one entry per failing field.
+             *
+             *     `malformed-json`: The request body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description `instance-not-found`: No instance has this id.
+             *
+             *     `version-not-found`: The instance has no such version: it was never written, or is older than the newest `INSTANCE_HISTORY_LIMIT` versions kept.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description `name-taken`: Instance names are unique, compared trimmed and case-insensitively.
+             *
+             *     `dependency-cycle`: `depends_on` would make an instance wait, directly or through others, for itself; `cycle` lists the instances around the loop, each depending on the next.
+             *
+             *     `template-unavailable`: The instance's template is not loaded in this server (plugin removed or failed to load).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `precondition-failed`: The If-Match header does not match the current ETag: the instance changed since it was read. */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     previewInstanceSchedule: {
         parameters: {
             query?: {
@@ -3867,6 +4202,277 @@ export interface operations {
                 };
             };
             /** @description `instance-not-found`: No instance has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listInstanceVersions: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionPageDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `instance-not-found`: No instance has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getInstanceVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+                /** @description A version of the instance (its `version` when that content was written). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `version-not-found`: The instance has no such version: it was never written, or is older than the newest `INSTANCE_HISTORY_LIMIT` versions kept. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    diffInstanceVersions: {
+        parameters: {
+            query?: {
+                /** @description The version to compare with. Default: the current version. */
+                to?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+                /** @description A version of the instance (its `version` when that content was written). */
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The patch. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDiffDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description `instance-not-found`: No instance has this id.
+             *
+             *     `version-not-found`: The instance has no such version: it was never written, or is older than the newest `INSTANCE_HISTORY_LIMIT` versions kept.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;

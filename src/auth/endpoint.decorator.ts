@@ -54,7 +54,7 @@ export interface EndpointOptions {
    * What each path parameter names, with an example, keyed by its name in the route. The checking
    * belongs to the @Param() DTO (UuidParam, ExecutionIdParam), not to this.
    */
-  params?: Record<string, { description: string; example: string }>;
+  params?: Record<string, { description: string; example: string | number }>;
   /** Request headers the operation reads, in the order the spec lists them. */
   headers?: readonly ApiHeaderOptions[];
   /**

@@ -61,7 +61,7 @@ export function QueryBooleanField(options: FieldOptions) {
   );
 }
 
-export function QueryIntField(options: FieldOptions & { min: number; max: number; default: number }) {
+export function QueryIntField(options: FieldOptions & { min: number; max: number; default?: number }) {
   return applyDecorators(
     ...base({ ...options, optional: true }, { type: 'integer', minimum: options.min, maximum: options.max, default: options.default }),
     Transform(({ value }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value)),

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { isUUID, IsUUID } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsInt, isUUID, IsUUID, Max, Min } from 'class-validator';
 
 /**
  * A path id that must be a uuid: any 8-4-4-4-12 hex string (validator's `loose`, the same shape as the
@@ -36,13 +37,26 @@ export class WebhookPathParams {
   webhook_id!: string;
 }
 
+/** `:id/versions/:version`: an instance and one version of its definition (a whole number from 1). */
+export class VersionPathParams {
+  @UuidPathField()
+  id!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 2_147_483_647 })
+  @Transform(({ value }) => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value))
+  @IsInt({ message: '$property must be a whole number' })
+  @Min(1)
+  @Max(2_147_483_647)
+  version!: number;
+}
+
 /** The path DTOs above, by the one field each holds: an operation taking one documents 400 `validation-failed` (see @Endpoint). */
 export const UUID_PATH_FIELDS = new Map<new () => object, string>([
   [UuidParam, 'id'],
   [ExecutionIdParam, 'execution_id'],
 ]);
 
-export const VALIDATED_PATH_PARAMS: readonly (new () => object)[] = [...UUID_PATH_FIELDS.keys(), WebhookPathParams];
+export const VALIDATED_PATH_PARAMS: readonly (new () => object)[] = [...UUID_PATH_FIELDS.keys(), WebhookPathParams, VersionPathParams];
 
 /**
  * The path DTO for `params` when they are exactly its one field holding a uuid, without class-transformer and

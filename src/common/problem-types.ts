@@ -14,6 +14,7 @@ export const PROBLEM_TYPES = {
   'template-not-found': { status: 404, title: 'Template not found', description: 'No loaded template has this id.' },
   'instance-not-found': { status: 404, title: 'Instance not found', description: 'No instance has this id.' },
   'table-not-found': { status: 404, title: 'Table not found', description: 'The data store has no table with this name.' },
+  'version-not-found': { status: 404, title: 'Version not found', description: 'The instance has no such version: it was never written, or is older than the newest `INSTANCE_HISTORY_LIMIT` versions kept.' },
   'execution-not-found': { status: 404, title: 'Execution not found', description: 'No execution has this id.' },
   'webhook-not-found': { status: 404, title: 'Webhook not found', description: 'No webhook of this instance has this id, or (on `POST /api/hooks/{token}`) no active webhook has this token: it never existed or was revoked.' },
   'webhook-signature-invalid': { status: 401, title: 'Webhook signature missing or wrong', description: "The delivery does not carry a valid signature for the webhook's signing scheme (`github`: `X-Hub-Signature-256`; `standard`: `webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature`). Nothing was started." },

@@ -96,6 +96,9 @@ class EnvironmentVariables {
   @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
   EXECUTION_HISTORY_LIMIT?: number;
 
+  @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
+  INSTANCE_HISTORY_LIMIT?: number;
+
   @IsOptional() @Max(60_000) @Min(100) @IsInt() @Transform(toInteger)
   SCHEDULER_TICK_MS?: number;
 
@@ -154,6 +157,8 @@ export class Settings {
   readonly cancelGraceMs: number;
   /** Finished runs kept per instance; older ones are pruned after each run. */
   readonly executionHistoryLimit: number;
+  /** Versions of its definition each instance keeps (the newest; older ones are deleted as new ones are written). */
+  readonly instanceHistoryLimit: number;
   /** The 32-byte key secrets are encrypted with; null: DATA_DIR/secret.key (created on first start). */
   readonly secretKey: Buffer | null;
   /** The key before a rotation: secrets it sealed still open, and are re-encrypted with secretKey at boot. */
@@ -267,6 +272,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     executionConcurrency: raw.EXECUTION_CONCURRENCY ?? 4,
     cancelGraceMs: raw.CANCEL_GRACE_MS ?? 5_000,
     executionHistoryLimit: raw.EXECUTION_HISTORY_LIMIT ?? 1_000,
+    instanceHistoryLimit: raw.INSTANCE_HISTORY_LIMIT ?? 100,
     secretKey: keys.SECRET_KEY,
     secretKeyPrevious: keys.SECRET_KEY_PREVIOUS,
     authMode: raw.AUTH ?? 'keys',

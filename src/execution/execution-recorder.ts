@@ -93,7 +93,6 @@ export class ExecutionRecorder {
             finishedAt,
             lastResult: outcome.status === 'succeeded' ? (outcome.result ?? {}) : (outcome.result ?? { status: 'error', error: outcome.error }),
           });
-          this.registry.runRecorded(execution.instance_id, execution.config_version);
         }
         const dependents = outcome.status === 'succeeded' ? await this.upstream.upstreamSucceeded(manager, execution, finishedAt) : [];
         return { execution, retry: null, final: true, dependents };

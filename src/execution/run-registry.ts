@@ -36,7 +36,7 @@ export class RunRegistry {
   private readonly inFlight = new Map<string, InFlightRun>();
   /** Runs being inserted as running that start once committed, and lookups answering waiting callers at shutdown. */
   private readonly pending = new Set<Promise<unknown>>();
-  /** Instances as of the version they were read or last run at. */
+  /** Instances as of the version they were read at (runs do not move it; any change of the definition does). */
   private readonly runnable = new Map<string, { instance: PluginInstanceEntity; version: number }>();
   private closing = false;
 
@@ -92,14 +92,5 @@ export class RunRegistry {
 
   forgetRunnable(instanceId: string): void {
     this.runnable.delete(instanceId);
-  }
-
-  /**
-   * A run recorded on its instance bumped the instance's version: a remembered copy at the version the run
-   * started from is current again (if anything else changed it meanwhile, the next start reads it).
-   */
-  runRecorded(instanceId: string, configVersion: number): void {
-    const remembered = this.runnable.get(instanceId);
-    if (remembered && remembered.version === configVersion) remembered.version++;
   }
 }

@@ -10,10 +10,13 @@ import { TemplateUsage } from '../templates/template-usage';
 import { InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
 import { ScheduleState } from './schedule';
 
-/** A run's outcome on its instance, without reading the row first (runs finish often); a deleted instance matches nothing. */
+/**
+ * A run's outcome on its instance, without reading the row first (runs finish often); a deleted instance matches
+ * nothing. Not a change of the instance's definition: its version (and history) stays.
+ */
 const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
   SET last_run = CAST(:finishedAt AS DOUBLE PRECISION), last_result = :lastResult, updated_at = CAST(:finishedAt AS DOUBLE PRECISION),
-    status = CASE WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END, version = version + 1
+    status = CASE WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END
   WHERE id = :id`);
 
 /** What a graph node or an error message shows of an instance. */

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal } from '../auth/access.decorators';
@@ -10,7 +10,8 @@ import { UuidParam } from '../common/path-params.dto';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceDto, InstancePageDto, InstanceStatsDto } from './dto/instance.dto';
 import { InstancesService } from './instances.service';
-import { CREATE_INSTANCE_EXAMPLES, INSTANCE_EXAMPLES, INSTANCE_PAGE_EXAMPLES, INSTANCE_STATS_EXAMPLES, UPDATE_INSTANCE_EXAMPLES } from './dto/instance.examples';
+import { CREATE_INSTANCE_EXAMPLES, INSTANCE_EXAMPLES, INSTANCE_PAGE_EXAMPLES, INSTANCE_STATS_EXAMPLES, ROLLBACK_EXAMPLES, UPDATE_INSTANCE_EXAMPLES } from './dto/instance.examples';
+import { RollbackDto } from './dto/version.dto';
 
 const ETAG_HEADER = { ETag: { description: 'The instance version, for If-Match on PUT.', schema: { type: 'string', example: '"3"' } } };
 const ID_PARAM = { id: { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } };
@@ -105,9 +106,37 @@ export class InstancesController {
     @Param() { id }: UuidParam,
     @Body() body: UpdateInstanceDto,
     @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<InstanceDto> {
-    const instance = await this.instances.update(id, body, ifMatch);
+    const instance = await this.instances.update(id, body, ifMatch, principal);
+    void reply.header('etag', etagForVersion(instance.version));
+    return InstanceDto.from(instance);
+  }
+
+  @Post(':id/rollback')
+  @HttpCode(200)
+  @Endpoint({
+    operationId: 'rollbackInstance',
+    summary: 'Roll an instance back to an earlier version',
+    description:
+      'Makes the instance what `version` was (name, config with its secrets, enabled, execution_policy, schedule, depends_on) as a NEW version: history is never rewritten, and runs from now on name the new version as `config_version`. ' +
+      "The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. `If-Match` guards it like a PUT.",
+    scope: 'write',
+    params: ID_PARAM,
+    headers: [{ name: 'If-Match', required: false, description: 'The ETag last read; the rollback fails with 412 if the instance changed since.', example: '"4"' }],
+    body: { type: RollbackDto, examples: ROLLBACK_EXAMPLES },
+    ok: { status: 200, type: InstanceDto, description: 'The instance at its new version.', examples: INSTANCE_EXAMPLES.rolledBack, headers: ETAG_HEADER },
+    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'instance-not-found', 'version-not-found', 'name-taken', 'dependency-cycle', 'template-unavailable', 'precondition-failed', 'unsupported-media-type'],
+  })
+  async rollback(
+    @Param() { id }: UuidParam,
+    @Body() body: RollbackDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InstanceDto> {
+    const instance = await this.instances.rollback(id, body.version, ifMatch, principal);
     void reply.header('etag', etagForVersion(instance.version));
     return InstanceDto.from(instance);
   }

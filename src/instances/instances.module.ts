@@ -9,19 +9,25 @@ import { DependencyRepository } from './dependency.repository';
 import { InstanceDependenciesService } from './instance-dependencies.service';
 import { PluginInstanceDependencyEntity, PluginInstanceEntity } from './plugin-instance.entity';
 import { GraphController } from './graph.controller';
+import { InstanceHistoryController } from './instance-history.controller';
+import { InstanceHistoryService } from './instance-history.service';
+import { PluginInstanceVersionEntity } from './plugin-instance-version.entity';
+import { VersionRepository } from './version.repository';
 import { ScheduleController } from './schedule.controller';
 import { ScheduleViewService } from './schedule-view.service';
 
 /**
- * Owns `plugin_instances` (InstanceRepository alone writes its SQL) and `plugin_instance_dependencies`
- * (DependencyRepository). Global only so that the templates module below it can reach TemplateUsage, which
+ * Owns `plugin_instances` (InstanceRepository alone writes its SQL), `plugin_instance_dependencies`
+ * (DependencyRepository) and `plugin_instance_versions` (VersionRepository). Global only so that the templates module below it can reach TemplateUsage, which
  * this module binds, without importing upwards.
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([PluginInstanceEntity, PluginInstanceDependencyEntity]), TypeOrmModule.forFeature([PluginInstanceEntity, PluginInstanceDependencyEntity], READER_CONNECTION)],
-  controllers: [InstancesController, ScheduleController, GraphController],
-  providers: [InstancesService, InstanceRepository, InstanceDependenciesService, DependencyRepository, ScheduleViewService, { provide: TemplateUsage, useExisting: InstanceRepository }],
-  exports: [InstancesService, InstanceDependenciesService, TemplateUsage],
+  imports: [TypeOrmModule.forFeature([PluginInstanceEntity, PluginInstanceDependencyEntity, PluginInstanceVersionEntity]),
+    TypeOrmModule.forFeature([PluginInstanceEntity, PluginInstanceDependencyEntity, PluginInstanceVersionEntity], READER_CONNECTION),
+  ],
+  controllers: [InstancesController, ScheduleController, GraphController, InstanceHistoryController],
+  providers: [InstancesService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, { provide: TemplateUsage, useExisting: InstanceRepository }],
+  exports: [InstancesService, InstanceDependenciesService, InstanceHistoryService, TemplateUsage],
 })
 export class InstancesModule {}

@@ -17,8 +17,10 @@ import { RegisteredTemplate, TemplateRegistryService } from '../templates/templa
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceActivity } from './instance-activity';
 import { InstanceDependenciesService } from './instance-dependencies.service';
+import { changedByOf, InstanceHistoryService } from './instance-history.service';
+import { ChangeKind } from './plugin-instance-version.entity';
 import { InstanceRepository } from './instance.repository';
-import { INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
+import { ExecutionPolicy, INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
 import { normaliseSchedule, Schedule, ScheduleInput, ScheduleState, ScheduleTimes } from './schedule';
 
 /** The fields a partial update sets (omitted ones keep their value; null is a value). */
@@ -38,6 +40,16 @@ export interface InstanceStats {
   by_template: Record<string, number>;
 }
 
+/** What a write sets (left out: kept); configs arrive sealed. */
+interface DefinitionChange {
+  name?: string;
+  config?: Record<string, unknown>;
+  enabled?: boolean;
+  execution_policy?: Partial<ExecutionPolicy> | null;
+  schedule?: Schedule | null;
+  depends_on?: string[];
+}
+
 export interface RunOutcome {
   finishedAt: number;
   lastResult: Record<string, unknown>;
@@ -55,6 +67,7 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly secrets: SecretsService,
     private readonly clock: Clock,
     private readonly dependencies: InstanceDependenciesService,
+    private readonly history: InstanceHistoryService,
   ) {}
 
   /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
@@ -165,45 +178,49 @@ export class InstancesService implements OnApplicationBootstrap {
         // A bare INSERT: save() would SELECT the id first, and insert() reads the row back on SQLite. The unique index decides on the name.
         await this.instances.insert(manager, instance);
         if (dependsOn.length > 0) await this.dependencies.save(manager, id, dependsOn);
+        await this.history.record(manager, instance, 'create', changedByOf(principal), now);
         return instance;
       }),
     );
   }
 
-  async update(id: string, request: UpdateInstanceDto, ifMatch: string | undefined): Promise<PluginInstanceEntity> {
+  async update(id: string, request: UpdateInstanceDto, ifMatch: string | undefined, principal: Principal): Promise<PluginInstanceEntity> {
     if (Object.values(definedFields(request)).length === 0) {
       throw new ValidationFailedError('send at least one of name, config, enabled, execution_policy, schedule, depends_on', [{ path: '', message: 'no field to update' }]);
     }
     const schedule = request.schedule ? this.validSchedule(request.schedule) : request.schedule;
     return this.withNameConflictMapped(request.name ?? '', () =>
       this.transactions.run(async (manager) => {
-        const instance = await this.instances.findInTransaction(manager, id);
-        if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
-        const etag = etagForVersion(instance.version);
-        if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etag)) throw new PreconditionFailedError(etag);
+        const instance = await this.currentFor(manager, id, ifMatch);
+        const config = request.config === undefined ? undefined : await this.replacedConfig(this.templates.require(instance.template_id, 'update'), instance, request.config);
+        const executionPolicy = request.execution_policy === undefined ? undefined : { ...instance.execution_policy, ...definedFields(request.execution_policy) };
+        return this.applyChange(manager, instance, { ...definedFields({ name: request.name, config, enabled: request.enabled, execution_policy: executionPolicy, depends_on: request.depends_on }), ...(schedule !== undefined ? { schedule } : {}) }, 'update', principal);
+      }),
+    );
+  }
 
-        if (request.config !== undefined) {
-          const template = this.templates.require(instance.template_id, 'update');
-          instance.config = await this.replacedConfig(template, instance, request.config);
-        }
-        if (request.name !== undefined) {
-          instance.name = request.name;
-          instance.name_key = nameKeyOf(request.name);
-        }
-        const wasEnabled = instance.enabled;
-        if (request.enabled !== undefined) instance.enabled = request.enabled;
-        if (schedule !== undefined) instance.schedule = schedule;
-        // The next slot is planned again only when what decides it changed, so a due slot is not lost to a rename.
-        if (schedule !== undefined || instance.enabled !== wasEnabled) instance.next_run_at = this.nextRunOf(instance);
-        if (request.execution_policy !== undefined) instance.execution_policy = { ...instance.execution_policy, ...definedFields(request.execution_policy) };
-        const dependsOn = request.depends_on === undefined ? undefined : await this.dependencies.checked(manager, instance.id, request.depends_on);
-        if (dependsOn !== undefined) instance.depends_on = dependsOn.length > 0 ? dependsOn : null;
-        instance.status = impliedStatus(instance);
-        instance.updated_at = nowEpochSeconds();
-        instance.version += 1;
-        await this.instances.save(manager, instance);
-        if (dependsOn !== undefined) await this.dependencies.save(manager, instance.id, dependsOn);
-        return instance;
+  /**
+   * Makes the instance what version `version` was (name, config with its secrets, enabled, policy, schedule,
+   * dependencies) as a NEW version: history is never rewritten. The content is checked as an update's is
+   * (config against the template as loaded now, name free, dependencies known and without a cycle).
+   */
+  async rollback(id: string, version: number, ifMatch: string | undefined, principal: Principal): Promise<PluginInstanceEntity> {
+    const target = await this.history.get(id, version);
+    return this.withNameConflictMapped(target.name, () =>
+      this.transactions.run(async (manager) => {
+        const instance = await this.currentFor(manager, id, ifMatch);
+        const template = this.templates.require(target.template_id, 'update');
+        // Sealed secrets are kept as sealed (bound to this instance); the check sees their values.
+        await this.assertConfigValid(template, this.secrets.open(id, target.config, 'lenient').config);
+        const change: DefinitionChange = {
+          name: target.name,
+          config: target.config,
+          enabled: target.enabled,
+          execution_policy: target.execution_policy,
+          schedule: target.schedule,
+          depends_on: target.depends_on ?? [],
+        };
+        return this.applyChange(manager, instance, change, 'rollback', principal);
       }),
     );
   }
@@ -256,6 +273,39 @@ export class InstancesService implements OnApplicationBootstrap {
   nextRunOf(instance: Pick<PluginInstanceEntity, 'enabled' | 'schedule'>, after = this.clock.nowSeconds()): number | null {
     if (!instance.enabled || !instance.schedule?.enabled) return null;
     return new ScheduleTimes(instance.schedule).nextAfter(after);
+  }
+
+  /** The instance inside the writing transaction, after the If-Match check. */
+  private async currentFor(manager: EntityManager, id: string, ifMatch: string | undefined): Promise<PluginInstanceEntity> {
+    const instance = await this.instances.findInTransaction(manager, id);
+    if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
+    const etag = etagForVersion(instance.version);
+    if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etag)) throw new PreconditionFailedError(etag);
+    return instance;
+  }
+
+  /** Writes a change of the definition as the next version, with its history row, in the caller's transaction. */
+  private async applyChange(manager: EntityManager, instance: PluginInstanceEntity, change: DefinitionChange, kind: ChangeKind, principal: Principal): Promise<PluginInstanceEntity> {
+    if (change.config !== undefined) instance.config = change.config;
+    if (change.name !== undefined) {
+      instance.name = change.name;
+      instance.name_key = nameKeyOf(change.name);
+    }
+    const wasEnabled = instance.enabled;
+    if (change.enabled !== undefined) instance.enabled = change.enabled;
+    if (change.schedule !== undefined) instance.schedule = change.schedule;
+    // The next slot is planned again only when what decides it changed, so a due slot is not lost to a rename.
+    if (change.schedule !== undefined || instance.enabled !== wasEnabled) instance.next_run_at = this.nextRunOf(instance);
+    if (change.execution_policy !== undefined) instance.execution_policy = change.execution_policy;
+    const dependsOn = change.depends_on === undefined ? undefined : await this.dependencies.checked(manager, instance.id, change.depends_on);
+    if (dependsOn !== undefined) instance.depends_on = dependsOn.length > 0 ? dependsOn : null;
+    instance.status = impliedStatus(instance);
+    instance.updated_at = nowEpochSeconds();
+    instance.version += 1;
+    await this.instances.save(manager, instance);
+    if (dependsOn !== undefined) await this.dependencies.save(manager, instance.id, dependsOn);
+    await this.history.record(manager, instance, kind, changedByOf(principal), instance.updated_at);
+    return instance;
   }
 
   private validSchedule(input: ScheduleInput): Schedule {

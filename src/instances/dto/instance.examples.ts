@@ -1,6 +1,7 @@
 import { ApiExamples, EXAMPLE_IDS } from '../../common/api-examples';
 import { InstanceDto, InstancePageDto, InstanceStatsDto } from './instance.dto';
 import { CreateInstanceDto, UpdateInstanceDto } from './instance-requests.dto';
+import { RollbackDto } from './version.dto';
 
 const CONFIG = { file_path: 'imports/equipment.csv', table_name: 'ilab_equipment_2024', has_header: true };
 
@@ -68,6 +69,9 @@ export const INSTANCE_EXAMPLES = {
   updated: {
     renamed: { summary: 'Renamed and given a timeout (version went up)', value: { ...ACTIVE_INSTANCE, name: 'iLab Equipment 2025', version: 4, updated_at: '2026-11-24T11:00:00.000Z', execution_policy: { ...ACTIVE_INSTANCE.execution_policy, timeout_ms: 600000 } } },
   },
+  rolledBack: {
+    to_version_2: { summary: "Version 2's content, now as version 5", value: { ...ACTIVE_INSTANCE, version: 5, updated_at: '2026-11-24T12:00:00.000Z' } },
+  },
 } satisfies Record<string, ApiExamples<InstanceDto>>;
 
 export const INSTANCE_PAGE_EXAMPLES: ApiExamples<InstancePageDto> = {
@@ -108,4 +112,8 @@ export const UPDATE_INSTANCE_EXAMPLES: ApiExamples<UpdateInstanceDto> = {
   every_quarter_hour: { summary: 'Run every 15 minutes', value: { schedule: { every: '15m' } } },
   remove_schedule: { summary: 'Remove the schedule', value: { schedule: null } },
   run_after: { summary: 'Run after another instance succeeds', value: { depends_on: [EXAMPLE_IDS.otherInstance] } },
+};
+
+export const ROLLBACK_EXAMPLES: ApiExamples<RollbackDto> = {
+  version_2: { summary: 'Take back the content of version 2', value: { version: 2 } },
 };

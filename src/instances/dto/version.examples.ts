@@ -1,0 +1,51 @@
+import { ApiExamples, EXAMPLE_IDS } from '../../common/api-examples';
+import { VersionDiffDto, VersionDto, VersionPageDto } from './version.dto';
+
+const VERSION_2: VersionDto = {
+  instance_id: EXAMPLE_IDS.instance,
+  version: 2,
+  name: 'iLab Equipment 2024',
+  template_id: 'table_loader',
+  config: { file_path: 'imports/equipment.csv', table_name: 'ilab_equipment_2024', has_header: true },
+  secret_fields: [],
+  enabled: true,
+  execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
+  schedule: null,
+  depends_on: [],
+  changed_at: '2026-11-24T10:05:00.000Z',
+  changed_by: 'lab-admin',
+  change_kind: 'update',
+};
+
+const VERSION_3: VersionDto = {
+  ...VERSION_2,
+  version: 3,
+  config: { file_path: 'imports/equipment-2025.csv', table_name: 'ilab_equipment_2025', has_header: true },
+  schedule: { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin', catch_up: 'once', enabled: true },
+  changed_at: '2026-11-24T10:12:00.000Z',
+};
+
+export const VERSION_EXAMPLES: ApiExamples<VersionDto> = {
+  update: { summary: 'A version written by an update', value: VERSION_2 },
+};
+
+export const VERSION_PAGE_EXAMPLES: ApiExamples<VersionPageDto> = {
+  newest_first: { summary: 'The two newest versions; older ones follow', value: { items: [VERSION_3, VERSION_2], next_cursor: 'WzJd' } },
+};
+
+export const VERSION_DIFF_EXAMPLES: ApiExamples<VersionDiffDto> = {
+  file_and_schedule: {
+    summary: 'Version 3 changed the file, the table and added a schedule',
+    value: {
+      instance_id: EXAMPLE_IDS.instance,
+      from: 2,
+      to: 3,
+      patch: [
+        { op: 'replace', path: '/schedule', value: { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin', catch_up: 'once', enabled: true } },
+        { op: 'replace', path: '/config/table_name', value: 'ilab_equipment_2025' },
+        { op: 'replace', path: '/config/file_path', value: 'imports/equipment-2025.csv' },
+      ],
+    },
+  },
+  secret: { summary: 'A secret changed: shown as the mask, never its value', value: { instance_id: EXAMPLE_IDS.otherInstance, from: 4, to: 5, patch: [{ op: 'replace', path: '/config/auth/token', value: '********' }] } },
+};

@@ -1,0 +1,50 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { booleanInteger, jsonText, realNumber } from '../database/json.transformer';
+import type { ExecutionPolicy } from './plugin-instance.entity';
+import type { Schedule } from './schedule';
+
+/** How a version came to be. `baseline`: the definition an instance had when history began (the migration that added it). */
+export const CHANGE_KINDS = ['create', 'update', 'rollback', 'migration', 'provisioning', 'baseline'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** `plugin_instance_versions`: one row per version of an instance's definition, never rewritten. */
+@Entity({ name: 'plugin_instance_versions' })
+export class PluginInstanceVersionEntity {
+  @PrimaryColumn({ type: 'text' })
+  instance_id: string;
+
+  @PrimaryColumn({ type: 'integer' })
+  version: number;
+
+  @Column({ type: 'text' })
+  name: string;
+
+  @Column({ type: 'text' })
+  template_id: string;
+
+  /** As stored on the instance: secret fields still sealed. */
+  @Column({ type: 'text', transformer: jsonText })
+  config: Record<string, unknown>;
+
+  @Column({ type: 'integer', transformer: booleanInteger })
+  enabled: boolean;
+
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  execution_policy: Partial<ExecutionPolicy> | null;
+
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  schedule: Schedule | null;
+
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  depends_on: string[] | null;
+
+  @Column({ type: 'real', transformer: realNumber })
+  changed_at: number;
+
+  /** The API key's name; `loopback` (no key, from this machine), `anonymous` (AUTH=none) or `system` (migrations, provisioning). */
+  @Column({ type: 'text' })
+  changed_by: string;
+
+  @Column({ type: 'text' })
+  change_kind: ChangeKind;
+}

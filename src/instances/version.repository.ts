@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { decodeOffsetCursor, DEFAULT_PAGE_LIMIT, encodeOffsetCursor, KeysetQuery, Page } from '../common/pagination';
+import { READER_CONNECTION } from '../database/database.options';
+import { EntityStatements } from '../database/entity-statements';
+import { NamedSql } from '../database/named-sql';
+import { ChangeKind, PluginInstanceVersionEntity } from './plugin-instance-version.entity';
+import { PluginInstanceEntity } from './plugin-instance.entity';
+
+/** Keeps an instance's newest `keep` versions; the current one is always among them. */
+const PRUNE_OLDER = new NamedSql(`DELETE FROM plugin_instance_versions WHERE instance_id = :instanceId AND version <= :upTo`);
+
+/**
+ * The one place that reads and writes `plugin_instance_versions`, the history of each instance's definition.
+ * Writes take the caller's transaction manager, so a version is recorded with the change it records.
+ */
+@Injectable()
+export class VersionRepository {
+  private readonly inserter: EntityStatements<PluginInstanceVersionEntity>;
+
+  constructor(
+    @InjectRepository(PluginInstanceVersionEntity) versions: Repository<PluginInstanceVersionEntity>,
+    @InjectRepository(PluginInstanceVersionEntity, READER_CONNECTION) private readonly committed: Repository<PluginInstanceVersionEntity>,
+  ) {
+    this.inserter = new EntityStatements(versions.manager.connection, PluginInstanceVersionEntity);
+  }
+
+  /** Records the instance's definition as it is now, at its current version. */
+  record(manager: EntityManager, instance: PluginInstanceEntity, kind: ChangeKind, changedBy: string, at: number): Promise<void> {
+    return this.inserter.insert(
+      manager,
+      Object.assign(new PluginInstanceVersionEntity(), {
+        instance_id: instance.id,
+        version: instance.version,
+        name: instance.name,
+        template_id: instance.template_id,
+        config: instance.config,
+        enabled: instance.enabled,
+        execution_policy: instance.execution_policy ?? null,
+        schedule: instance.schedule ?? null,
+        depends_on: instance.depends_on ?? null,
+        changed_at: at,
+        changed_by: changedBy,
+        change_kind: kind,
+      }),
+    );
+  }
+
+  /** One version, committed (or as the caller's transaction sees it). */
+  find(instanceId: string, version: number, manager: EntityManager = this.committed.manager): Promise<PluginInstanceVersionEntity | null> {
+    return manager.findOne(PluginInstanceVersionEntity, { where: { instance_id: instanceId, version } });
+  }
+
+  /** Committed versions, newest first; the cursor holds the last version of the page. */
+  async page(instanceId: string, query: KeysetQuery): Promise<Page<PluginInstanceVersionEntity>> {
+    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+    const builder = this.committed.createQueryBuilder('v').where('v.instance_id = :instanceId', { instanceId });
+    if (query.cursor) builder.andWhere('v.version < :before', { before: decodeOffsetCursor(query.cursor) });
+    const rows = await builder.orderBy('v.version', 'DESC').take(limit + 1).getMany();
+    const items = rows.slice(0, limit);
+    return { items, next_cursor: rows.length > limit ? encodeOffsetCursor(items[items.length - 1].version) : null };
+  }
+
+  /** Deletes versions older than the newest `keep` (retention); the number deleted. */
+  prune(manager: EntityManager, instanceId: string, currentVersion: number, keep: number): Promise<number> {
+    return PRUNE_OLDER.execute(manager, { instanceId, upTo: currentVersion - keep });
+  }
+}

@@ -1,0 +1,129 @@
+import { sha256 } from './fixtures/plugins/good/secret_holder';
+import { expectProblem, TestApp } from './helpers/test-app';
+
+/**
+ * Change history: a version row for every write of an instance's definition, listed, read and compared as JSON
+ * Patch (secrets masked), rollback as a new version, and runs naming the version they ran with.
+ */
+
+const INSTANCES = '/api/plugins/instances';
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+
+describe('instance versions (e2e)', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await TestApp.start({ env: { INSTANCE_HISTORY_LIMIT: '5' } });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    app.removeData();
+  });
+
+  async function create(config: Record<string, unknown> = { mode: 'ok', label: 'v1' }, template = 'fixture_function'): Promise<any> {
+    const response = await app.post(INSTANCES, { template_id: template, name: unique('versioned'), config });
+    expect(response.status).toBe(201);
+    return response.body;
+  }
+
+  const versions = async (id: string) => (await app.get(`${INSTANCES}/${id}/versions`)).body;
+
+  it('records every write with who and how; runs make no version', async () => {
+    const instance = await create();
+    expect((await app.post(`${INSTANCES}/${instance.id}/execute`)).status).toBe(200);
+    const updated = await app.put(`${INSTANCES}/${instance.id}`, { config: { mode: 'ok', label: 'v2' } });
+    expect(updated.body.version).toBe(2);
+    await app.put(`${INSTANCES}/${instance.id}`, { enabled: false });
+
+    const page = await versions(instance.id);
+    expect(page.items.map((v: any) => [v.version, v.change_kind, v.changed_by])).toEqual([
+      [3, 'update', 'loopback'],
+      [2, 'update', 'loopback'],
+      [1, 'create', 'loopback'],
+    ]);
+    expect(page.items[2]).toMatchObject({ instance_id: instance.id, name: instance.name, template_id: 'fixture_function', config: { mode: 'ok', label: 'v1' }, enabled: true, depends_on: [], schedule: null });
+    expect(page.items[0].enabled).toBe(false);
+    expect((await app.get(`${INSTANCES}/${instance.id}/versions/2`)).body.config).toEqual({ mode: 'ok', label: 'v2' });
+  });
+
+  it('pages newest first by cursor', async () => {
+    const instance = await create();
+    for (const label of ['a', 'b', 'c']) await app.put(`${INSTANCES}/${instance.id}`, { config: { mode: 'ok', label } });
+    const first = (await app.get(`${INSTANCES}/${instance.id}/versions?limit=3`)).body;
+    expect(first.items.map((v: any) => v.version)).toEqual([4, 3, 2]);
+    const second = (await app.get(`${INSTANCES}/${instance.id}/versions?limit=3&cursor=${first.next_cursor}`)).body;
+    expect(second).toEqual({ items: [expect.objectContaining({ version: 1 })], next_cursor: null });
+  });
+
+  it('diffs two versions as RFC 6902 JSON Patch, a changed secret as the mask, an unchanged one not at all', async () => {
+    const instance = await create({ endpoint: 'https://a.example', auth: { user: 'ada', token: 'first-token' } }, 'fixture_secret_holder');
+    // The token sent back as the mask keeps it (sealed again: the envelope differs, the value does not).
+    await app.put(`${INSTANCES}/${instance.id}`, { config: { endpoint: 'https://b.example', auth: { user: 'ada', token: '********' } } });
+    await app.put(`${INSTANCES}/${instance.id}`, { config: { endpoint: 'https://b.example', auth: { user: 'ada', token: 'second-token' } } });
+
+    const endpointOnly = (await app.get(`${INSTANCES}/${instance.id}/versions/1/diff?to=2`)).body;
+    expect(endpointOnly).toEqual({ instance_id: instance.id, from: 1, to: 2, patch: [{ op: 'replace', path: '/config/endpoint', value: 'https://b.example' }] });
+
+    const tokenChanged = await app.get(`${INSTANCES}/${instance.id}/versions/2/diff`);
+    expect(tokenChanged.body.patch).toEqual([{ op: 'replace', path: '/config/auth/token', value: '********' }]);
+    for (const secret of ['first-token', 'second-token']) expect(tokenChanged.text).not.toContain(secret);
+    expect((await app.get(`${INSTANCES}/${instance.id}/versions/3/diff?to=3`)).body.patch).toEqual([]);
+  });
+
+  it('rolls back as a new version with If-Match honoured, and the next run names it and uses the old content', async () => {
+    const instance = await create({ mode: 'ok', label: 'original' });
+    const changed = await app.put(`${INSTANCES}/${instance.id}`, { config: { mode: 'ok', label: 'changed' }, name: unique('renamed') });
+    expect(changed.status).toBe(200);
+
+    expectProblem(await app.post(`${INSTANCES}/${instance.id}/rollback`, { version: 1 }, { 'if-match': '"1"' }), 412, 'precondition-failed');
+    const rolled = await app.post(`${INSTANCES}/${instance.id}/rollback`, { version: 1 }, { 'if-match': '"2"' });
+    expect(rolled.status).toBe(200);
+    expect(rolled.headers.get('etag')).toBe('"3"');
+    expect(rolled.body).toMatchObject({ version: 3, name: instance.name, config: { mode: 'ok', label: 'original' } });
+    expect((await versions(instance.id)).items[0]).toMatchObject({ version: 3, change_kind: 'rollback', name: instance.name });
+    // History is not rewritten.
+    expect((await app.get(`${INSTANCES}/${instance.id}/versions/2`)).body.config.label).toBe('changed');
+
+    const run = await app.post(`${INSTANCES}/${instance.id}/execute`);
+    expect(run.body).toMatchObject({ status: 'succeeded', config_version: 3, result: { ok: true, label: 'original' } });
+  });
+
+  it('rolls back a secret to its old value', async () => {
+    const instance = await create({ endpoint: 'https://a.example', auth: { token: 'old-token' } }, 'fixture_secret_holder');
+    await app.put(`${INSTANCES}/${instance.id}`, { config: { endpoint: 'https://a.example', auth: { token: 'new-token' } } });
+    expect((await app.post(`${INSTANCES}/${instance.id}/rollback`, { version: 1 })).status).toBe(200);
+    const run = await app.post(`${INSTANCES}/${instance.id}/execute`);
+    expect(run.body.result.token_sha256).toBe(sha256('old-token'));
+  });
+
+  it('refuses bad input and changes nothing', async () => {
+    const instance = await create();
+    const before = await versions(instance.id);
+    expectProblem(await app.post(`${INSTANCES}/${instance.id}/rollback`, { version: 9 }), 404, 'version-not-found');
+    expectProblem(await app.post(`${INSTANCES}/${instance.id}/rollback`, { version: 'one' }), 400, 'validation-failed');
+    expectProblem(await app.post(`${INSTANCES}/${instance.id}/rollback`, {}), 400, 'validation-failed');
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions/0`), 400, 'validation-failed');
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions/x`), 400, 'validation-failed');
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions/7`), 404, 'version-not-found');
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions?cursor=nope`), 400, 'validation-failed');
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions/1/diff?to=0`), 400, 'validation-failed');
+    expectProblem(await app.get(`${INSTANCES}/00000000-0000-0000-0000-000000000000/versions`), 404, 'instance-not-found');
+    expect(await versions(instance.id)).toEqual(before);
+    expect((await app.get(`${INSTANCES}/${instance.id}`)).body.version).toBe(1);
+  });
+
+  it('keeps the newest INSTANCE_HISTORY_LIMIT versions', async () => {
+    const instance = await create();
+    for (let i = 2; i <= 8; i++) await app.put(`${INSTANCES}/${instance.id}`, { config: { mode: 'ok', label: `v${i}` } });
+    expect((await versions(instance.id)).items.map((v: any) => v.version)).toEqual([8, 7, 6, 5, 4]);
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions/3`), 404, 'version-not-found');
+  });
+
+  it('deleting an instance deletes its history', async () => {
+    const instance = await create();
+    expect((await app.delete(`${INSTANCES}/${instance.id}`)).status).toBe(204);
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions/1`), 404, 'version-not-found');
+  });
+});
