@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { ConflictError, DomainError } from '../common/domain-errors';
@@ -9,6 +10,7 @@ import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { EMPTY_SCHEDULE_STATE, ScheduleState, ScheduleTimes, SkipReason } from '../instances/schedule';
 import { ExecutionService, SlotAlreadyFiredError } from './execution.service';
 import { RunRegistry } from './run-registry';
+import { SchedulerFigures } from './scheduler-figures';
 
 /** Instances handled per database round of a tick; a tick keeps going while rounds come back full. */
 const TICK_BATCH = 500;
@@ -16,8 +18,10 @@ const TICK_BATCH = 500;
 /** The scheduler starts runs as nobody in particular (triggered_by null). */
 const SCHEDULER_PRINCIPAL: Principal = Object.freeze({ keyId: null, keyName: 'scheduler', scopes: [], via: 'auth-none' as const });
 
-/** What one tick did, for tests and the bench. */
+/** What one tick did, for tests; SchedulerFigures keeps the counts for GET /health. */
 export interface TickReport {
+  /** Instances whose next slot had come (fired, skipped, rescheduled, or waiting for their catch-up offset). */
+  due: number;
   fired: { instance_id: string; execution_id: string; scheduled_for: string }[];
   skipped: { instance_id: string; scheduled_for: string; reason: SkipReason }[];
 }
@@ -38,12 +42,15 @@ export function catchUpOffsetMs(instanceId: string, spreadMs: number): number {
  * counted (never piled up). Slots that passed before this process started are downtime: counted in
  * `missed`, and with `catch_up: "once"` the latest of them runs, at a per-instance offset within
  * SCHEDULER_CATCH_UP_SPREAD_MS after boot. Nothing here reads the system time: only the Clock decides.
+ * Each tick's duration (measured with performance.now(), never used to decide) and counts go to
+ * SchedulerFigures, which GET /health shows.
  */
 @Injectable()
 export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ExecutionScheduler.name);
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<unknown> = Promise.resolve();
+  private tickInProgress = false;
   private stopped = false;
   /** When this process started scheduling (epoch seconds): slots before it were missed while down. */
   private bootAt = 0;
@@ -54,12 +61,18 @@ export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestr
     private readonly registry: RunRegistry,
     private readonly clock: Clock,
     private readonly settings: Settings,
+    private readonly figures: SchedulerFigures,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.bootAt = this.clock.nowSeconds();
     await this.planUnplanned();
     this.timer = setInterval(() => {
+      // A tick slower than the interval is not queued behind: the next one finds whatever came due meanwhile.
+      if (this.tickInProgress) {
+        this.figures.recordOverrun();
+        return;
+      }
       this.tick().catch((error: Error) => this.logger.error(`scheduler tick failed: ${error.stack ?? error.message}`));
     }, this.settings.schedulerTickMs);
     this.timer.unref();
@@ -73,9 +86,9 @@ export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestr
     await this.ticking.catch(() => undefined);
   }
 
-  /** Fires what is due by the clock now. Ticks never overlap: a call waits for the one in progress. */
+  /** Fires what is due by the clock now. Ticks never overlap: a call waits for the one in progress (the timer skips instead). */
   tick(): Promise<TickReport> {
-    const run = this.ticking.catch(() => undefined).then(() => this.runTick());
+    const run = this.ticking.catch(() => undefined).then(() => this.measuredTick());
     this.ticking = run;
     return run;
   }
@@ -88,10 +101,25 @@ export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestr
     }
   }
 
-  private async runTick(): Promise<TickReport> {
-    const report: TickReport = { fired: [], skipped: [] };
-    if (this.stopped || this.registry.shuttingDown) return report;
+  private async measuredTick(): Promise<TickReport> {
     const now = this.clock.nowSeconds();
+    const started = performance.now();
+    this.tickInProgress = true;
+    try {
+      const report = await this.runTick(now);
+      this.figures.recordTick(now, performance.now() - started, { due: report.due, fired: report.fired.length, skipped: report.skipped.length });
+      return report;
+    } catch (error) {
+      this.figures.recordFailure();
+      throw error;
+    } finally {
+      this.tickInProgress = false;
+    }
+  }
+
+  private async runTick(now: number): Promise<TickReport> {
+    const report: TickReport = { due: 0, fired: [], skipped: [] };
+    if (this.stopped || this.registry.shuttingDown) return report;
     // Instances seen in this tick (handled, or waiting for their catch-up offset) are not looked at again.
     const seen = new Set<string>();
     for (;;) {
@@ -99,6 +127,7 @@ export class ExecutionScheduler implements OnApplicationBootstrap, OnModuleDestr
       for (const instance of due) {
         if (this.stopped || this.registry.shuttingDown) return report;
         seen.add(instance.id);
+        report.due++;
         await this.handle(instance, now, report);
       }
       if (due.length < TICK_BATCH) return report;
