@@ -76,6 +76,33 @@ describe('schedules', () => {
     expect(after.next_run_at).toBe('2027-01-05T00:15:00.000Z');
   });
 
+  it('GET /health reports the ticks: what the latest did, how long ticks take, and counts since start', async () => {
+    const before = (await app.get('/health')).body.scheduler;
+    expect(before).toEqual({
+      tick_interval_ms: 60000,
+      last_tick: null,
+      recent: { ticks: 0, mean_ms: 0, p99_ms: 0, max_ms: 0 },
+      since_start: { ticks: 0, failed: 0, overrun: 0, due: 0, fired: 0, skipped: 0, duration_ms: 0, max_ms: 0 },
+    });
+    await create({ every: '15m' });
+    await create({ every: '1h' });
+    clock.advance(15 * 60_000);
+    await settle(await scheduler.tick());
+    clock.advance(60_000);
+    expect((await scheduler.tick()).due).toBe(0);
+
+    const health = await app.get('/health');
+    expect(health.status).toBe(200);
+    const { last_tick, recent, since_start } = health.body.scheduler;
+    expect(last_tick).toEqual({ started_at: '2027-01-04T00:16:00.000Z', duration_ms: expect.any(Number), due: 0, fired: 0, skipped: 0 });
+    expect(since_start).toMatchObject({ ticks: 2, failed: 0, overrun: 0, due: 1, fired: 1, skipped: 0 });
+    expect(recent.ticks).toBe(2);
+    expect(since_start.duration_ms).toBeGreaterThan(0);
+    expect(recent.max_ms).toBe(since_start.max_ms);
+    expect(recent.p99_ms).toBe(recent.max_ms); // nearest rank of two ticks is the longer
+    expect(recent.mean_ms).toBeLessThanOrEqual(recent.max_ms);
+  });
+
   it.each([
     ['Europe/Berlin', '2027-03-27T12:00:00Z', ['2027-03-28T01:30:00.000Z', '2027-03-29T00:30:00.000Z']],
     ['Europe/Berlin', '2027-10-30T12:00:00Z', ['2027-10-31T00:30:00.000Z', '2027-11-01T01:30:00.000Z']],
@@ -171,7 +198,7 @@ describe('schedules', () => {
     const slot = Date.parse('2027-01-04T06:00:00Z') / 1000;
     const fire = () => executions.execute(id, { type: 'schedule', scheduled_for: '2027-01-04T06:00:00.000Z' }, { async: true, principal: { keyId: null, keyName: null, scopes: [], via: 'auth-none' }, scheduledFor: slot });
     const first = await fire();
-    await settle({ fired: [{ instance_id: id, execution_id: first.id, scheduled_for: '' }], skipped: [], upstream: [] });
+    await settle({ due: 1, fired: [{ instance_id: id, execution_id: first.id, scheduled_for: '' }], skipped: [], upstream: [] });
     await expect(fire()).rejects.toBeInstanceOf(SlotAlreadyFiredError);
     const rows = await app.app.get(DataSource).getRepository(PluginExecutionEntity).countBy({ instance_id: id, scheduled_for: slot });
     expect(rows).toBe(1);

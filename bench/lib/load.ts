@@ -18,6 +18,8 @@ export interface LoadOptions {
   /** Builds each request's path and body; called once per request. */
   nextRequest?: () => { path: string; body?: string };
   expectStatus: number;
+  /** Ends the run early when it settles (durationSeconds stays the upper bound). */
+  stopWhen?: Promise<unknown>;
 }
 
 /** Connections per run: two per core, as the issue asks. */
@@ -26,15 +28,21 @@ export const CONNECTIONS = 2 * os.availableParallelism();
 /** One autocannon run with keep-alive connections against a server on loopback. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   let unexpected = 0;
-  const result = await autocannon({
-    url: options.url,
-    connections: CONNECTIONS,
-    duration: options.durationSeconds,
-    method: options.method ?? 'GET',
-    headers: options.headers,
-    requests: options.nextRequest
-      ? [{ setupRequest: (request) => ({ ...request, ...options.nextRequest!() }) }]
-      : undefined,
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: CONNECTIONS,
+        duration: options.durationSeconds,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        requests: options.nextRequest
+          ? [{ setupRequest: (request) => ({ ...request, ...options.nextRequest!() }) }]
+          : undefined,
+      },
+      (error: unknown, finished: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(finished)),
+    );
+    options.stopWhen?.then(() => instance.stop(), () => instance.stop());
   });
   // autocannon's counters for 1xx..5xx: anything but the expected class is a failure.
   const expectedClass = `${Math.floor(options.expectStatus / 100)}xx` as '1xx' | '2xx' | '3xx' | '4xx' | '5xx';

@@ -46,6 +46,11 @@ export class ServerProcess {
     return this.child.pid!;
   }
 
+  /** The end of what the process printed, and how it exited if it did: for errors. */
+  describe(): string {
+    return `${this.child.exitCode === null ? 'running' : `exited with ${this.child.exitCode}`}; output:\n${this.output.slice(-4_000)}`;
+  }
+
   /** The framework itself: dist/src/main.js with the given environment. */
   static async framework(env: Record<string, string>): Promise<{ server: ServerProcess; bootMs: number }> {
     const port = await freePort();

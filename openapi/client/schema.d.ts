@@ -685,7 +685,7 @@ export interface paths {
         };
         /**
          * Health check
-         * @description Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.
+         * @description Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise. It also reports the scheduler ticks of this process: how long finding and firing due slots takes, and what the ticks did.
          */
         get: operations["getHealth"];
         put?: never;
@@ -1311,6 +1311,8 @@ export interface components {
              * @example 0
              */
             plugin_load_errors: number;
+            /** @description The scheduler's ticks in this process: how long finding and firing due slots takes and what the ticks did. A tick whose duration nears tick_interval_ms, or overrun above zero, means the scheduler falls behind. */
+            scheduler: components["schemas"]["SchedulerHealthDto"];
             /**
              * @example ok
              * @enum {string}
@@ -1716,6 +1718,111 @@ export interface components {
              * @example 1
              */
             skipped_overlap: number;
+        };
+        SchedulerHealthDto: {
+            /** @description The latest finished tick; null before the first. */
+            last_tick: components["schemas"]["SchedulerTickDto"] | (never | null);
+            /** @description Tick durations over the latest ticks. */
+            recent: components["schemas"]["SchedulerRecentDto"];
+            /** @description Counts since this process started. */
+            since_start: components["schemas"]["SchedulerSinceStartDto"];
+            /**
+             * @description SCHEDULER_TICK_MS: how often the scheduler looks for due slots.
+             * @example 1000
+             */
+            tick_interval_ms: number;
+        };
+        SchedulerRecentDto: {
+            /**
+             * @description Longest of these ticks in ms.
+             * @example 72.9
+             */
+            max_ms: number;
+            /**
+             * @description Mean tick duration in ms.
+             * @example 38.52
+             */
+            mean_ms: number;
+            /**
+             * @description Tick duration in ms that 99% of these ticks stayed within (nearest rank).
+             * @example 61.04
+             */
+            p99_ms: number;
+            /**
+             * @description Ticks these figures cover: the latest 100, fewer after a start.
+             * @example 100
+             */
+            ticks: number;
+        };
+        SchedulerSinceStartDto: {
+            /**
+             * @description Due instances, summed over the ticks.
+             * @example 601200
+             */
+            due: number;
+            /**
+             * @description Tick durations summed, in ms: its change over a window divided by the change in `ticks` is the mean tick there.
+             * @example 139860.5
+             */
+            duration_ms: number;
+            /**
+             * @description Ticks that failed (logged; the next tick tries again).
+             * @example 0
+             */
+            failed: number;
+            /**
+             * @description Slots fired, summed over the ticks.
+             * @example 601198
+             */
+            fired: number;
+            /**
+             * @description Longest tick in ms.
+             * @example 180.33
+             */
+            max_ms: number;
+            /**
+             * @description Timer ticks left out because the previous tick was still running: above zero, ticks take longer than SCHEDULER_TICK_MS.
+             * @example 0
+             */
+            overrun: number;
+            /**
+             * @description Slots skipped, summed over the ticks.
+             * @example 2
+             */
+            skipped: number;
+            /**
+             * @description Ticks finished since this process started.
+             * @example 3600
+             */
+            ticks: number;
+        };
+        SchedulerTickDto: {
+            /**
+             * @description Instances whose next slot had come.
+             * @example 167
+             */
+            due: number;
+            /**
+             * @description Milliseconds the tick took to find and fire every due slot.
+             * @example 41.37
+             */
+            duration_ms: number;
+            /**
+             * @description Slots that became queued runs.
+             * @example 167
+             */
+            fired: number;
+            /**
+             * @description Slots skipped (a run already queued or running, downtime, or refused), as in schedule_state.
+             * @example 0
+             */
+            skipped: number;
+            /**
+             * Format: date-time
+             * @description The scheduler's clock when the tick began: the time it fired slots against.
+             * @example 2026-12-06T09:30:00.000Z
+             */
+            started_at: string;
         };
         TableColumnDto: {
             /** @example Serial No. */

@@ -19,7 +19,7 @@ export class SystemClock extends Clock {
   }
 }
 
-/** A clock that stands still until told to move (tests, the scheduler bench). */
+/** A clock that stands still until told to move (tests). */
 export class ManualClock extends Clock {
   private current: number;
 

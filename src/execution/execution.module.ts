@@ -15,11 +15,13 @@ import { ExecutionsController } from './executions.controller';
 import { HistoryCounts } from './history-counts';
 import { PluginExecutionEntity, PluginExecutionLogEntity } from './plugin-execution.entity';
 import { RunRegistry } from './run-registry';
+import { SchedulerFigures } from './scheduler-figures';
 import { UpstreamTrigger } from './upstream-trigger';
 
 /**
  * The run engine, by role: ExecutionService (admission, get/list/cancel/watch), RunRegistry (runs in flight
  * here), ExecutionOrchestrator (claims queued work, boot recovery, shutdown), ExecutionRunner (handler, ctx,
+ * logs, timeouts), ExecutionRecorder (finish, retries, retention), ExecutionScheduler (schedule slots by the Clock, its tick figures in SchedulerFigures for /health); ExecutionRepository alone writes
  * logs, timeouts), ExecutionRecorder (finish, retries, retention), ExecutionScheduler (schedule slots by the
  * Clock), UpstreamTrigger (dependents' runs when their upstreams succeed); ExecutionRepository alone writes
  * `plugin_executions`. Global only so that the instances module below it can reach InstanceActivity, which
@@ -38,11 +40,12 @@ import { UpstreamTrigger } from './upstream-trigger';
     ExecutionRunner,
     ExecutionRecorder,
     ExecutionScheduler,
+    SchedulerFigures,
     UpstreamTrigger,
     ExecutionEvents,
     { provide: ExecutionQueue, useClass: InProcessExecutionQueue },
     { provide: InstanceActivity, useExisting: ExecutionRepository },
   ],
-  exports: [ExecutionService, InstanceActivity],
+  exports: [ExecutionService, InstanceActivity, SchedulerFigures],
 })
 export class ExecutionModule {}

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { ConflictError, DomainError, NotFoundError } from '../common/domain-errors';
 import { Page } from '../common/pagination';
 import { TransactionService } from '../database/transaction.service';
@@ -28,6 +29,8 @@ export interface ExecuteOptions {
   principal: Principal;
   /** The schedule slot (epoch seconds) the run is for: a second run of the same slot is refused (SlotAlreadyFiredError). */
   scheduledFor?: number;
+  /** More to write in the transaction that admits the run (the scheduler's bookkeeping): both commit, or neither. */
+  alsoInTransaction?: (manager: EntityManager) => Promise<unknown>;
 }
 
 /** The slot already has its run (another process, or an earlier tick, fired it). */
@@ -245,9 +248,10 @@ export class ExecutionService {
         });
         // The partial unique index refuses a second unfinished run of the instance.
         await this.executions.insert(manager, execution);
+        if (options.alsoInTransaction) await options.alsoInTransaction(manager);
         this.historyCounts.added(execution.instance_id);
         return { execution, instance };
-      }, { singleWrite: !idempotencyKey });
+      }, { singleWrite: !idempotencyKey && !options.alsoInTransaction });
     } catch (error) {
       if (options.scheduledFor !== undefined && isUniqueViolation(error, { index: 'uq_plugin_executions_slot', column: 'scheduled_for' })) {
         throw new SlotAlreadyFiredError(instanceId, options.scheduledFor);

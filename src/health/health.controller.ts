@@ -1,36 +1,14 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Endpoint } from '../auth/endpoint.decorator';
 import { DomainError } from '../common/domain-errors';
 import { DataStoreService } from '../data-store/data-store.service';
+import { SchedulerFigures } from '../execution/scheduler-figures';
 import { TemplateRegistryService } from '../templates/template-registry.service';
-import { ApiExamples } from '../common/api-examples';
-
-export class HealthDto {
-  @ApiProperty({ enum: ['ok'], example: 'ok' })
-  status: 'ok';
-
-  @ApiProperty({ enum: ['ok'], description: 'The framework database answered a query.', example: 'ok' })
-  database: 'ok';
-
-  @ApiProperty({ enum: ['ok'], description: 'The data store (imported tables) answered a query.', example: 'ok' })
-  data_store: 'ok';
-
-  @ApiProperty({ type: 'integer', description: 'Templates loaded.', example: 5 })
-  templates: number;
-
-  @ApiProperty({ type: 'integer', description: 'Plugins that failed to load (see /api/plugins/load-errors).', example: 0 })
-  plugin_load_errors: number;
-
-  @ApiProperty({ description: 'Seconds since the process started.', example: 42.5 })
-  uptime_s: number;
-}
-
-const HEALTH_EXAMPLES: ApiExamples<HealthDto> = {
-  healthy: { summary: 'Healthy, five templates loaded', value: { status: 'ok', database: 'ok', data_store: 'ok', templates: 5, plugin_load_errors: 0, uptime_s: 3600.2 } },
-};
+import { HealthDto } from './dto/health.dto';
+import { HEALTH_EXAMPLES } from './dto/health.examples';
 
 @ApiTags('health')
 @Controller('health')
@@ -39,6 +17,7 @@ export class HealthController {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly templates: TemplateRegistryService,
     private readonly dataStore: DataStoreService,
+    private readonly schedulerFigures: SchedulerFigures,
   ) {}
 
   @Get()
@@ -46,7 +25,7 @@ export class HealthController {
     operationId: 'getHealth',
     summary: 'Health check',
     description:
-      'Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise.',
+      'Open to everyone, without an API key, and never rate limited, so load balancers and orchestrators can poll it. 200 when the service can answer requests and both its database and the data store respond; 503 otherwise. It also reports the scheduler ticks of this process: how long finding and firing due slots takes, and what the ticks did.',
     scope: 'public',
     rateLimited: false,
     ok: { status: 200, type: HealthDto, description: 'Healthy.', examples: HEALTH_EXAMPLES },
@@ -70,6 +49,7 @@ export class HealthController {
       templates: this.templates.list().length,
       plugin_load_errors: this.templates.loadErrors().length,
       uptime_s: Math.round(process.uptime() * 10) / 10,
+      scheduler: this.schedulerFigures.snapshot(),
     };
   }
 }

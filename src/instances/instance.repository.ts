@@ -25,6 +25,13 @@ export type InstanceSummary = Pick<PluginInstanceEntity, 'id' | 'name' | 'templa
 /** Ids per IN (...) list: well under SQLite's and PostgreSQL's limits on parameters. */
 const IDS_PER_QUERY = 500;
 
+/** The scheduler's bookkeeping on a due instance, if its next slot is still the one handled (a fixed statement: a tick writes thousands). */
+const SAVE_SCHEDULE_PROGRESS = new NamedSql(`UPDATE plugin_instances SET next_run_at = CAST(:nextRunAt AS DOUBLE PRECISION), schedule_state = :state
+  WHERE id = :id AND next_run_at = CAST(:handled AS DOUBLE PRECISION)`);
+/** The same for a schedule without a next slot yet (planned at boot). */
+const SAVE_SCHEDULE_PROGRESS_UNPLANNED = new NamedSql(`UPDATE plugin_instances SET next_run_at = CAST(:nextRunAt AS DOUBLE PRECISION), schedule_state = :state
+  WHERE id = :id AND next_run_at IS NULL AND CAST(:handled AS DOUBLE PRECISION) IS NULL`);
+
 export interface InstanceFilter extends KeysetQuery {
   template_id?: string;
   enabled?: boolean;
@@ -162,12 +169,9 @@ export class InstanceRepository implements TemplateUsage {
    * The scheduler's bookkeeping: the next slot and what it did, only if the next slot is still the one it
    * handled (another process may have moved it on). Not a change of the instance: the version stays.
    */
-  async saveScheduleProgress(id: string, handled: number | null, nextRunAt: number | null, state: ScheduleState): Promise<boolean> {
-    const result = await this.instances.update(
-      { id, next_run_at: handled === null ? IsNull() : handled },
-      { next_run_at: nextRunAt, schedule_state: state },
-    );
-    return (result.affected ?? 0) > 0;
+  async saveScheduleProgress(manager: EntityManager, id: string, handled: number | null, nextRunAt: number | null, state: ScheduleState): Promise<boolean> {
+    const statement = handled === null ? SAVE_SCHEDULE_PROGRESS_UNPLANNED : SAVE_SCHEDULE_PROGRESS;
+    return (await statement.execute(manager, { id, handled, nextRunAt, state: jsonText.to(state) })) > 0;
   }
 
   /** Rows that may hold a secret: of the given templates, or with a sealed envelope anywhere in their config. */

@@ -265,14 +265,16 @@ export class InstancesService implements OnApplicationBootstrap {
   }
 
   /** The scheduler's bookkeeping, only if the next slot is still `handled`; false when another process moved it. */
-  saveScheduleProgress(id: string, handled: number | null, nextRunAt: number | null, state: ScheduleState): Promise<boolean> {
-    return this.instances.saveScheduleProgress(id, handled, nextRunAt, state);
+  saveScheduleProgress(id: string, handled: number | null, nextRunAt: number | null, state: ScheduleState, manager?: EntityManager): Promise<boolean> {
+    if (manager) return this.instances.saveScheduleProgress(manager, id, handled, nextRunAt, state);
+    // A unit of the shared commit like every other write (on SQLite, a bare UPDATE would land in whatever batch is open).
+    return this.transactions.run((own) => this.instances.saveScheduleProgress(own, id, handled, nextRunAt, state), { singleWrite: true });
   }
 
   /** The first slot after now, or null when the instance, or its schedule, is disabled or there is none. */
   nextRunOf(instance: Pick<PluginInstanceEntity, 'enabled' | 'schedule'>, after = this.clock.nowSeconds()): number | null {
     if (!instance.enabled || !instance.schedule?.enabled) return null;
-    return new ScheduleTimes(instance.schedule).nextAfter(after);
+    return ScheduleTimes.of(instance.schedule).nextAfter(after);
   }
 
   /** The instance inside the writing transaction, after the If-Match check. */

@@ -33,7 +33,7 @@ export class ScheduleViewService {
     const instances = await this.instances.findUpcoming(until, limit);
     const fires: (UpcomingFire & { at: number })[] = [];
     for (const instance of instances) {
-      const times = new ScheduleTimes(instance.schedule!);
+      const times = ScheduleTimes.of(instance.schedule!);
       for (let at: number | null = instance.next_run_at!, n = 0; at !== null && at <= until && n < limit; at = times.nextAfter(at), n++) {
         fires.push({ at, instance_id: instance.id, instance_name: instance.name, scheduled_for: epochSecondsToIso(at), local_time: localIso(at, times.schedule.timezone), timezone: times.schedule.timezone });
       }
@@ -47,7 +47,7 @@ export class ScheduleViewService {
     const instance = await this.instances.findCommitted(id);
     if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
     if (!instance.schedule) return { schedule: null, items: [] };
-    const times = new ScheduleTimes(instance.schedule);
+    const times = ScheduleTimes.of(instance.schedule);
     const items: PreviewFire[] = [];
     for (let at = times.nextAfter(this.clock.nowSeconds()); at !== null && items.length < count; at = times.nextAfter(at)) {
       items.push({ scheduled_for: epochSecondsToIso(at), local_time: localIso(at, instance.schedule.timezone), dst: dstFlag(times, at) });

@@ -21,6 +21,9 @@ describe('normaliseSchedule', () => {
     [{ cron: '61 * * * *' }, '/schedule/cron'],
     [{ cron: '* * *' }, '/schedule/cron'],
     [{ every: '30s' }, '/schedule/every'],
+    [{ cron: '* * * * * *' }, '/schedule/cron'],
+    [{ cron: '*/10 * * * * *' }, '/schedule/cron'],
+    [{ cron: '0,30 * * * * *' }, '/schedule/cron'],
     [{ every: 'often' }, '/schedule/every'],
     [{ cron: '0 6 * * *', every: '1h' }, '/schedule'],
     [{}, '/schedule'],
@@ -30,7 +33,19 @@ describe('normaliseSchedule', () => {
   });
 });
 
+describe('normaliseSchedule with seconds', () => {
+  it('takes a 6-field cron whose seconds field is one number: at most one fire a minute', () => {
+    expect(normaliseSchedule({ cron: '30 * * * * *' }).errors).toEqual([]);
+  });
+});
+
 describe('ScheduleTimes', () => {
+  it('parses each distinct schedule once (of)', () => {
+    const a = ScheduleTimes.of(cron('0 6 * * *', 'Europe/Berlin'));
+    expect(ScheduleTimes.of({ ...cron('0 6 * * *', 'Europe/Berlin'), catch_up: 'skip' })).toBe(a);
+    expect(ScheduleTimes.of(cron('0 6 * * *', 'UTC'))).not.toBe(a);
+  });
+
   it('aligns every to the epoch and lists slots in a window', () => {
     const times = new ScheduleTimes({ every: '15m', timezone: 'UTC', catch_up: 'once', enabled: true });
     expect(iso(times.nextAfter(at('2027-01-01T00:00:00Z'))!)).toBe('2027-01-01T00:15:00.000Z');

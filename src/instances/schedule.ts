@@ -58,7 +58,10 @@ export function normaliseSchedule(input: ScheduleInput): { schedule: Schedule; e
   } else if (input.cron !== undefined) {
     const fields = input.cron.trim().split(/\s+/).length;
     if (fields !== 5 && fields !== 6) errors.push({ path: '/schedule/cron', message: `cron must have 5 fields (minute hour day month weekday) or 6 (seconds first); got ${fields}` });
-    else {
+    // As `every` has its 1-minute floor: a seconds field of one value fires at most once a minute.
+    else if (fields === 6 && !/^[0-5]?\d$/.test(input.cron.trim().split(/\s+/)[0])) {
+      errors.push({ path: '/schedule/cron', message: 'the seconds field (the first of 6) must be one number from 0 to 59: a schedule fires at most once a minute' });
+    } else {
       try {
         new Cron(input.cron, { paused: true, mode: '5-or-6-parts' });
       } catch (error) {
@@ -89,8 +92,21 @@ export function normaliseSchedule(input: ScheduleInput): { schedule: Schedule; e
  * the time zone does not move them.
  */
 export class ScheduleTimes {
+  /** Parsed schedules by what decides their slots: parsing a cron costs about a millisecond, a tick may look at thousands. */
+  private static readonly parsed = new Map<string, ScheduleTimes>();
   private readonly cron: Cron | null;
   private readonly everySeconds: number | null;
+
+  /** The slots of `schedule`, parsed once per distinct cron (or interval) and zone, the least recently used forgotten past 1,000. */
+  static of(schedule: Schedule): ScheduleTimes {
+    const key = `${schedule.cron ?? ''}|${schedule.every ?? ''}|${schedule.timezone}`;
+    let times = ScheduleTimes.parsed.get(key);
+    if (times) ScheduleTimes.parsed.delete(key);
+    else times = new ScheduleTimes(schedule);
+    ScheduleTimes.parsed.set(key, times);
+    if (ScheduleTimes.parsed.size > 1_000) ScheduleTimes.parsed.delete(ScheduleTimes.parsed.keys().next().value!);
+    return times;
+  }
 
   constructor(readonly schedule: Schedule) {
     this.cron = schedule.cron !== undefined ? new Cron(schedule.cron, { paused: true, timezone: schedule.timezone, mode: '5-or-6-parts' }) : null;
