@@ -90,6 +90,43 @@ describe('instance versions (e2e)', () => {
     expect(run.body).toMatchObject({ status: 'succeeded', config_version: 3, result: { ok: true, label: 'original' } });
   });
 
+  it('runs a past version without changing the instance (execute?version=N), lists runs by version', async () => {
+    const instance = await create({ mode: 'ok', label: 'first' });
+    await app.put(`${INSTANCES}/${instance.id}`, { config: { mode: 'ok', label: 'second' } });
+    const past = await app.post(`${INSTANCES}/${instance.id}/execute?version=1`);
+    expect(past.body).toMatchObject({ status: 'succeeded', config_version: 1, pinned_version: 1, result: { label: 'first' } });
+    const now = await app.post(`${INSTANCES}/${instance.id}/execute`);
+    expect(now.body).toMatchObject({ config_version: 2, pinned_version: null, result: { label: 'second' } });
+    const after = (await app.get(`${INSTANCES}/${instance.id}`)).body;
+    expect({ version: after.version, config: after.config }).toEqual({ version: 2, config: { mode: 'ok', label: 'second' } });
+
+    // Queued (async) runs of a past version keep it through their claim.
+    const queued = await app.post(`${INSTANCES}/${instance.id}/execute?version=1`, undefined, { prefer: 'respond-async' });
+    expect(queued.status).toBe(202);
+    let run = queued.body;
+    for (let i = 0; i < 200 && ['queued', 'running'].includes(run.status); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      run = (await app.get(`/api/plugins/executions/${queued.body.id}`)).body;
+    }
+    expect(run).toMatchObject({ status: 'succeeded', config_version: 1, pinned_version: 1, result: { label: 'first' } });
+
+    const byVersion = (await app.get(`${INSTANCES}/${instance.id}/executions?config_version=1`)).body.items;
+    expect(byVersion.map((r: any) => r.id).sort()).toEqual([past.body.id, queued.body.id].sort());
+    expect((await app.get(`${INSTANCES}/${instance.id}/executions?config_version=2`)).body.items.map((r: any) => r.id)).toEqual([now.body.id]);
+    expectProblem(await app.post(`${INSTANCES}/${instance.id}/execute?version=9`), 404, 'version-not-found');
+    expectProblem(await app.post(`${INSTANCES}/${instance.id}/execute?version=0`), 400, 'validation-failed');
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/executions?config_version=x`), 400, 'validation-failed');
+  });
+
+  it('a retry of a past version runs that version again, by that version\'s policy', async () => {
+    const label = unique('pinned-retry');
+    const response = await app.post(INSTANCES, { template_id: 'fixture_function', name: unique('retried'), config: { mode: 'fail_times', fail_times: 1, label }, execution_policy: { max_attempts: 2, backoff_ms: 0 } });
+    const id = response.body.id;
+    await app.put(`${INSTANCES}/${id}`, { config: { mode: 'ok', label: 'current' }, execution_policy: { max_attempts: 1 } });
+    const run = await app.post(`${INSTANCES}/${id}/execute?version=1`);
+    expect(run.body).toMatchObject({ status: 'succeeded', attempt: 2, config_version: 1, pinned_version: 1, result: { ok: true, attempt: 2 } });
+  });
+
   it('rolls back a secret to its old value', async () => {
     const instance = await create({ endpoint: 'https://a.example', auth: { token: 'old-token' } }, 'fixture_secret_holder');
     await app.put(`${INSTANCES}/${instance.id}`, { config: { endpoint: 'https://a.example', auth: { token: 'new-token' } } });

@@ -127,20 +127,21 @@ const EXPECTED: Record<string, Expectation[]> = {
     },
     {
       block: '"$API/instances?template_id=table_loader"',
-      output: ["'Lab Resources Q1: active, version 2',", "'PI Directory: active, version 2',", "'iLab Equipment 2024: active, version 2'", "[ 'Lab Resources Q1', 'iLab Equipment 2024' ]"],
+      output: ["'Lab Resources Q1: active, version 1',", "'PI Directory: active, version 1',", "'iLab Equipment 2024: active, version 1'", "[ 'Lab Resources Q1', 'iLab Equipment 2024' ]"],
     },
-    { block: 'curl -si $API/instances/$EXPORT', output: ['HTTP/1.1 200 OK', 'etag: "2"', '"version":2'] },
-    { block: '"name": "Equipment by lab (TSV)"', output: ['"name":"Equipment by lab (TSV)"', '"version":3'] },
+    { block: 'curl -si $API/instances/$EXPORT', output: ['HTTP/1.1 200 OK', 'etag: "1"', '"version":1'] },
+    { block: '"name": "Equipment by lab (TSV)"', output: ['"name":"Equipment by lab (TSV)"', '"version":2'] },
     {
       block: '/tmp/lab_equipment_summary.tsv',
-      output: ['"type":"precondition-failed"', '"detail":"If-Match does not match the current ETag \\"3\\"","current_etag":"\\"3\\""', '"type":"config-invalid"'],
+      output: ['"type":"precondition-failed"', '"detail":"If-Match does not match the current ETag \\"2\\"","current_etag":"\\"2\\""', '"type":"config-invalid"'],
       matches: [/"message":"absolute path \/tmp\/lab_equipment_summary.tsv is outside the allowed roots \([^)]*\/data\/exports\); set EXPORT_ROOT to allow it"/],
     },
     {
       block: '"$API/instances?enabled=false"',
       output: ['"enabled":false,"status":"inactive"', `"detail":"instance 'Lab Resources Q1' is disabled; enable it to run it"`, "[ 'Lab Resources Q1' ]"],
     },
-    { block: `-d '{"enabled": true}'`, output: ['"enabled":true,"status":"active"', '"version":4'] },
+    { block: '/versions/1/diff', output: ["[ '2: update by loopback', '1: create by loopback' ]", "{ op: 'replace', path: '/name', value: 'Equipment by lab (TSV)' }"] },
+    { block: `-d '{"enabled": true}'`, output: ['"enabled":true,"status":"active"', '"version":3'] },
     {
       block: '"name": "Lab Resources Q2"',
       output: ['"status":"failed"', '"error":{"type":"handler_error","message":"file not found: examples/lab_resources_q2.tsv"}'],
@@ -149,7 +150,7 @@ const EXPECTED: Record<string, Expectation[]> = {
     {
       block: 'field result.table_name',
       output: ['ilab_equipment_2024'],
-      matches: [/^succeeded$/m, /succeeded config_version=2',\n {2}'\S+ succeeded config_version=1'\n\]/],
+      matches: [/^succeeded$/m, /succeeded config_version=1',\n {2}'\S+ succeeded config_version=1'\n\]/],
     },
     { block: 'curl -s $API/instances/stats', output: ['{"total":6,"by_status":{"pending":0,"active":5,"error":1,"inactive":0}'] },
     { block: 'DELETE $API/instances/$Q2', output: ['HTTP/1.1 204 No Content', '"type":"instance-not-found"'] },

@@ -80,16 +80,24 @@ export class ExecutionOrchestrator implements OnModuleInit, OnApplicationBootstr
       async (manager) => {
         const execution = await this.executions.findInTransaction(manager, executionId);
         if (!execution || execution.status !== 'queued') return null;
-        const instance = await this.instances.findInTransaction(manager, execution.instance_id);
-        if (!instance) return null;
+        const current = await this.instances.findInTransaction(manager, execution.instance_id);
+        if (!current) return null;
+        // A run of a past version (and its retries) runs that version's config.
+        const instance = execution.pinned_version === null ? current : await this.instances.atVersion(manager, current, execution.pinned_version);
+        const configVersion = instance?.version ?? execution.config_version;
         const startedAt = nowEpochSeconds();
-        if (!(await this.executions.claim(manager, executionId, startedAt, instance.version))) return null;
-        Object.assign(execution, { status: 'running', started_at: startedAt, config_version: instance.version });
+        if (!(await this.executions.claim(manager, executionId, startedAt, configVersion))) return null;
+        Object.assign(execution, { status: 'running', started_at: startedAt, config_version: configVersion });
         return { execution, instance };
       },
       { singleWrite: true },
     );
     if (!claimed) return;
+    if (!claimed.instance) {
+      const message = `version ${claimed.execution.pinned_version} of the instance is no longer kept (INSTANCE_HISTORY_LIMIT), so it cannot run`;
+      await this.recorder.finish(claimed.execution.id, { status: 'failed', result: null, error: { type: 'config_invalid', message } }, null, false);
+      return;
+    }
     this.events.changed(claimed.execution.id, { type: 'status', execution: claimed.execution });
     await this.runner.start(claimed.execution, claimed.instance);
   }

@@ -69,8 +69,9 @@ export class ExecutionRecorder {
         const execution: PluginExecutionEntity = Object.assign(Object.create(PluginExecutionEntity.prototype) as PluginExecutionEntity, current, changes);
 
         if (mayRetry && !this.registry.shuttingDown && FINAL_STATUSES_RETRIED.includes(outcome.status)) {
-          // Only a retry needs the instance's current policy; successes never read it.
-          const instance = await this.instances.findInTransaction(manager, execution.instance_id);
+          // Only a retry needs the instance's policy (a past version's, for a run of one); successes never read it.
+          const current = await this.instances.findInTransaction(manager, execution.instance_id);
+          const instance = current && execution.pinned_version !== null ? await this.instances.atVersion(manager, current, execution.pinned_version) : current;
           if (instance && instance.enabled && execution.attempt < executionPolicyOf(instance).max_attempts) {
             const nextAttempt = execution.attempt + 1;
             const notBefore = finishedAt + retryDelayMs(executionPolicyOf(instance).backoff_ms, nextAttempt) / 1000;
@@ -82,6 +83,7 @@ export class ExecutionRecorder {
               notBefore,
               triggeredBy: execution.triggered_by,
               running: false,
+              pinnedVersion: execution.pinned_version,
             });
             await this.executions.insert(manager, next);
             this.historyCounts.added(next.instance_id);

@@ -34,6 +34,7 @@ const FINISH = new NamedSql(`UPDATE plugin_executions
 export interface ListExecutionsQuery extends KeysetQuery {
   status?: ExecutionStatus;
   trigger?: TriggerType;
+  config_version?: number;
 }
 
 /** Runs counted by status and by what started them. */
@@ -55,6 +56,8 @@ export interface NewAttempt {
   running: boolean;
   /** The schedule slot (epoch seconds) the run is for; unique per instance. */
   scheduledFor?: number | null;
+  /** The past version it runs (execute?version=N); `instance` is then that version's content. */
+  pinnedVersion?: number | null;
 }
 
 /** A log line as stored. */
@@ -105,6 +108,7 @@ export class ExecutionRepository implements InstanceActivity {
       not_before: attempt.notBefore,
       triggered_by: attempt.triggeredBy,
       scheduled_for: attempt.scheduledFor ?? null,
+      pinned_version: attempt.pinnedVersion ?? null,
     } satisfies Partial<PluginExecutionEntity>);
   }
 
@@ -184,6 +188,7 @@ export class ExecutionRepository implements InstanceActivity {
     const builder = this.committedExecutions.createQueryBuilder('e').where('e.instance_id = :instanceId', { instanceId });
     if (query.status) builder.andWhere('e.status = :status', { status: query.status });
     if (query.trigger) builder.andWhere('e.trigger_type = :trigger', { trigger: query.trigger });
+    if (query.config_version !== undefined) builder.andWhere('e.config_version = :configVersion', { configVersion: query.config_version });
     return keysetPage(builder, 'e', query);
   }
 

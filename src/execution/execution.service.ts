@@ -29,6 +29,8 @@ export interface ExecuteOptions {
   principal: Principal;
   /** The schedule slot (epoch seconds) the run is for: a second run of the same slot is refused (SlotAlreadyFiredError). */
   scheduledFor?: number;
+  /** Run this past version's config (execute?version=N) instead of the current one; the instance is not changed. */
+  version?: number;
   /** More to write in the transaction that admits the run (the scheduler's bookkeeping): both commit, or neither. */
   alsoInTransaction?: (manager: EntityManager) => Promise<unknown>;
 }
@@ -217,7 +219,7 @@ export class ExecutionService {
     const idempotencyKey = options.idempotencyKey ?? null;
     let started: Admitted | null = null;
     try {
-      const known = slot && !idempotencyKey ? this.registry.runnableAt(instanceId) : undefined;
+      const known = slot && !idempotencyKey && options.version === undefined ? this.registry.runnableAt(instanceId) : undefined;
       if (known) started = await this.startKnown(known, trigger, options.principal.keyId);
       // Not known, or changed since: read it.
       started ??= await this.transactions.run(async (manager) => {
@@ -230,13 +232,15 @@ export class ExecutionService {
           throw new ConflictError('instance-disabled', `the schedule of instance '${instance.name}' is disabled or removed; slot not run`);
         }
         this.templates.require(instance.template_id, 'run');
+        const runAs = options.version === undefined ? instance : await this.instances.atVersion(manager, instance, options.version);
+        if (!runAs) throw new DomainError('version-not-found', `instance '${instance.name}' has no version ${options.version}: it was never written, or is older than the newest INSTANCE_HISTORY_LIMIT kept`);
         if (idempotencyKey) {
           // A key older than the window may be used again: forget it on the old run. Only there: a run
           // within the window holds its key (a racing request with the same key then fails on the index
           // and gets that run), and nulling it even briefly would hide it from the others' lookups.
           await this.executions.forgetExpiredIdempotencyKey(manager, instance.id, idempotencyKey, IDEMPOTENCY_WINDOW_S);
         }
-        const execution = this.executions.newAttempt(instance, {
+        const execution = this.executions.newAttempt(runAs, {
           trigger,
           attempt: 1,
           retryOf: null,
@@ -245,12 +249,13 @@ export class ExecutionService {
           triggeredBy: options.principal.keyId,
           running: slot !== null,
           scheduledFor: options.scheduledFor ?? null,
+          pinnedVersion: options.version ?? null,
         });
         // The partial unique index refuses a second unfinished run of the instance.
         await this.executions.insert(manager, execution);
         if (options.alsoInTransaction) await options.alsoInTransaction(manager);
         this.historyCounts.added(execution.instance_id);
-        return { execution, instance };
+        return { execution, instance: runAs };
       }, { singleWrite: !idempotencyKey && !options.alsoInTransaction });
     } catch (error) {
       if (options.scheduledFor !== undefined && isUniqueViolation(error, { index: 'uq_plugin_executions_slot', column: 'scheduled_for' })) {
@@ -267,7 +272,8 @@ export class ExecutionService {
     }
     if (slot) {
       const { execution, instance } = started;
-      this.registry.rememberRunnable(instance, execution.config_version);
+      // The instance as it is now, for the next run's fast path (not a past version's content).
+      if (execution.pinned_version === null) this.registry.rememberRunnable(instance, execution.config_version);
       this.events.changed(execution.id, { type: 'status', execution });
       // Waiting for the outcome starts before the run does.
       const settled = this.untilSettledOrShutdown(execution.id);

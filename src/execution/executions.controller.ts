@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal';
 import { ValidationFailedError } from '../common/domain-errors';
 import { mapPage } from '../common/pagination';
 import { ExecutionIdParam, UuidParam } from '../common/path-params.dto';
-import { ListExecutionsQueryDto } from './dto/execution-requests.dto';
+import { ExecuteQueryDto, ListExecutionsQueryDto } from './dto/execution-requests.dto';
 import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDto, ExecutionStatsDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
 import { EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES, EXECUTION_STATS_EXAMPLES } from './dto/execution.examples';
@@ -42,7 +42,8 @@ export class ExecutionsController {
     summary: 'Run an instance',
     description:
       "Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; " +
-      'a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time.',
+      'a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time. ' +
+      "`?version=N` runs version N's config (and execution policy) without changing the instance: the run names N as `config_version` and `pinned_version`, and so do its retries.",
     scope: 'execute',
     params: INSTANCE_ID_PARAM,
     // No examples on these two: Swagger UI would pre-fill them into every "Try it out" request.
@@ -65,17 +66,18 @@ export class ExecutionsController {
         headers: { ...LOCATION_HEADER, 'Preference-Applied': { description: 'respond-async', schema: { type: 'string', example: 'respond-async' } } },
       },
     ],
-    problems: ['validation-failed', 'instance-not-found', 'instance-disabled', 'template-unavailable', 'execution-in-progress', 'service-unavailable'],
+    problems: ['validation-failed', 'instance-not-found', 'version-not-found', 'instance-disabled', 'template-unavailable', 'execution-in-progress', 'service-unavailable'],
   })
   async execute(
     @Param() { id }: UuidParam,
     @Headers('prefer') prefer: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Query() query: ExecuteQueryDto,
     @CurrentPrincipal() principal: Principal,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const respondAsync = prefersAsync(prefer);
-    const execution = await this.executions.execute(id, { type: 'manual' }, { async: respondAsync, idempotencyKey: idempotencyKeyOf(idempotencyKey), principal });
+    const execution = await this.executions.execute(id, { type: 'manual' }, { async: respondAsync, idempotencyKey: idempotencyKeyOf(idempotencyKey), principal, version: query.version });
     if (respondAsync) void reply.status(202).header('preference-applied', 'respond-async');
     else void reply.status(200);
     await reply.header('location', `/api/plugins/executions/${execution.id}`).send(ExecutionDto.from(execution));

@@ -44,6 +44,10 @@ export class PluginExecutionEntity {
   @Column({ type: 'integer' })
   config_version: number;
 
+  /** Set when the run was asked for a past version (execute?version=N): it, and its retries, run that version's config. */
+  @Column({ type: 'integer', nullable: true })
+  pinned_version: number | null;
+
   @Column({ type: 'real', transformer: realNumber })
   created_at: number;
 

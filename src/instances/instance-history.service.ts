@@ -60,6 +60,11 @@ export class InstanceHistoryService {
     return this.versions.page(instanceId, query);
   }
 
+  /** One version, or null. */
+  find(instanceId: string, version: number, manager?: EntityManager): Promise<PluginInstanceVersionEntity | null> {
+    return this.versions.find(instanceId, version, manager);
+  }
+
   /** One version (404 `version-not-found` when it never existed or was pruned). */
   async get(instanceId: string, version: number, manager?: EntityManager): Promise<PluginInstanceVersionEntity> {
     const found = await this.versions.find(instanceId, version, manager);

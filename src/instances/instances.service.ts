@@ -244,6 +244,17 @@ export class InstancesService implements OnApplicationBootstrap {
     });
   }
 
+  /**
+   * The instance as version `version` defined it (config and policy of that version, the rest as it is now), for
+   * a run of a past version (execute?version=N); null when that version is not kept (never written, or pruned).
+   */
+  async atVersion(manager: EntityManager, instance: PluginInstanceEntity, version: number): Promise<PluginInstanceEntity | null> {
+    if (version === instance.version) return instance;
+    const past = await this.history.find(instance.id, version, manager);
+    if (!past) return null;
+    return Object.assign(Object.create(PluginInstanceEntity.prototype) as PluginInstanceEntity, instance, { config: past.config, execution_policy: past.execution_policy, version });
+  }
+
   /** Records a finished run on its instance, inside the caller's transaction. */
   async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<void> {
     const statusIfEnabled = impliedStatus({ enabled: true, last_run: outcome.finishedAt, last_result: outcome.lastResult });

@@ -87,8 +87,11 @@ export class ExecutionDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
   attempt: number;
 
-  @ApiProperty({ type: 'integer', description: 'The instance version whose config this run used.', example: 2 })
+  @ApiProperty({ type: 'integer', description: 'The instance version whose config this run used (GET .../versions/{config_version} shows it).', example: 2 })
   config_version: number;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Set when the run was asked for a past version (execute?version=N): it ran that version\'s config, as do its retries. Null: the version current when it started.', example: null })
+  pinned_version: number | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-11-24T10:15:30.000Z' })
   started_at: string | null;
@@ -123,6 +126,7 @@ export class ExecutionDto {
       trigger: entity.trigger,
       attempt: entity.attempt,
       config_version: entity.config_version,
+      pinned_version: entity.pinned_version ?? null,
       started_at: epochSecondsToIso(entity.started_at),
       finished_at: epochSecondsToIso(entity.finished_at),
       duration_ms: entity.duration_ms,

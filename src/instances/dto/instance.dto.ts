@@ -65,7 +65,7 @@ export class InstanceDto {
   @ApiProperty({ format: 'date-time', example: '2026-11-24T10:15:30.000Z' })
   updated_at: string;
 
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'Increments on every change; the ETag is this number in quotes.', example: 3 })
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Increments on every change of its definition (create, update, rollback), not on runs; the ETag is this number in quotes, and GET ./versions lists each one.', example: 3 })
   version: number;
 
   @ApiProperty({ type: ExecutionPolicyDto })
