@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as sqlite3 from 'sqlite3';
 import { writeCsv, writeXlsx } from './datasets';
 import { ensureDebianPackage } from './lib/debian-package';
 import { CONNECTIONS, load, LoadOptions, LoadResult, median } from './lib/load';
@@ -17,8 +18,8 @@ import { NOOP_CONFIG, SeedSchedule, seedInstances } from './lib/seed';
 const smoke = process.argv.includes('--smoke');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const SIZES = smoke
-  ? { instances: 1_000, seconds: 1, warmupSeconds: 0.5, runs: 1, csvRows: 20_000, xlsxRows: 2_000, boots: 1, scheduled: 1_000 }
-  : { instances: 100_000, seconds: 8, warmupSeconds: 2, runs: 3, csvRows: 1_000_000, xlsxRows: 100_000, boots: 5, scheduled: 10_000 };
+  ? { instances: 1_000, seconds: 1, warmupSeconds: 0.5, runs: 1, csvRows: 20_000, xlsxRows: 2_000, boots: 1, scheduled: 1_000, updates: 2_000 }
+  : { instances: 100_000, seconds: 8, warmupSeconds: 2, runs: 3, csvRows: 1_000_000, xlsxRows: 100_000, boots: 5, scheduled: 10_000, updates: 100_000 };
 // BENCH_SECONDS / BENCH_RUNS shorten or lengthen the load runs while working on one case.
 if (process.env.BENCH_SECONDS) SIZES.seconds = Number(process.env.BENCH_SECONDS);
 if (process.env.BENCH_RUNS) SIZES.runs = Number(process.env.BENCH_RUNS);
@@ -421,6 +422,90 @@ async function schedulerCase(): Promise<void> {
   });
 }
 
+/** Instances the history case updates round-robin: 100,000 updates make 1,000 versions each, ten times what is kept. */
+const HISTORY_INSTANCES = 100;
+
+/** Bytes of an SQLite database: the file, and a write-ahead log if one was left. */
+const sqliteBytes = (file: string): number => [file, `${file}-wal`].reduce((sum, part) => sum + (fs.existsSync(part) ? fs.statSync(part).size : 0), 0);
+
+async function countRows(file: string, table: string): Promise<number> {
+  const db = new sqlite3.Database(file);
+  try {
+    return await new Promise<number>((resolve, reject) => db.get(`SELECT COUNT(*) AS n FROM ${table}`, (error, row: { n: number }) => (error ? reject(error) : resolve(row.n))));
+  } finally {
+    await new Promise((resolve) => db.close(resolve));
+  }
+}
+
+/**
+ * What change history costs: schema-validated creates and updates with history kept (INSTANCE_HISTORY_LIMIT at its
+ * default, 100) against the same build with it off (0), in the same run; then SIZES.updates updates on each side,
+ * their throughput, and the database's size and version rows after them (bounded by the limit: 100 per instance).
+ */
+async function historyCase(): Promise<void> {
+  if (!wanted('history')) return;
+  const sides = {} as Record<'ours' | 'baseline', { server: ServerProcess; file: string; ids: string[] }>;
+  for (const [side, limit] of [['ours', '100'], ['baseline', '0']] as const) {
+    const dataDir = path.join(work, `history-${side}`);
+    const env = { ...FRAMEWORK_ENV, DATA_DIR: dataDir, INSTANCE_HISTORY_LIMIT: limit };
+    await (await ServerProcess.framework(env)).server.stop();
+    const file = path.join(dataDir, 'app.sqlite');
+    const ids = (await seedInstances(file, HISTORY_INSTANCES, `history ${side}`)).map((instance) => instance.id);
+    sides[side] = { server: (await ServerProcess.framework(env)).server, file, ids };
+  }
+  const created = { ours: 0, baseline: 0 };
+  let updated = 0;
+  const update = (side: 'ours' | 'baseline') => ({
+    method: 'PUT' as const,
+    headers: { 'content-type': 'application/json' },
+    nextRequest: () => {
+      const id = sides[side].ids[updated % HISTORY_INSTANCES];
+      return { path: `${API}/instances/${id}`, body: JSON.stringify({ config: { ...NOOP_CONFIG, label: `update ${updated++}` } }) };
+    },
+    expectStatus: 200,
+  });
+  const servers = { ours: sides.ours.server, baseline: sides.baseline.server };
+  const updates = {} as Record<'ours' | 'baseline', LoadResult>;
+  let creates: { ours: LoadResult[]; baseline: LoadResult[] };
+  try {
+    creates = await compareThroughput('POST /instances (history)', servers, (side, baseUrl) => ({
+      url: `${baseUrl}${API}/instances`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      nextRequest: () => ({ path: `${API}/instances`, body: JSON.stringify({ template_id: 'bench_noop', name: `history ${side} ${created[side]++}`, config: NOOP_CONFIG }) }),
+      expectStatus: 201,
+    }));
+    for (const side of ['baseline', 'ours'] as const) {
+      updates[side] = await load({ url: `${servers[side].baseUrl}${API}/instances/${sides[side].ids[0]}`, durationSeconds: 3600, amount: SIZES.updates, ...update(side) });
+      assertNoFailures(`PUT /instances/{id} (${side})`, updates[side]);
+    }
+  } finally {
+    await Promise.all([sides.ours.server.stop(), sides.baseline.server.stop()]);
+  }
+  const size = { ours: sqliteBytes(sides.ours.file), baseline: sqliteBytes(sides.baseline.file) };
+  const versionRows = { ours: await countRows(sides.ours.file, 'plugin_instance_versions'), baseline: await countRows(sides.baseline.file, 'plugin_instance_versions') };
+  const ratio = updates.ours.requestsPerSecond / updates.baseline.requestsPerSecond;
+  const createRatio = median(creates.ours.map((r) => r.requestsPerSecond)) / median(creates.baseline.map((r) => r.requestsPerSecond));
+  // A version is one more INSERT (and, past the limit, one DELETE) in the update's own transaction: at least 0.6 of
+  // the updates without it. Retention must hold the table to the limit whatever the number of updates.
+  // Each created instance has its one version too (its create).
+  const maxRows = HISTORY_INSTANCES * 100 + created.ours;
+  results.push({
+    id: 'history',
+    title: `PUT /instances/{id} with change history, ${SIZES.updates.toLocaleString('en')} updates of ${HISTORY_INSTANCES} instances`,
+    metric: 'updates/s',
+    ours: round(updates.ours.requestsPerSecond, 0),
+    baseline: round(updates.baseline.requestsPerSecond, 0),
+    ratio: round(ratio),
+    target: `>= 0.6 of the same without history, version rows <= ${maxRows.toLocaleString('en')} (100 per instance)`,
+    pass: ratio >= 0.6 && versionRows.ours <= maxRows,
+    details: { updates, creates_ratio: round(createRatio), creates: { ours: summary(creates.ours), baseline: summary(creates.baseline) }, database_bytes: size, version_rows: versionRows, instances_created: created },
+    notes: [
+      `history: creates ${round(createRatio)} of the same without history; after ${SIZES.updates.toLocaleString('en')} updates the database is ${round(size.ours / MB, 1)} MB with history (${versionRows.ours.toLocaleString('en')} version rows) and ${round(size.baseline / MB, 1)} MB without`,
+    ],
+  });
+}
+
 function machine() {
   const cli = spawnSync(SQLITE_CLI, ['--version'], { encoding: 'utf8' });
   return {
@@ -455,6 +540,7 @@ async function main(): Promise<void> {
     await csvImportCase();
     await xlsxImportCase();
     await schedulerCase();
+    await historyCase();
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

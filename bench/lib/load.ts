@@ -13,7 +13,9 @@ export interface LoadResult {
 export interface LoadOptions {
   url: string;
   durationSeconds: number;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT';
+  /** Stop after this many requests (durationSeconds stays the upper bound). */
+  amount?: number;
   headers?: Record<string, string>;
   /** Builds each request's path and body; called once per request. */
   nextRequest?: () => { path: string; body?: string };
@@ -34,6 +36,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
         url: options.url,
         connections: CONNECTIONS,
         duration: options.durationSeconds,
+        amount: options.amount,
         method: options.method ?? 'GET',
         headers: options.headers,
         requests: options.nextRequest

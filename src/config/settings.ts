@@ -96,7 +96,7 @@ class EnvironmentVariables {
   @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
   EXECUTION_HISTORY_LIMIT?: number;
 
-  @IsOptional() @Max(1_000_000) @Min(1) @IsInt() @Transform(toInteger)
+  @IsOptional() @Max(1_000_000) @Min(0) @IsInt() @Transform(toInteger)
   INSTANCE_HISTORY_LIMIT?: number;
 
   @IsOptional() @Max(60_000) @Min(100) @IsInt() @Transform(toInteger)
@@ -157,7 +157,7 @@ export class Settings {
   readonly cancelGraceMs: number;
   /** Finished runs kept per instance; older ones are pruned after each run. */
   readonly executionHistoryLimit: number;
-  /** Versions of its definition each instance keeps (the newest; older ones are deleted as new ones are written). */
+  /** Versions of its definition each instance keeps (the newest; older ones are deleted as new ones are written); 0: none. */
   readonly instanceHistoryLimit: number;
   /** The 32-byte key secrets are encrypted with; null: DATA_DIR/secret.key (created on first start). */
   readonly secretKey: Buffer | null;

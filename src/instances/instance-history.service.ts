@@ -49,10 +49,11 @@ export class InstanceHistoryService {
     private readonly settings: Settings,
   ) {}
 
-  /** Records the instance as it is now, at its current version, and drops versions past the limit. */
+  /** Records the instance as it is now, at its current version, and drops versions past the limit (0: history is off). */
   async record(manager: EntityManager, instance: PluginInstanceEntity, kind: ChangeKind, changedBy: string, at: number): Promise<void> {
-    await this.versions.record(manager, instance, kind, changedBy, at);
     const keep = this.settings.instanceHistoryLimit;
+    if (keep === 0) return;
+    await this.versions.record(manager, instance, kind, changedBy, at);
     if (instance.version > keep) await this.versions.prune(manager, instance.id, instance.version, keep);
   }
 
