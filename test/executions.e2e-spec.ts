@@ -50,6 +50,7 @@ describe('executions (e2e)', () => {
       trigger: { type: 'manual' },
       attempt: 1,
       config_version: 1,
+      pinned_version: null,
       started_at: expect.any(String),
       finished_at: expect.any(String),
       duration_ms: expect.any(Number),

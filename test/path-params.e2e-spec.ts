@@ -38,6 +38,10 @@ const UUID_ROUTES: UuidRoute[] = [
   { operationId: 'revokeWebhook', method: 'DELETE', template: '/api/plugins/instances/{id}/webhooks/{webhook_id}', param: 'webhook_id', notFound: 'instance-not-found' },
   { operationId: 'rotateWebhookSecret', method: 'POST', template: '/api/plugins/instances/{id}/webhooks/{webhook_id}/rotate', param: 'id', notFound: 'instance-not-found' },
   { operationId: 'rotateWebhookSecret', method: 'POST', template: '/api/plugins/instances/{id}/webhooks/{webhook_id}/rotate', param: 'webhook_id', notFound: 'instance-not-found' },
+  { operationId: 'listInstanceVersions', method: 'GET', template: '/api/plugins/instances/{id}/versions', param: 'id', notFound: 'instance-not-found' },
+  { operationId: 'getInstanceVersion', method: 'GET', template: '/api/plugins/instances/{id}/versions/{version}', param: 'id', notFound: 'instance-not-found' },
+  { operationId: 'diffInstanceVersions', method: 'GET', template: '/api/plugins/instances/{id}/versions/{version}/diff', param: 'id', notFound: 'instance-not-found' },
+  { operationId: 'rollbackInstance', method: 'POST', template: '/api/plugins/instances/{id}/rollback', param: 'id', notFound: 'instance-not-found', body: { version: 1 } },
   { operationId: 'getApiKey', method: 'GET', template: '/api/keys/{id}', param: 'id', notFound: 'key-not-found' },
   { operationId: 'revokeApiKey', method: 'DELETE', template: '/api/keys/{id}', param: 'id', notFound: 'key-not-found' },
 ];
@@ -53,7 +57,7 @@ const MALFORMED_IDS = [
   { label: 'a uuid without dashes', raw: UNKNOWN_UUID.replace(/-/g, '') },
 ];
 
-const urlOf = (route: UuidRoute, id: string) => route.template.replace(`{${route.param}}`, id).replace(/\{(id|webhook_id)\}/g, UNKNOWN_UUID);
+const urlOf = (route: UuidRoute, id: string) => route.template.replace(`{${route.param}}`, id).replace(/\{(id|webhook_id)\}/g, UNKNOWN_UUID).replace('{version}', '1');
 const send = (app: TestApp, route: UuidRoute, id: string) => app.request(route.method, urlOf(route, id), { body: route.body });
 
 describe('uuid path parameters (e2e)', () => {

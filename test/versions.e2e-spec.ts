@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { PluginInstanceVersionEntity } from '../src/instances/plugin-instance-version.entity';
 import { sha256 } from './fixtures/plugins/good/secret_holder';
 import { expectProblem, TestApp } from './helpers/test-app';
 
@@ -160,7 +162,10 @@ describe('instance versions (e2e)', () => {
 
   it('deleting an instance deletes its history', async () => {
     const instance = await create();
+    const versionRows = () => app.app.get(DataSource).getRepository(PluginInstanceVersionEntity).countBy({ instance_id: instance.id });
+    expect(await versionRows()).toBe(1);
     expect((await app.delete(`${INSTANCES}/${instance.id}`)).status).toBe(204);
-    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions/1`), 404, 'version-not-found');
+    expect(await versionRows()).toBe(0);
+    expectProblem(await app.get(`${INSTANCES}/${instance.id}/versions/1`), 404, 'instance-not-found');
   });
 });

@@ -351,7 +351,7 @@ export interface paths {
         put?: never;
         /**
          * Run an instance
-         * @description Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time.
+         * @description Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time. `?version=N` runs version N's config (and execution policy) without changing the instance: the run names N as `config_version` and `pinned_version`, and so do its retries.
          *
          *     Requires an API key with the `execute` scope (or `admin`).
          */
@@ -1032,7 +1032,7 @@ export interface components {
             /** @example 1 */
             attempt: number;
             /**
-             * @description The instance version whose config this run used.
+             * @description The instance version whose config this run used (GET .../versions/{config_version} shows it).
              * @example 2
              */
             config_version: number;
@@ -1055,6 +1055,11 @@ export interface components {
              * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
              */
             instance_id: string;
+            /**
+             * @description Set when the run was asked for a past version (execute?version=N): it ran that version's config, as do its retries. Null: the version current when it started.
+             * @example null
+             */
+            pinned_version: number | null;
             progress: components["schemas"]["ExecutionProgressDto"] | (never | null);
             /**
              * @description The handler's result.
@@ -1416,7 +1421,7 @@ export interface components {
              */
             updated_at: string;
             /**
-             * @description Increments on every change; the ETag is this number in quotes.
+             * @description Increments on every change of its definition (create, update, rollback), not on runs; the ETag is this number in quotes, and GET ./versions lists each one.
              * @example 3
              */
             version: number;
@@ -3901,7 +3906,10 @@ export interface operations {
     };
     executeInstance: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Run this version's config (see GET .../versions) instead of the current one, without changing the instance. */
+                version?: number;
+            };
             header?: {
                 /** @description Retrying with the same key (per instance, 24 h) returns the same run instead of starting another, e.g. `import-2026-11-24`. 1 to 200 printable ASCII characters, no spaces. */
                 "Idempotency-Key"?: string;
@@ -3965,7 +3973,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description `instance-not-found`: No instance has this id. */
+            /**
+             * @description `instance-not-found`: No instance has this id.
+             *
+             *     `version-not-found`: The instance has no such version: it was never written, or is older than the newest `INSTANCE_HISTORY_LIMIT` versions kept.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4033,6 +4045,8 @@ export interface operations {
                 status?: components["schemas"]["ExecutionStatus"];
                 /** @description Only runs started this way (`trigger.type`). */
                 trigger?: components["schemas"]["ExecutionTriggerType"];
+                /** @description Only runs that used this version of the instance (`config_version`; see GET .../versions). */
+                config_version?: number;
                 /** @description Page size. */
                 limit?: number;
                 /** @description The `next_cursor` of the previous page. */
@@ -4485,7 +4499,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description `version-not-found`: The instance has no such version: it was never written, or is older than the newest `INSTANCE_HISTORY_LIMIT` versions kept. */
+            /**
+             * @description `instance-not-found`: No instance has this id.
+             *
+             *     `version-not-found`: The instance has no such version: it was never written, or is older than the newest `INSTANCE_HISTORY_LIMIT` versions kept.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;

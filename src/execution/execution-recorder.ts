@@ -85,6 +85,8 @@ export class ExecutionRecorder {
               running: false,
               pinnedVersion: execution.pinned_version,
             });
+            // After the attempt it retries in the history's order, even when both fall in the same millisecond.
+            next.created_at = Math.max(next.created_at, execution.created_at + 0.001);
             await this.executions.insert(manager, next);
             this.historyCounts.added(next.instance_id);
             return { execution, retry: next, final: false };

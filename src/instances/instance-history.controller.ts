@@ -44,7 +44,7 @@ export class InstanceHistoryController {
     scope: 'read',
     params: VERSION_PARAMS,
     ok: { status: 200, type: VersionDto, description: 'The version.', examples: VERSION_EXAMPLES },
-    problems: ['validation-failed', 'version-not-found'],
+    problems: ['validation-failed', 'instance-not-found', 'version-not-found'],
   })
   async get(@Param() { id, version }: VersionPathParams): Promise<VersionDto> {
     return VersionDto.from(await this.history.get(id, version));

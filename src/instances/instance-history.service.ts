@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { compare, Operation } from 'fast-json-patch';
 import { EntityManager } from 'typeorm';
 import { Principal } from '../auth/principal';
-import { DomainError } from '../common/domain-errors';
+import { DomainError, NotFoundError } from '../common/domain-errors';
+import { InstanceRepository } from './instance.repository';
 import { Page } from '../common/pagination';
 import { Settings } from '../config/settings';
 import { setValueAt, valueAt } from '../secrets/secret-paths';
@@ -47,6 +48,7 @@ export class InstanceHistoryService {
     private readonly versions: VersionRepository,
     private readonly secrets: SecretsService,
     private readonly settings: Settings,
+    private readonly instances: InstanceRepository,
   ) {}
 
   /** Records the instance as it is now, at its current version, and drops versions past the limit (0: history is off). */
@@ -61,6 +63,16 @@ export class InstanceHistoryService {
     return this.versions.page(instanceId, query);
   }
 
+  /** Versions that may hold a secret: of the given templates, or with a sealed envelope in their config (the boot's sealing sweep). */
+  findSecretCandidates(secretTemplateIds: string[]): Promise<PluginInstanceVersionEntity[]> {
+    return this.versions.findSecretCandidates(secretTemplateIds);
+  }
+
+  /** A version's config sealed again at boot (under the current key); its content is unchanged. */
+  saveResealed(version: PluginInstanceVersionEntity, config: Record<string, unknown>): Promise<void> {
+    return this.versions.saveResealed(version, config);
+  }
+
   /** One version, or null. */
   find(instanceId: string, version: number, manager?: EntityManager): Promise<PluginInstanceVersionEntity | null> {
     return this.versions.find(instanceId, version, manager);
@@ -69,6 +81,7 @@ export class InstanceHistoryService {
   /** One version (404 `version-not-found` when it never existed or was pruned). */
   async get(instanceId: string, version: number, manager?: EntityManager): Promise<PluginInstanceVersionEntity> {
     const found = await this.versions.find(instanceId, version, manager);
+    if (!found && !(await this.instances.findCommitted(instanceId))) throw new NotFoundError('instance-not-found', 'instance', instanceId);
     if (!found) throw new DomainError('version-not-found', `instance '${instanceId}' has no version ${version}: it was never written, or is older than the newest INSTANCE_HISTORY_LIMIT kept`);
     return found;
   }

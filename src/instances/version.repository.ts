@@ -20,7 +20,7 @@ export class VersionRepository {
   private readonly inserter: EntityStatements<PluginInstanceVersionEntity>;
 
   constructor(
-    @InjectRepository(PluginInstanceVersionEntity) versions: Repository<PluginInstanceVersionEntity>,
+    @InjectRepository(PluginInstanceVersionEntity) private readonly versions: Repository<PluginInstanceVersionEntity>,
     @InjectRepository(PluginInstanceVersionEntity, READER_CONNECTION) private readonly committed: Repository<PluginInstanceVersionEntity>,
   ) {
     this.inserter = new EntityStatements(versions.manager.connection, PluginInstanceVersionEntity);
@@ -60,6 +60,17 @@ export class VersionRepository {
     const rows = await builder.orderBy('v.version', 'DESC').take(limit + 1).getMany();
     const items = rows.slice(0, limit);
     return { items, next_cursor: rows.length > limit ? encodeOffsetCursor(items[items.length - 1].version) : null };
+  }
+
+  /** Rows that may hold a secret: of the given templates, or with a sealed envelope anywhere in their config. */
+  findSecretCandidates(secretTemplateIds: string[]): Promise<PluginInstanceVersionEntity[]> {
+    const candidates = this.versions.createQueryBuilder('v').where('v.config LIKE :envelope', { envelope: '%"$secret"%' });
+    if (secretTemplateIds.length > 0) candidates.orWhere('v.template_id IN (:...secretTemplateIds)', { secretTemplateIds });
+    return candidates.getMany();
+  }
+
+  async saveResealed(version: PluginInstanceVersionEntity, config: Record<string, unknown>): Promise<void> {
+    await this.versions.save(Object.assign(version, { config }));
   }
 
   /** Deletes versions older than the newest `keep` (retention); the number deleted. */

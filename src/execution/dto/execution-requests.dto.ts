@@ -4,7 +4,8 @@ import { TRIGGER_TYPES, TriggerType } from '../../sdk/types';
 import { EXECUTION_STATUSES, ExecutionStatus } from '../plugin-execution.entity';
 
 export class ExecuteQueryDto {
-  @QueryIntField({ description: "Run this version's config (see GET .../versions) instead of the current one, without changing the instance.", example: 2, min: 1, max: 2_147_483_647 })
+  // No example: Swagger UI would pre-fill it into every "Try it out" run.
+  @QueryIntField({ description: "Run this version's config (see GET .../versions) instead of the current one, without changing the instance.", min: 1, max: 2_147_483_647 })
   version?: number;
 }
 
