@@ -501,7 +501,7 @@ async function historyCase(): Promise<void> {
     pass: ratio >= 0.6 && versionRows.ours <= maxRows,
     details: { updates, creates_ratio: round(createRatio), creates: { ours: summary(creates.ours), baseline: summary(creates.baseline) }, database_bytes: size, version_rows: versionRows, instances_created: created },
     notes: [
-      `history: creates ${round(createRatio)} of the same without history; after ${SIZES.updates.toLocaleString('en')} updates the database is ${round(size.ours / MB, 1)} MB with history (${versionRows.ours.toLocaleString('en')} version rows) and ${round(size.baseline / MB, 1)} MB without`,
+      `history: creates ${round(createRatio)} of the same without history; after the create runs (${created.ours.toLocaleString('en')} and ${created.baseline.toLocaleString('en')} instances) and ${SIZES.updates.toLocaleString('en')} updates the database is ${round(size.ours / MB, 1)} MB with history (${versionRows.ours.toLocaleString('en')} version rows: 100 per updated instance, one per created one) and ${round(size.baseline / MB, 1)} MB without`,
     ],
   });
 }
