@@ -1228,7 +1228,7 @@ export interface components {
              *       "webhook_id": "2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54"
              *     }
              */
-            original?: components["schemas"]["ExecutionTriggerDto"];
+            original?: components["schemas"]["StartingTriggerDto"];
             /** @description retry: `{previous_execution_id}`. webhook: the delivered body: parsed JSON (any JSON value), the fields of a form, or the text of a text/plain body; null for an empty body. */
             payload?: {
                 [key: string]: unknown;
@@ -1828,6 +1828,37 @@ export interface components {
              * @example 2026-12-06T09:30:00.000Z
              */
             started_at: string;
+        };
+        StartingTriggerDto: {
+            /**
+             * @description upstream: the upstreams' successful runs that started this one, in the instance's `depends_on` order (for each upstream, its latest success since the previous upstream-triggered run).
+             * @example [
+             *       "8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c",
+             *       "c4b7e2a1-9f3d-4e8c-a6b5-1d0f2e3c4b5a"
+             *     ]
+             */
+            execution_ids?: string[];
+            /** @description retry: `{previous_execution_id}`. webhook: the delivered body: parsed JSON (any JSON value), the fields of a form, or the text of a text/plain body; null for an empty body. */
+            payload?: {
+                [key: string]: unknown;
+            } | unknown[] | string | number | boolean | (never | null);
+            /**
+             * Format: date-time
+             * @description schedule: the slot this run is for (a catch-up run after downtime carries the missed slot).
+             * @example 2026-11-24T05:00:00.000Z
+             */
+            scheduled_for?: string;
+            /**
+             * @description manual: an API call; schedule: a slot of the instance's schedule (scheduled_for); retry: a retry of a failed attempt (payload.previous_execution_id, original: the first attempt's trigger); webhook: a delivery to one of the instance's webhooks (webhook_id, payload: the delivered body); upstream: its upstreams (`depends_on`) all succeeded (execution_ids).
+             * @example manual
+             */
+            type: components["schemas"]["ExecutionTriggerType"];
+            /**
+             * Format: uuid
+             * @description webhook: the webhook the delivery came through.
+             * @example 2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54
+             */
+            webhook_id?: string;
         };
         TableColumnDto: {
             /** @example Serial No. */

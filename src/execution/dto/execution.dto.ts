@@ -5,7 +5,8 @@ import { epochSecondsToIso } from '../../common/time';
 import { TRIGGER_TYPES, TriggerType } from '../../sdk/types';
 import { EXECUTION_STATUSES, ExecutionStatus, PluginExecutionEntity, PluginExecutionLogEntity } from '../plugin-execution.entity';
 
-export class ExecutionTriggerDto {
+/** What started a run, without `original` (a retry's `original` is one of these: the schema does not refer to itself). */
+export class StartingTriggerDto {
   @ApiProperty({
     enum: TRIGGER_TYPES,
     enumName: 'ExecutionTriggerType',
@@ -36,13 +37,15 @@ export class ExecutionTriggerDto {
     anyOf: [{ type: 'object', additionalProperties: true }, { type: 'array', items: {} }, { type: 'string' }, { type: 'number' }, { type: 'boolean' }, { type: 'object', nullable: true, enum: [null] }],
   })
   payload?: unknown;
+}
 
+export class ExecutionTriggerDto extends StartingTriggerDto {
   @ApiPropertyOptional({
-    type: () => ExecutionTriggerDto,
+    type: () => StartingTriggerDto,
     description: 'retry: what started the first attempt of the chain (a webhook delivery with its payload, a schedule slot, the upstream runs), so a retry handles the same input.',
     example: { type: 'webhook', webhook_id: '2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54', payload: { ref: 'refs/heads/main' } },
   })
-  original?: ExecutionTriggerDto;
+  original?: StartingTriggerDto;
 }
 
 export class ExecutionProgressDto {
