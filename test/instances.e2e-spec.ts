@@ -46,6 +46,8 @@ describe('instances (e2e)', () => {
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         updated_at: expect.any(String),
         version: 1,
+        template_version: '2.1.0', // fixture_greeter's version
+        config_error: null,
         execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
         created_by: null, // no key: loopback before any key exists
         depends_on: [],
@@ -276,6 +278,8 @@ describe('instances (e2e)', () => {
       schedule_state: 'TEXT',
       next_run_at: 'REAL',
       depends_on: 'TEXT',
+      template_version: "TEXT NOT NULL DEFAULT '1.0.0'",
+      config_error: 'TEXT',
     });
     const [mode] = await querySqlite<{ journal_mode: string }>(file, 'PRAGMA journal_mode');
     expect(mode.journal_mode).toBe('wal');

@@ -53,6 +53,8 @@ const SEED_2 = '9f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f';
         created_at: '2023-11-14T22:13:20.250Z',
         updated_at: '2023-11-14T22:15:00.500Z',
         version: 1,
+        template_version: '1.0.0', // rows from before template versions were recorded
+        config_error: null,
         execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
         created_by: null, // seed rows predate API keys
         depends_on: [],

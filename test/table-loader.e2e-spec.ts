@@ -129,7 +129,7 @@ describe('table_loader (e2e)', () => {
   it('is listed as a data_import template with a complete schema', async () => {
     const response = await app.get('/api/plugins/templates/table_loader');
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ id: 'table_loader', category: 'data_import', version: '1.0.0', supports_multiple_instances: true });
+    expect(response.body).toMatchObject({ id: 'table_loader', category: 'data_import', version: '2.0.0', supports_multiple_instances: true });
     const schema = response.body.config_schema;
     expect(schema.required).toEqual(['file_path', 'table_name']);
     expect(schema.additionalProperties).toBe(false);
@@ -461,7 +461,7 @@ describe('table_loader (e2e)', () => {
       { id: 2, name: 'Grace', score: 8 },
     ]);
     // An append stops there too and adds nothing.
-    const append = await create({ file_path: file, table_name: 'strict_rows', strict_columns: true, replace_existing: false });
+    const append = await create({ file_path: file, table_name: 'strict_rows', strict_columns: true, mode: 'append' });
     expectFailure(await execute(append.body.id), 'short row 3002: expected 3 fields, found 2 (strict_columns is on)');
     expect((await describeTable('strict_rows'))!.row_count).toBe(2);
     // Too-long rows fail with strict_columns off as well, as before.
@@ -501,7 +501,7 @@ describe('table_loader (e2e)', () => {
       { id: 2, v: 'y' },
     ]);
 
-    const append = (await create({ file_path: file, table_name: 'repeat_append', replace_existing: false })).body.id;
+    const append = (await create({ file_path: file, table_name: 'repeat_append', mode: 'append' })).body.id;
     expect((await execute(append)).result).toMatchObject({ rows_imported: 2, mode: 'append' });
     expect((await execute(append)).result).toMatchObject({ rows_imported: 2, mode: 'append' });
     expect(await rows('repeat_append')).toEqual([

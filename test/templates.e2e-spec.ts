@@ -95,6 +95,7 @@ describe('templates (e2e)', () => {
       expect.stringMatching(/bad_category.*category must be one of/),
       expect.stringMatching(/Bad-Id.*id must match/),
       expect.stringMatching(/bad_version.*semantic version/),
+      expect.stringMatching(/bad_migrate.*migrate must be a function/),
     ]);
     expect(find('no_index')[0].error).toContain('no index file');
     expect(find('not_a_plugin')[0].error).toContain('exports no @PluginTemplate class');
@@ -102,10 +103,10 @@ describe('templates (e2e)', () => {
     expect(find('request_scoped')[0].error).toBe(
       '@PluginTemplate class RequestScopedTemplate is request-scoped (itself or through a dependency); template handlers must be singletons',
     );
-    expect(errors).toHaveLength(10);
+    expect(errors).toHaveLength(11);
     const health = await app.get('/health');
     const templateCount = (await app.get('/api/plugins/templates')).body.items.length;
-    expect(health.body).toMatchObject({ status: 'ok', plugin_load_errors: 10, templates: templateCount });
+    expect(health.body).toMatchObject({ status: 'ok', plugin_load_errors: 11, templates: templateCount });
     // The duplicate did not replace the original.
     expect((await app.get('/api/plugins/templates/fixture_function')).body.name).toBe('Fixture Function');
   });

@@ -351,7 +351,7 @@ export interface paths {
         put?: never;
         /**
          * Run an instance
-         * @description Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time. `?version=N` runs version N's config (and execution policy) without changing the instance: the run names N as `config_version` and `pinned_version`, and so do its retries.
+         * @description Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time. `?version=N` runs version N's config (and execution policy) without changing the instance: the run names N as `config_version` and `pinned_version`, and so do its retries (a version saved under an older template version runs migrated). An instance whose config could not be migrated to the loaded template version (`config_error`) is refused with 409 `config-migration-failed` or `template-version-newer` until fixed.
          *
          *     Requires an API key with the `execute` scope (or `admin`).
          */
@@ -395,7 +395,7 @@ export interface paths {
         put?: never;
         /**
          * Roll an instance back to an earlier version
-         * @description Makes the instance what `version` was (name, config with its secrets, enabled, execution_policy, schedule, depends_on) as a NEW version: history is never rewritten, and runs from now on name the new version as `config_version`. The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. `If-Match` guards it like a PUT.
+         * @description Makes the instance what `version` was (name, config with its secrets, enabled, execution_policy, schedule, depends_on) as a NEW version: history is never rewritten, and runs from now on name the new version as `config_version`. The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. A version saved under an older version of the template is migrated first (the template's `migrate`), and stored under the loaded one; one that cannot be migrated, or was saved under a newer template version, answers 409 (`config-migration-failed`, `template-version-newer`) and changes nothing. A rollback that stores a valid config also clears a `config_error`. `If-Match` guards it like a PUT.
          *
          *     Requires an API key with the `write` scope (or `admin`).
          */
@@ -768,6 +768,35 @@ export interface components {
         ChangeKind: "create" | "update" | "rollback" | "migration" | "provisioning" | "baseline";
         /** @enum {string} */
         ColumnType: "INTEGER" | "REAL" | "TEXT";
+        ConfigErrorDto: {
+            /**
+             * @description The failing fields of a migrated config that did not validate (JSON Pointers into the config, under /config); empty otherwise.
+             * @example []
+             */
+            errors: components["schemas"]["FieldErrorDto"][];
+            /**
+             * @description The template version the stored config was saved under.
+             * @example 1.0.0
+             */
+            from_version: string;
+            /** @example template 'lab_sync' could not migrate its config from 1.0.0 to 2.0.0: the ftp:// endpoint has no https equivalent; set endpoint to an https URL */
+            message: string;
+            /**
+             * @description The template version loaded when this was found.
+             * @example 2.0.0
+             */
+            to_version: string;
+            /**
+             * @description config-migration-failed: the template's `migrate` threw, or what it returned (or, without `migrate`, the stored config) is not valid for the loaded version; template-version-newer: the config was saved under a newer template version than this server loads. Runs are refused with a 409 problem of the same type.
+             * @example config-migration-failed
+             */
+            type: components["schemas"]["ConfigErrorType"];
+        };
+        /**
+         * @description config-migration-failed: the template's `migrate` threw, or what it returned (or, without `migrate`, the stored config) is not valid for the loaded version; template-version-newer: the config was saved under a newer template version than this server loads. Runs are refused with a 409 problem of the same type.
+         * @enum {string}
+         */
+        ConfigErrorType: "config-migration-failed" | "template-version-newer";
         ConfigValidationDto: {
             /**
              * @description The config with schema defaults applied; each secret that is set shows as `"********"`.
@@ -1100,7 +1129,7 @@ export interface components {
             /** @example file not found: data/equipment.csv */
             message: string;
             /**
-             * @description handler_error (thrown, or returned status "error"), invalid_result, config_invalid (also: a stored secret cannot be decrypted with the current key), timeout, cancelled, interrupted or template_unavailable.
+             * @description handler_error (thrown, or returned status "error"), invalid_result, config_invalid (also: a stored secret cannot be decrypted with the current key), timeout, cancelled, interrupted, template_unavailable, or (a run of a past version saved under another template version) config_migration_failed or template_version_newer.
              * @example handler_error
              */
             type: string;
@@ -1346,6 +1375,11 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * @description Why the config cannot be brought to the loaded template version; null when it is fine. While set, `status` is `error` and runs are refused (409 of the same type) until a PUT with a valid config (or a rollback) saves it under the current version, or a later boot with fixed plugin code migrates it. The stored config is left as it was. Read-only.
+             * @example null
+             */
+            config_error: components["schemas"]["ConfigErrorDto"] | (never | null);
+            /**
              * Format: date-time
              * @example 2026-11-24T10:00:00.000Z
              */
@@ -1409,19 +1443,24 @@ export interface components {
              */
             secret_fields: string[];
             /**
-             * @description pending: never run; active: last run succeeded; error: last run failed; inactive: disabled.
+             * @description pending: never run; active: last run succeeded; error: last run failed, or its config could not be migrated (see `config_error`; also when disabled); inactive: disabled.
              * @example active
              */
             status: components["schemas"]["InstanceStatus"];
             /** @example table_loader */
             template_id: string;
             /**
+             * @description The version of its template the config was saved under (see the template's `version`); a boot with a newer template migrates it. Read-only.
+             * @example 2.0.0
+             */
+            template_version: string;
+            /**
              * Format: date-time
              * @example 2026-11-24T10:15:30.000Z
              */
             updated_at: string;
             /**
-             * @description Increments on every change of its definition (create, update, rollback), not on runs; the ETag is this number in quotes, and GET ./versions lists each one.
+             * @description Increments on every change of its definition (create, update, rollback, template migration), not on runs; the ETag is this number in quotes, and GET ./versions lists each one.
              * @example 3
              */
             version: number;
@@ -1475,7 +1514,7 @@ export interface components {
              */
             op: "add" | "remove" | "replace" | "move" | "copy" | "test";
             /**
-             * @description JSON Pointer into the version document (`/name`, `/config/...`, `/enabled`, `/execution_policy/...`, `/schedule`, `/depends_on/N`).
+             * @description JSON Pointer into the version document (`/name`, `/config/...`, `/template_version`, `/enabled`, `/execution_policy/...`, `/schedule`, `/depends_on/N`).
              * @example /config/table_name
              */
             path: string;
@@ -1529,13 +1568,18 @@ export interface components {
              */
             execution_id?: string;
             /**
+             * @description config-migration-failed / template-version-newer: the template version the config was saved under.
+             * @example 1.0.0
+             */
+            from_version?: string;
+            /**
              * @description The request path.
              * @example /api/plugins/instances
              */
             instance?: string;
             /**
              * Format: uuid
-             * @description name-taken / single-instance-template: the existing instance.
+             * @description name-taken / single-instance-template: the existing instance; config-migration-failed / template-version-newer: the instance refused.
              */
             instance_id?: string;
             /**
@@ -1554,6 +1598,11 @@ export interface components {
             /** @example Config is not valid for the template */
             title: string;
             /**
+             * @description config-migration-failed / template-version-newer: the template version this server loads.
+             * @example 2.0.0
+             */
+            to_version?: string;
+            /**
              * @description Stable slug identifying the problem; switch on this.
              * @example config-invalid
              */
@@ -1563,7 +1612,7 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "config-migration-failed" | "template-version-newer" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
         RollbackDto: {
             /**
              * @description The version whose content the instance takes back, as a new version.
@@ -1962,7 +2011,7 @@ export interface components {
              * @description Replacement configuration, validated against the template schema. A secret sent as `"********"` or left out keeps its stored value; a new value replaces it; null clears it where the schema allows null.
              * @example {
              *       "file_path": "examples/equipment.csv",
-             *       "replace_existing": false,
+             *       "mode": "append",
              *       "table_name": "ilab_equipment_2024"
              *     }
              */
@@ -2021,7 +2070,7 @@ export interface components {
              * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
              */
             instance_id: string;
-            /** @description The RFC 6902 JSON Patch that turns version `from` into version `to` (applied to their documents: name, template_id, config, enabled, execution_policy, schedule, depends_on). Empty when they are equal. */
+            /** @description The RFC 6902 JSON Patch that turns version `from` into version `to` (applied to their documents: name, template_id, config, template_version, enabled, execution_policy, schedule, depends_on). Empty when they are equal. */
             patch: components["schemas"]["PatchOperationDto"][];
             /** @example 3 */
             to: number;
@@ -2073,6 +2122,11 @@ export interface components {
             secret_fields: string[];
             /** @example table_loader */
             template_id: string;
+            /**
+             * @description The template version `config` was saved under; a rollback to this version, or a run of it, migrates the config from there.
+             * @example 1.0.0
+             */
+            template_version: string;
             /**
              * @description The instance's `version` (and ETag) this content had; runs name it as `config_version`.
              * @example 2
@@ -2402,6 +2456,10 @@ export interface operations {
              * @description `instance-disabled`: A disabled instance cannot be executed; enable it first.
              *
              *     `template-unavailable`: The instance's template is not loaded in this server (plugin removed or failed to load).
+             *
+             *     `config-migration-failed`: The instance's config was saved under an older version of its template and could not be migrated to the loaded one (the template's `migrate` failed, or what it returned is not valid): the instance is `error` and does not run until a PUT saves a valid config (or a rollback does, or a later boot with fixed plugin code migrates it). `instance_id`, `from_version` and `to_version` name it; the instance's `config_error` says why. Also answered by a rollback to a version whose config cannot be migrated.
+             *
+             *     `template-version-newer`: The instance's config was saved under a newer version of its template than this server loads (the plugin code was downgraded): it does not run until a PUT saves a config valid for the loaded version, or the newer plugin is loaded again. `instance_id`, `from_version` and `to_version` name it. Also answered by a rollback to such a version.
              *
              *     `execution-in-progress`: One run per instance at a time; `execution_id` names the run in progress.
              */
@@ -4022,6 +4080,10 @@ export interface operations {
              *
              *     `template-unavailable`: The instance's template is not loaded in this server (plugin removed or failed to load).
              *
+             *     `config-migration-failed`: The instance's config was saved under an older version of its template and could not be migrated to the loaded one (the template's `migrate` failed, or what it returned is not valid): the instance is `error` and does not run until a PUT saves a valid config (or a rollback does, or a later boot with fixed plugin code migrates it). `instance_id`, `from_version` and `to_version` name it; the instance's `config_error` says why. Also answered by a rollback to a version whose config cannot be migrated.
+             *
+             *     `template-version-newer`: The instance's config was saved under a newer version of its template than this server loads (the plugin code was downgraded): it does not run until a PUT saves a config valid for the loaded version, or the newer plugin is loaded again. `instance_id`, `from_version` and `to_version` name it. Also answered by a rollback to such a version.
+             *
              *     `execution-in-progress`: One run per instance at a time; `execution_id` names the run in progress.
              */
             409: {
@@ -4247,6 +4309,10 @@ export interface operations {
              *     `dependency-cycle`: `depends_on` would make an instance wait, directly or through others, for itself; `cycle` lists the instances around the loop, each depending on the next.
              *
              *     `template-unavailable`: The instance's template is not loaded in this server (plugin removed or failed to load).
+             *
+             *     `config-migration-failed`: The instance's config was saved under an older version of its template and could not be migrated to the loaded one (the template's `migrate` failed, or what it returned is not valid): the instance is `error` and does not run until a PUT saves a valid config (or a rollback does, or a later boot with fixed plugin code migrates it). `instance_id`, `from_version` and `to_version` name it; the instance's `config_error` says why. Also answered by a rollback to a version whose config cannot be migrated.
+             *
+             *     `template-version-newer`: The instance's config was saved under a newer version of its template than this server loads (the plugin code was downgraded): it does not run until a PUT saves a config valid for the loaded version, or the newer plugin is loaded again. `instance_id`, `from_version` and `to_version` name it. Also answered by a rollback to such a version.
              */
             409: {
                 headers: {

@@ -1,5 +1,6 @@
 import {
   CellValue,
+  compareTemplateVersions,
   ConfigIssue,
   DataStoreService,
   defaultColumnNames,
@@ -25,7 +26,7 @@ export interface TableLoaderConfig {
   delimiter?: string;
   quote: string;
   encoding: 'utf8' | 'utf16le' | 'latin1';
-  replace_existing: boolean;
+  mode: 'replace' | 'append';
   skip_empty_lines: boolean;
   strict_columns: boolean;
 }
@@ -54,7 +55,8 @@ const isBlank = (cells: (string | number | null)[]) => cells.every((cell) => cel
     'Imports a CSV, TSV or Excel (.xlsx/.xlsm) file into a data-store table, streaming it so files of millions of rows ' +
     'load in constant memory. Replacing a table is atomic: a failed import leaves the previous table as it was.',
   category: 'data_import',
-  version: '1.0.0',
+  // 2.0.0: replace_existing (boolean) became mode ("replace" | "append"); see migrate().
+  version: '2.0.0',
   supportsMultipleInstances: true,
   configSchema: {
     type: 'object',
@@ -129,13 +131,14 @@ const isBlank = (cells: (string | number | null)[]) => cells.every((cell) => cel
         enum: ['utf8', 'utf16le', 'latin1'],
         default: 'utf8',
       },
-      replace_existing: {
-        type: 'boolean',
-        title: 'Replace existing table',
+      mode: {
+        type: 'string',
+        title: 'Write mode',
         description:
-          'true: the import replaces the table in one transaction (readers see the old or the new table, never a mix). ' +
-          'false: rows are appended (the table is created if missing; its columns must match the file).',
-        default: true,
+          'replace: the import replaces the table in one transaction (readers see the old or the new table, never a mix). ' +
+          'append: rows are added to the table (created if missing; its columns must match the file).',
+        enum: ['replace', 'append'],
+        default: 'replace',
       },
       skip_empty_lines: {
         type: 'boolean',
@@ -175,6 +178,15 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
     }
     if (config.quote && /[\r\n]/.test(config.quote)) issues.push({ path: '/quote', message: 'the quote character cannot be a line break' });
     return issues;
+  }
+
+  /** Configs saved before 2.0.0 said `replace_existing: true | false`; absent, the default (replace) still holds. */
+  migrate(config: Record<string, unknown>, fromVersion: string): Record<string, unknown> {
+    if (compareTemplateVersions(fromVersion, '2.0.0') >= 0) return config;
+    const { replace_existing: replaceExisting, ...rest } = config;
+    if (replaceExisting === undefined || rest.mode !== undefined) return rest;
+    if (typeof replaceExisting !== 'boolean') throw new Error(`replace_existing is ${JSON.stringify(replaceExisting)}, not true or false, so it cannot become mode`);
+    return { ...rest, mode: replaceExisting ? 'replace' : 'append' };
   }
 
   async execute(config: TableLoaderConfig, ctx: ExecutionContext): Promise<PluginResult> {
@@ -245,7 +257,7 @@ export class TableLoader implements PluginHandler<TableLoaderConfig> {
       }
 
       const result = await importRows(this.store, ctx, config.table_name, { batches: batches() }, {
-        mode: config.replace_existing ? 'replace' : 'append',
+        mode: config.mode,
         columns,
         startedAt: started,
         source: { file_path: config.file_path, file_type: fileType, ...(sheetName !== undefined ? { sheet: sheetName } : {}) },

@@ -35,8 +35,14 @@ export class ProblemDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'execution-in-progress / instance-running: the run in progress.' })
   execution_id?: string;
 
-  @ApiPropertyOptional({ format: 'uuid', description: 'name-taken / single-instance-template: the existing instance.' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'name-taken / single-instance-template: the existing instance; config-migration-failed / template-version-newer: the instance refused.' })
   instance_id?: string;
+
+  @ApiPropertyOptional({ description: 'config-migration-failed / template-version-newer: the template version the config was saved under.', example: '1.0.0' })
+  from_version?: string;
+
+  @ApiPropertyOptional({ description: 'config-migration-failed / template-version-newer: the template version this server loads.', example: '2.0.0' })
+  to_version?: string;
 
   @ApiPropertyOptional({ enum: ['read', 'write', 'execute', 'admin'], description: 'forbidden: the scope the operation needs (`admin` always suffices).', example: 'write' })
   required_scope?: string;

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { Settings } from '../config/settings';
 import { TransactionService } from '../database/transaction.service';
+import { ConfigMigrationFailure, ConfigMigrationService } from '../instances/config-migration.service';
 import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { ExecutionContext } from '../sdk/types';
 import { SECRET_MASK, SecretScrubber } from '../secrets/secret-scrubber';
@@ -18,7 +19,7 @@ const SECRET = 'tok-4f9c1e7a2b';
 const CANCEL_GRACE_MS = 5_000;
 
 /** The runner with fakes around it: a template whose handler the test writes, a recorder that only listens. */
-function setUp(handler: (config: Record<string, unknown>, ctx: ExecutionContext) => Promise<unknown>, options: { timeoutMs?: number; unreadable?: boolean; missingTemplate?: boolean; invalid?: boolean } = {}) {
+function setUp(handler: (config: Record<string, unknown>, ctx: ExecutionContext) => Promise<unknown>, options: { timeoutMs?: number; unreadable?: boolean; missingTemplate?: boolean; invalid?: boolean; migrationFails?: boolean } = {}) {
   const finished: { id: string; outcome: RunOutcome; progress: unknown; mayRetry: boolean }[] = [];
   const logs: StoredLogLine[] = [];
   const progressWrites: unknown[] = [];
@@ -56,7 +57,13 @@ function setUp(handler: (config: Record<string, unknown>, ctx: ExecutionContext)
   const events = new ExecutionEvents();
   const registry = new RunRegistry();
   const settings = { cancelGraceMs: CANCEL_GRACE_MS } as Settings;
-  const runner = new ExecutionRunner(registry, recorder, executions, templates, secrets, events, transactions, settings);
+  const configMigrations = {
+    upgrade: async (_template: RegisteredTemplate, opened: { config: Record<string, unknown> }, fromVersion: string) => {
+      if (options.migrationFails) throw new ConfigMigrationFailure({ type: 'config-migration-failed', message: `cannot migrate from ${fromVersion}`, from_version: fromVersion, to_version: '1.0.0', errors: [] });
+      return opened.config;
+    },
+  } as unknown as ConfigMigrationService;
+  const runner = new ExecutionRunner(registry, recorder, executions, templates, secrets, events, transactions, settings, configMigrations);
 
   const instance = Object.assign(new PluginInstanceEntity(), {
     id: 'instance-1',
@@ -128,7 +135,7 @@ describe('ExecutionRunner', () => {
     expect(t.logs.map((line) => line.level)).toEqual(['info', 'warn']);
   });
 
-  it('fails without calling the handler when secrets cannot be opened, the template is gone or the stored config is invalid', async () => {
+  it('fails without calling the handler when secrets cannot be opened, the template is gone, the stored config is invalid or cannot be migrated', async () => {
     const handler = jest.fn(async () => ({}));
     const unreadable = setUp(handler, { unreadable: true });
     await unreadable.runner.start(unreadable.execution, unreadable.instance);
@@ -139,6 +146,11 @@ describe('ExecutionRunner', () => {
     const invalid = setUp(handler, { invalid: true });
     await invalid.runner.start(invalid.execution, invalid.instance);
     expect(invalid.finished[0].outcome.error).toMatchObject({ type: 'config_invalid', errors: [{ path: '/config/n', message: 'must be integer' }] });
+    // A past version saved under an older template version that cannot be migrated.
+    const unmigratable = setUp(handler, { migrationFails: true });
+    unmigratable.instance.template_version = '0.9.0';
+    await unmigratable.runner.start(unmigratable.execution, unmigratable.instance);
+    expect(unmigratable.finished[0].outcome.error).toEqual({ type: 'config_migration_failed', message: 'cannot migrate from 0.9.0' });
     expect(handler).not.toHaveBeenCalled();
   });
 

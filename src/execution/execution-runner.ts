@@ -2,10 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { nowEpochSeconds } from '../common/time';
 import { Settings } from '../config/settings';
 import { TransactionService } from '../database/transaction.service';
+import { ConfigMigrationFailure, ConfigMigrationService } from '../instances/config-migration.service';
 import { executionPolicyOf, PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { ExecutionContext, ExecutionProgress, LogLevel } from '../sdk/types';
 import { SecretScrubber } from '../secrets/secret-scrubber';
-import { SecretsService, SecretUnreadableError } from '../secrets/secrets.service';
+import { OpenedConfig, SecretsService, SecretUnreadableError } from '../secrets/secrets.service';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
 import { ExecutionEvents } from './execution-events';
 import { ExecutionRecorder } from './execution-recorder';
@@ -37,6 +38,7 @@ export class ExecutionRunner {
     private readonly events: ExecutionEvents,
     private readonly transactions: TransactionService,
     private readonly settings: Settings,
+    private readonly configMigrations: ConfigMigrationService,
   ) {}
 
   async start(execution: PluginExecutionEntity, instance: PluginInstanceEntity): Promise<void> {
@@ -56,20 +58,19 @@ export class ExecutionRunner {
       );
     }
     run.recorded = (async () => {
-      let config: Record<string, unknown> | null = null;
+      let opened: OpenedConfig | null = null;
       let unreadable: Error | null = null;
       try {
         // Secrets are decrypted here, only to hand the config to the handler.
-        const opened = this.secrets.open(instance.id, instance.config);
+        opened = this.secrets.open(instance.id, instance.config);
         run.scrub = this.secrets.scrubberFor(opened, template?.configSchema.secrets ?? []);
-        config = opened.config;
       } catch (error) {
         unreadable = error instanceof SecretUnreadableError ? error : new Error(`the stored config cannot be read: ${(error as Error).message}`);
       }
       const handled = unreadable
         ? Promise.resolve<RunOutcome>({ status: 'failed', result: null, error: { type: 'config_invalid', message: unreadable.message } })
         : template
-          ? this.runHandler(execution, instance, config!, template, run)
+          ? this.runHandler(execution, instance, opened!, template, run)
           : Promise.resolve<RunOutcome>({ status: 'failed', result: null, error: { type: 'template_unavailable', message: `template '${instance.template_id}' is not loaded` } });
       let outcome: RunOutcome;
       try {
@@ -99,7 +100,15 @@ export class ExecutionRunner {
     run.timers.push(setTimeout(() => run.abandon(outcome), this.settings.cancelGraceMs));
   }
 
-  private async runHandler(execution: PluginExecutionEntity, instance: PluginInstanceEntity, config: Record<string, unknown>, template: RegisteredTemplate, run: InFlightRun): Promise<RunOutcome> {
+  private async runHandler(execution: PluginExecutionEntity, instance: PluginInstanceEntity, opened: OpenedConfig, template: RegisteredTemplate, run: InFlightRun): Promise<RunOutcome> {
+    let config: Record<string, unknown>;
+    try {
+      // A past version (execute?version=N) saved under an older template version runs migrated, as a rollback to it would be.
+      config = await this.configMigrations.upgrade(template, opened, instance.template_version);
+    } catch (error) {
+      if (!(error instanceof ConfigMigrationFailure)) throw error;
+      return { status: 'failed', result: null, error: { type: error.configError.type.replace(/-/g, '_'), message: error.message } };
+    }
     const validation = await this.templates.validateConfig(template, config);
     if (!validation.valid) {
       return {

@@ -23,7 +23,7 @@ import { RunOutcome } from './run-outcome';
  */
 const START_KNOWN = new NamedSql(`INSERT INTO plugin_executions (id, instance_id, template_id, status, "trigger", trigger_type, attempt, config_version, created_at, started_at, triggered_by)
   SELECT CAST(:id AS TEXT), id, template_id, 'running', CAST(:trigger AS TEXT), CAST(:triggerType AS TEXT), 1, version, CAST(:createdAt AS DOUBLE PRECISION), CAST(:createdAt AS DOUBLE PRECISION), CAST(:triggeredBy AS TEXT)
-  FROM plugin_instances WHERE id = :instanceId AND version = :version AND enabled = 1`);
+  FROM plugin_instances WHERE id = :instanceId AND version = :version AND enabled = 1 AND config_error IS NULL`);
 
 /** Records an attempt's outcome unless it has one already; a null progress keeps the stored one. */
 const FINISH = new NamedSql(`UPDATE plugin_executions
@@ -122,7 +122,7 @@ export class ExecutionRepository implements InstanceActivity {
     return this.inserter.insertUnlessConflict(manager, execution);
   }
 
-  /** START_KNOWN: true when the row went in (the instance was still enabled and at `version`). */
+  /** START_KNOWN: true when the row went in (the instance was still enabled, at `version` and without a config error). */
   async insertStartedIfCurrent(manager: EntityManager, execution: PluginExecutionEntity, version: number): Promise<boolean> {
     const inserted = await START_KNOWN.execute(manager, {
       id: execution.id,

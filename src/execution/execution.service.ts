@@ -4,6 +4,7 @@ import { ConflictError, DomainError, NotFoundError } from '../common/domain-erro
 import { Page } from '../common/pagination';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
+import { configErrorConflict } from '../instances/config-error';
 import { InstancesService } from '../instances/instances.service';
 import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { Principal } from '../auth/principal';
@@ -232,6 +233,8 @@ export class ExecutionService {
           throw new ConflictError('instance-disabled', `the schedule of instance '${instance.name}' is disabled or removed; slot not run`);
         }
         this.templates.require(instance.template_id, 'run');
+        // A config that could not be migrated to the loaded template version does not run, past versions included.
+        if (instance.config_error) throw configErrorConflict({ ...instance, config_error: instance.config_error });
         const runAs = options.version === undefined ? instance : await this.instances.atVersion(manager, instance, options.version);
         if (!runAs) throw new DomainError('version-not-found', `instance '${instance.name}' has no version ${options.version}: it was never written, or is older than the newest INSTANCE_HISTORY_LIMIT kept`);
         if (idempotencyKey) {

@@ -43,7 +43,8 @@ export class ExecutionsController {
     description:
       "Queues a run of the instance's handler with its config (template defaults applied). Without `Prefer: respond-async` the call waits for the final outcome (after any retries) and answers 200; " +
       'a failed run is still a 200 whose `status` says `failed` and whose `error` says why. With it, the answer is 202 with a Location to poll. One run per instance at a time. ' +
-      "`?version=N` runs version N's config (and execution policy) without changing the instance: the run names N as `config_version` and `pinned_version`, and so do its retries.",
+      "`?version=N` runs version N's config (and execution policy) without changing the instance: the run names N as `config_version` and `pinned_version`, and so do its retries (a version saved under an older template version runs migrated). " +
+      'An instance whose config could not be migrated to the loaded template version (`config_error`) is refused with 409 `config-migration-failed` or `template-version-newer` until fixed.',
     scope: 'execute',
     params: INSTANCE_ID_PARAM,
     // No examples on these two: Swagger UI would pre-fill them into every "Try it out" request.
@@ -66,7 +67,7 @@ export class ExecutionsController {
         headers: { ...LOCATION_HEADER, 'Preference-Applied': { description: 'respond-async', schema: { type: 'string', example: 'respond-async' } } },
       },
     ],
-    problems: ['validation-failed', 'instance-not-found', 'version-not-found', 'instance-disabled', 'template-unavailable', 'execution-in-progress', 'service-unavailable'],
+    problems: ['validation-failed', 'instance-not-found', 'version-not-found', 'instance-disabled', 'template-unavailable', 'config-migration-failed', 'template-version-newer', 'execution-in-progress', 'service-unavailable'],
   })
   async execute(
     @Param() { id }: UuidParam,

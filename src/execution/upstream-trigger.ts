@@ -14,7 +14,7 @@ import { PluginExecutionEntity } from './plugin-execution.entity';
  * last upstream-triggered run gets a queued run with `trigger {type: "upstream", execution_ids}`, in the same
  * transaction (so a crash cannot lose it), and its join starts over. A failure counts for nothing.
  * A dependent that cannot take the run then (a run of it is unfinished, it is disabled, its template is not
- * loaded) keeps its complete join: the scheduler's tick calls `startOwed`, which starts it once it can.
+ * loaded, its config could not be migrated) keeps its complete join: the scheduler's tick calls `startOwed`, which starts it once it can.
  */
 @Injectable()
 export class UpstreamTrigger {
@@ -65,7 +65,8 @@ export class UpstreamTrigger {
 
   /** Inserts the dependent's queued run unless it cannot run now; its join starts over once the run is in. */
   private async admit(manager: EntityManager, { instance, executionIds }: ReadyDependent): Promise<PluginExecutionEntity | null> {
-    if (!instance.enabled || !this.templates.get(instance.template_id)) return null;
+    // Its join stays complete: it runs once it can (enabled, its template loaded, its config fixed).
+    if (!instance.enabled || instance.config_error || !this.templates.get(instance.template_id)) return null;
     const run = this.executions.newAttempt(instance, {
       trigger: { type: 'upstream', execution_ids: executionIds },
       attempt: 1,

@@ -20,7 +20,7 @@ export function changedByOf(principal: Principal): string {
 }
 
 /** What a version says an instance is: the fields a diff compares, secrets still sealed. */
-export type VersionDocument = Pick<PluginInstanceVersionEntity, 'name' | 'template_id' | 'config' | 'enabled' | 'schedule' | 'depends_on'> & {
+export type VersionDocument = Pick<PluginInstanceVersionEntity, 'name' | 'template_id' | 'config' | 'template_version' | 'enabled' | 'schedule' | 'depends_on'> & {
   execution_policy: ReturnType<typeof executionPolicyOf>;
 };
 
@@ -28,6 +28,7 @@ const documentOf = (version: PluginInstanceVersionEntity): VersionDocument => ({
   name: version.name,
   template_id: version.template_id,
   config: version.config,
+  template_version: version.template_version,
   enabled: version.enabled,
   execution_policy: executionPolicyOf(version),
   schedule: version.schedule ?? null,

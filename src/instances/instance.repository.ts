@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, IsNull, Not, Repository } from 'typeorm';
+import { Brackets, EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { KeysetQuery, keysetPage, Page } from '../common/pagination';
 import { READER_CONNECTION } from '../database/database.options';
 import { EntityStatements } from '../database/entity-statements';
 import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
 import { TemplateUsage } from '../templates/template-usage';
+import { ConfigError } from './config-error';
 import { InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
 import { ScheduleState } from './schedule';
 
@@ -16,8 +17,12 @@ import { ScheduleState } from './schedule';
  */
 const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
   SET last_run = CAST(:finishedAt AS DOUBLE PRECISION), last_result = :lastResult, updated_at = CAST(:finishedAt AS DOUBLE PRECISION),
-    status = CASE WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END
+    status = CASE WHEN config_error IS NOT NULL THEN 'error' WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END
   WHERE id = :id`);
+
+/** Records (or clears) why the config cannot be migrated, only if the definition is still the one judged. Not a new version: the config is unchanged. */
+const SAVE_CONFIG_ERROR = new NamedSql(`UPDATE plugin_instances SET config_error = :configError, status = CAST(:status AS TEXT)
+  WHERE id = :id AND version = :version`);
 
 /** What a graph node or an error message shows of an instance. */
 export type InstanceSummary = Pick<PluginInstanceEntity, 'id' | 'name' | 'template_id' | 'status'>;
@@ -179,6 +184,23 @@ export class InstanceRepository implements TemplateUsage {
     const candidates = this.instances.createQueryBuilder('i').where('i.config LIKE :envelope', { envelope: '%"$secret"%' });
     if (secretTemplateIds.length > 0) candidates.orWhere('i.template_id IN (:...secretTemplateIds)', { secretTemplateIds });
     return candidates.getMany();
+  }
+
+  /**
+   * Rows the boot's config migration looks at: of a loaded template but saved under another version of it, or
+   * with a config error (a later boot may fix it). Rows of the current version, the common case, are not read.
+   */
+  findMigrationCandidates(templates: { id: string; version: string }[]): Promise<PluginInstanceEntity[]> {
+    const candidates = this.instances.createQueryBuilder('i').where('i.config_error IS NOT NULL');
+    templates.forEach((template, index) =>
+      candidates.orWhere(new Brackets((where) => where.where(`i.template_id = :id${index}`, { [`id${index}`]: template.id }).andWhere(`i.template_version <> :version${index}`, { [`version${index}`]: template.version }))),
+    );
+    return candidates.orderBy('i.created_at', 'ASC').addOrderBy('i.id', 'ASC').getMany();
+  }
+
+  /** Sets or clears the config error (and the status that goes with it) if the row is still at `version`; false when it moved on. */
+  async saveConfigError(manager: EntityManager, id: string, version: number, configError: ConfigError | null, status: InstanceStatus): Promise<boolean> {
+    return (await SAVE_CONFIG_ERROR.execute(manager, { id, version, configError: jsonText.to(configError), status })) > 0;
   }
 
   /** Saves a config sealed again at boot, keeping the version (what clients see does not change). */

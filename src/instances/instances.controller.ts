@@ -121,13 +121,15 @@ export class InstancesController {
     summary: 'Roll an instance back to an earlier version',
     description:
       'Makes the instance what `version` was (name, config with its secrets, enabled, execution_policy, schedule, depends_on) as a NEW version: history is never rewritten, and runs from now on name the new version as `config_version`. ' +
-      "The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. `If-Match` guards it like a PUT.",
+      "The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. " +
+      "A version saved under an older version of the template is migrated first (the template's `migrate`), and stored under the loaded one; one that cannot be migrated, or was saved under a newer template version, answers 409 (`config-migration-failed`, `template-version-newer`) and changes nothing. " +
+      'A rollback that stores a valid config also clears a `config_error`. `If-Match` guards it like a PUT.',
     scope: 'write',
     params: ID_PARAM,
     headers: [{ name: 'If-Match', required: false, description: 'The ETag last read; the rollback fails with 412 if the instance changed since.', example: '"4"' }],
     body: { type: RollbackDto, examples: ROLLBACK_EXAMPLES },
     ok: { status: 200, type: InstanceDto, description: 'The instance at its new version.', examples: INSTANCE_EXAMPLES.rolledBack, headers: ETAG_HEADER },
-    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'instance-not-found', 'version-not-found', 'name-taken', 'dependency-cycle', 'template-unavailable', 'precondition-failed', 'unsupported-media-type'],
+    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'instance-not-found', 'version-not-found', 'name-taken', 'dependency-cycle', 'template-unavailable', 'config-migration-failed', 'template-version-newer', 'precondition-failed', 'unsupported-media-type'],
   })
   async rollback(
     @Param() { id }: UuidParam,

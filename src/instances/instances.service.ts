@@ -17,22 +17,16 @@ import { RegisteredTemplate, TemplateRegistryService } from '../templates/templa
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceActivity } from './instance-activity';
 import { InstanceDependenciesService } from './instance-dependencies.service';
+import { ConfigMigrationService } from './config-migration.service';
 import { changedByOf, InstanceHistoryService } from './instance-history.service';
 import { ChangeKind } from './plugin-instance-version.entity';
 import { InstanceRepository } from './instance.repository';
-import { ExecutionPolicy, INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
+import { ExecutionPolicy, impliedStatus, INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
 import { normaliseSchedule, Schedule, ScheduleInput, ScheduleState, ScheduleTimes } from './schedule';
 
 /** The fields a partial update sets (omitted ones keep their value; null is a value). */
 const definedFields = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
-
-/** The status an instance shows: inactive when disabled, else what its last run implies. */
-export function impliedStatus(instance: Pick<PluginInstanceEntity, 'enabled' | 'last_run' | 'last_result'>): InstanceStatus {
-  if (!instance.enabled) return 'inactive';
-  if (instance.last_run === null) return 'pending';
-  return instance.last_result?.status === 'error' ? 'error' : 'active';
-}
 
 export interface InstanceStats {
   total: number;
@@ -40,10 +34,10 @@ export interface InstanceStats {
   by_template: Record<string, number>;
 }
 
-/** What a write sets (left out: kept); configs arrive sealed. */
+/** What a write sets (left out: kept); configs arrive sealed, with the template version they are valid for. */
 interface DefinitionChange {
   name?: string;
-  config?: Record<string, unknown>;
+  config?: { sealed: Record<string, unknown>; templateVersion: string };
   enabled?: boolean;
   execution_policy?: Partial<ExecutionPolicy> | null;
   schedule?: Schedule | null;
@@ -68,11 +62,16 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly clock: Clock,
     private readonly dependencies: InstanceDependenciesService,
     private readonly history: InstanceHistoryService,
+    private readonly configMigrations: ConfigMigrationService,
   ) {}
 
-  /** Once plugins are loaded, secrets still stored in plaintext are sealed (before any request is served). */
+  /**
+   * Once plugins are loaded, before any request is served: secrets still stored in plaintext are sealed, then
+   * configs saved under another version of their template are migrated (one after the other: both rewrite configs).
+   */
   async onApplicationBootstrap(): Promise<void> {
     await this.sealStoredSecrets();
+    await this.configMigrations.migrateStored();
   }
 
   /**
@@ -173,6 +172,8 @@ export class InstancesService implements OnApplicationBootstrap {
       schedule_state: null,
       next_run_at: null as number | null,
       depends_on: null as string[] | null,
+      template_version: template.version,
+      config_error: null,
     });
     instance.next_run_at = this.nextRunOf(instance);
     return this.withNameConflictMapped(request.name, () =>
@@ -206,7 +207,8 @@ export class InstancesService implements OnApplicationBootstrap {
     return this.withNameConflictMapped(request.name ?? '', () =>
       this.transactions.run(async (manager) => {
         const instance = await this.currentFor(manager, id, ifMatch);
-        const config = request.config === undefined ? undefined : await this.replacedConfig(this.templates.require(instance.template_id, 'update'), instance, request.config);
+        const template = request.config === undefined ? undefined : this.templates.require(instance.template_id, 'update');
+        const config = template && { sealed: await this.replacedConfig(template, instance, request.config!), templateVersion: template.version };
         const executionPolicy = request.execution_policy === undefined ? undefined : { ...instance.execution_policy, ...definedFields(request.execution_policy) };
         return this.applyChange(manager, instance, { ...definedFields({ name: request.name, config, enabled: request.enabled, execution_policy: executionPolicy, depends_on: request.depends_on }), ...(schedule !== undefined ? { schedule } : {}) }, 'update', principal);
       }),
@@ -224,11 +226,11 @@ export class InstancesService implements OnApplicationBootstrap {
       this.transactions.run(async (manager) => {
         const instance = await this.currentFor(manager, id, ifMatch);
         const template = this.templates.require(target.template_id, 'update');
-        // Sealed secrets are kept as sealed (bound to this instance); the check sees their values.
-        await this.assertConfigValid(template, this.secrets.open(id, target.config, 'lenient').config);
+        // Checked as it is, or migrated first when it was saved under another template version.
+        const config = await this.configMigrations.configForRollback(template, id, target);
         const change: DefinitionChange = {
           name: target.name,
-          config: target.config,
+          config: { sealed: config, templateVersion: template.version },
           enabled: target.enabled,
           execution_policy: target.execution_policy,
           schedule: target.schedule,
@@ -266,7 +268,7 @@ export class InstancesService implements OnApplicationBootstrap {
     if (version === instance.version) return instance;
     const past = await this.history.find(instance.id, version, manager);
     if (!past) return null;
-    return Object.assign(Object.create(PluginInstanceEntity.prototype) as PluginInstanceEntity, instance, { config: past.config, execution_policy: past.execution_policy, version });
+    return Object.assign(Object.create(PluginInstanceEntity.prototype) as PluginInstanceEntity, instance, { config: past.config, template_version: past.template_version, execution_policy: past.execution_policy, version });
   }
 
   /** Records a finished run on its instance, inside the caller's transaction. */
@@ -313,7 +315,12 @@ export class InstancesService implements OnApplicationBootstrap {
 
   /** Writes a change of the definition as the next version, with its history row, in the caller's transaction. */
   private async applyChange(manager: EntityManager, instance: PluginInstanceEntity, change: DefinitionChange, kind: ChangeKind, principal: Principal): Promise<PluginInstanceEntity> {
-    if (change.config !== undefined) instance.config = change.config;
+    if (change.config !== undefined) {
+      // Saved under the loaded template version: whatever kept it from migrating is fixed by this.
+      instance.config = change.config.sealed;
+      instance.template_version = change.config.templateVersion;
+      instance.config_error = null;
+    }
     if (change.name !== undefined) {
       instance.name = change.name;
       instance.name_key = nameKeyOf(change.name);

@@ -26,6 +26,10 @@ export class PluginInstanceVersionEntity {
   @Column({ type: 'text', transformer: jsonText })
   config: Record<string, unknown>;
 
+  /** The template version `config` was written for: a rollback to it, or a run of it, migrates it from there. */
+  @Column({ type: 'text', default: '1.0.0' })
+  template_version: string;
+
   @Column({ type: 'integer', transformer: booleanInteger })
   enabled: boolean;
 

@@ -1,5 +1,6 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { booleanInteger, jsonText, realNumber } from '../database/json.transformer';
+import type { ConfigError } from './config-error';
 import type { Schedule, ScheduleState } from './schedule';
 
 export const INSTANCE_STATUSES = ['pending', 'active', 'error', 'inactive'] as const;
@@ -73,6 +74,14 @@ export class PluginInstanceEntity {
   /** The instances whose success starts it (ids, in the order given); null or empty: none. */
   @Column({ type: 'text', nullable: true, transformer: jsonText })
   depends_on: string[] | null;
+
+  /** The version of its template the config was saved under (create, update of the config, rollback, migration). */
+  @Column({ type: 'text', default: '1.0.0' })
+  template_version: string;
+
+  /** Why the config cannot be brought to the loaded template's version (the instance then refuses to run); null: fine. */
+  @Column({ type: 'text', nullable: true, transformer: jsonText })
+  config_error: ConfigError | null;
 }
 
 /**
@@ -116,6 +125,17 @@ export const executionPolicyOf = (instance: Pick<PluginInstanceEntity, 'executio
   ...DEFAULT_EXECUTION_POLICY,
   ...Object.fromEntries(Object.entries(instance.execution_policy ?? {}).filter(([, value]) => value !== undefined)),
 });
+
+/**
+ * The status an instance shows: error while its config cannot be migrated (it cannot run, enabled or not),
+ * inactive when disabled, else what its last run implies.
+ */
+export function impliedStatus(instance: Pick<PluginInstanceEntity, 'enabled' | 'last_run' | 'last_result'> & { config_error?: ConfigError | null }): InstanceStatus {
+  if (instance.config_error) return 'error';
+  if (!instance.enabled) return 'inactive';
+  if (instance.last_run === null) return 'pending';
+  return instance.last_result?.status === 'error' ? 'error' : 'active';
+}
 
 /** Names compare trimmed, Unicode-normalised and case-folded. */
 export const nameKeyOf = (name: string): string => name.trim().normalize('NFKC').toLowerCase();

@@ -36,6 +36,7 @@ export class VersionRepository {
         name: instance.name,
         template_id: instance.template_id,
         config: instance.config,
+        template_version: instance.template_version,
         enabled: instance.enabled,
         execution_policy: instance.execution_policy ?? null,
         schedule: instance.schedule ?? null,

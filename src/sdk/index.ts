@@ -8,6 +8,7 @@ export { DataStoreError } from '../data-store/data-store.types';
 export type { CellValue, ColumnType, TableColumn, TableInfo, WriteTableOptions, WriteTableResult, QueryOptions } from '../data-store/data-store.types';
 export { parseCell, uniqueColumnNames, defaultColumnNames } from '../data-store/cells';
 export { importRows } from './import-rows';
+export { compareTemplateVersions } from '../templates/template-version';
 export type { ImportInput, ImportResult, ImportRowsOptions } from './import-rows';
 export { OutboundHttpService } from '../outbound-http/outbound-http.service';
 export type { OutboundRequestInit } from '../outbound-http/outbound-http.service';

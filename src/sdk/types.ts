@@ -94,7 +94,17 @@ export interface PluginHandler<Config = Record<string, unknown>> {
    * after the schema passed, when an instance is created or updated, on validate, and before each run.
    */
   validate?(config: Config): ConfigIssue[] | Promise<ConfigIssue[]>;
+  /**
+   * Optional: turns a config saved under an older version of this template (`fromVersion`, e.g. `1.0.0`) into
+   * one for the current version. Called once per stored instance at boot (and for an older version being rolled
+   * back to, or run by execute?version=N), with secrets opened; what it returns is validated like a PUT's config
+   * and saved as a new version. Throw (with a message a user can act on) when a config cannot be migrated.
+   */
+  migrate?(config: Record<string, unknown>, fromVersion: string): MigratedConfig<Config> | Promise<MigratedConfig<Config>>;
 }
+
+/** What a template's `migrate` returns: the config for its current version. */
+export type MigratedConfig<Config = Record<string, unknown>> = Config | Record<string, unknown>;
 
 export interface PluginTemplateOptions {
   /** Stable id, `^[a-z][a-z0-9_]*$`; instances refer to it. */
@@ -124,6 +134,8 @@ export interface FunctionTemplateDefinition {
   timeout_ms?: number;
   handler: (config: Record<string, unknown>, ctx: ExecutionContext) => Promise<PluginResult> | PluginResult;
   validate?: (config: Record<string, unknown>) => ConfigIssue[] | Promise<ConfigIssue[]>;
+  /** As PluginHandler.migrate: the config saved under `fromVersion`, made fit for this `version`. */
+  migrate?: (config: Record<string, unknown>, fromVersion: string) => MigratedConfig | Promise<MigratedConfig>;
 }
 
 export interface PluginRegistrationContext {

@@ -19,6 +19,7 @@ interface TemplateCandidate {
   source: string;
   run: RegisteredTemplate['run'];
   check?: RegisteredTemplate['check'];
+  migrate?: unknown;
 }
 
 const TEMPLATE_ID = /^[a-z][a-z0-9_]*$/;
@@ -72,6 +73,7 @@ export class TemplateExplorer implements OnModuleInit {
         source,
         run: async (config, ctx) => handler.execute(config, ctx),
         check: typeof handler.validate === 'function' ? async (config) => handler.validate!(config) : undefined,
+        migrate: typeof handler.migrate === 'function' ? async (config: Record<string, unknown>, fromVersion: string) => handler.migrate!(config, fromVersion) : undefined,
       });
     }
     for (const { definition, source } of this.loaded.functionTemplates) {
@@ -92,6 +94,7 @@ export class TemplateExplorer implements OnModuleInit {
         source,
         run: async (config, ctx) => handler(config, ctx),
         check: typeof definition.validate === 'function' ? async (config) => definition.validate!(config) : undefined,
+        migrate: definition.migrate === undefined ? undefined : typeof definition.migrate === 'function' ? async (config: Record<string, unknown>, fromVersion: string) => definition.migrate!(config, fromVersion) : definition.migrate,
       });
     }
     for (const error of this.errors) this.logger.error(`plugin failed to load: ${error.source}: ${error.error}`);
@@ -125,6 +128,7 @@ export class TemplateExplorer implements OnModuleInit {
       source: candidate.source,
       run: candidate.run,
       check: candidate.check,
+      migrate: candidate.migrate as RegisteredTemplate['migrate'],
     });
   }
 
@@ -137,6 +141,7 @@ export class TemplateExplorer implements OnModuleInit {
     if (!TEMPLATE_CATEGORIES.includes(candidate.category as TemplateCategory)) return `category must be one of ${TEMPLATE_CATEGORIES.join(', ')}`;
     if (typeof candidate.version !== 'string' || !SEMVER.test(candidate.version)) return 'version must be a semantic version such as 1.0.0';
     if (candidate.supportsMultipleInstances !== undefined && typeof candidate.supportsMultipleInstances !== 'boolean') return 'supports_multiple_instances must be a boolean';
+    if (candidate.migrate !== undefined && typeof candidate.migrate !== 'function') return 'migrate must be a function (config, fromVersion)';
     if (candidate.timeoutMs !== undefined && !(Number.isInteger(candidate.timeoutMs) && (candidate.timeoutMs as number) > 0)) return 'timeout must be a positive whole number of milliseconds';
     return null;
   }

@@ -21,6 +21,8 @@ export interface RegisteredTemplate {
   run(config: Record<string, unknown>, ctx: ExecutionContext): Promise<PluginResult>;
   /** The plugin's own checks beyond the schema, if it has any. */
   check?(config: Record<string, unknown>): Promise<ConfigIssue[]>;
+  /** The plugin's migration of a config saved under an older `fromVersion` to this version, if it has one. */
+  migrate?(config: Record<string, unknown>, fromVersion: string): Promise<unknown>;
 }
 
 export class PluginsStrictError extends Error {

@@ -58,6 +58,8 @@ export class HooksController {
       'webhook-not-found',
       'instance-disabled',
       'template-unavailable',
+      'config-migration-failed',
+      'template-version-newer',
       'execution-in-progress',
       'payload-too-large',
       'unsupported-media-type',

@@ -60,7 +60,7 @@ export class ExecutionProgressDto {
 }
 
 export class ExecutionErrorDto {
-  @ApiProperty({ description: 'handler_error (thrown, or returned status "error"), invalid_result, config_invalid (also: a stored secret cannot be decrypted with the current key), timeout, cancelled, interrupted or template_unavailable.', example: 'handler_error' })
+  @ApiProperty({ description: 'handler_error (thrown, or returned status "error"), invalid_result, config_invalid (also: a stored secret cannot be decrypted with the current key), timeout, cancelled, interrupted, template_unavailable, or (a run of a past version saved under another template version) config_migration_failed or template_version_newer.', example: 'handler_error' })
   type: string;
 
   @ApiProperty({ example: 'file not found: data/equipment.csv' })

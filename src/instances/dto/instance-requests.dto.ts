@@ -53,7 +53,7 @@ export class UpdateInstanceDto {
   @StringField({ description: 'New display name.', example: 'iLab Equipment 2025', optional: true, ...NAME })
   name?: string;
 
-  @JsonObjectField({ description: 'Replacement configuration, validated against the template schema. A secret sent as `"********"` or left out keeps its stored value; a new value replaces it; null clears it where the schema allows null.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', replace_existing: false }, optional: true })
+  @JsonObjectField({ description: 'Replacement configuration, validated against the template schema. A secret sent as `"********"` or left out keeps its stored value; a new value replaces it; null clears it where the schema allows null.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', mode: 'append' }, optional: true })
   config?: Record<string, unknown>;
 
   @BooleanField({ description: 'false disables the instance (status inactive); true restores the status its last run implies.', example: false, optional: true })

@@ -3,6 +3,8 @@ import { PageDtoOf } from '../../common/page.dto';
 import { epochSecondsToIso } from '../../common/time';
 import { maskConfig } from '../../secrets/secret-config';
 import { SECRET_MASK } from '../../secrets/secret-scrubber';
+import { FieldErrorDto } from '../../common/problem.dto';
+import { CONFIG_ERROR_TYPES, ConfigErrorType } from '../config-error';
 import { executionPolicyOf, INSTANCE_STATUSES, InstanceStatus, PluginInstanceEntity } from '../plugin-instance.entity';
 import { EMPTY_SCHEDULE_STATE } from '../schedule';
 import { ScheduleDto, ScheduleStateDto } from './schedule.dto';
@@ -19,6 +21,29 @@ export class ExecutionPolicyDto {
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Delay before the first retry in ms; doubles each attempt, with jitter.', example: 1000 })
   backoff_ms: number;
+}
+
+/** Why an instance's config cannot be used by the loaded template version (see docs/history.md). */
+export class ConfigErrorDto {
+  @ApiProperty({
+    enum: CONFIG_ERROR_TYPES,
+    enumName: 'ConfigErrorType',
+    description: "config-migration-failed: the template's `migrate` threw, or what it returned (or, without `migrate`, the stored config) is not valid for the loaded version; template-version-newer: the config was saved under a newer template version than this server loads. Runs are refused with a 409 problem of the same type.",
+    example: 'config-migration-failed',
+  })
+  type: ConfigErrorType;
+
+  @ApiProperty({ example: "template 'lab_sync' could not migrate its config from 1.0.0 to 2.0.0: the ftp:// endpoint has no https equivalent; set endpoint to an https URL" })
+  message: string;
+
+  @ApiProperty({ description: 'The template version the stored config was saved under.', example: '1.0.0' })
+  from_version: string;
+
+  @ApiProperty({ description: 'The template version loaded when this was found.', example: '2.0.0' })
+  to_version: string;
+
+  @ApiProperty({ type: [FieldErrorDto], description: 'The failing fields of a migrated config that did not validate (JSON Pointers into the config, under /config); empty otherwise.', example: [] })
+  errors: FieldErrorDto[];
 }
 
 /** A configured instance of a template. */
@@ -50,7 +75,7 @@ export class InstanceDto {
   @ApiProperty({ example: true })
   enabled: boolean;
 
-  @ApiProperty({ enum: INSTANCE_STATUSES, enumName: 'InstanceStatus', description: 'pending: never run; active: last run succeeded; error: last run failed; inactive: disabled.', example: 'active' })
+  @ApiProperty({ enum: INSTANCE_STATUSES, enumName: 'InstanceStatus', description: 'pending: never run; active: last run succeeded; error: last run failed, or its config could not be migrated (see `config_error`; also when disabled); inactive: disabled.', example: 'active' })
   status: InstanceStatus;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the last run finished.', example: '2026-11-24T10:15:30.000Z' })
@@ -65,8 +90,19 @@ export class InstanceDto {
   @ApiProperty({ format: 'date-time', example: '2026-11-24T10:15:30.000Z' })
   updated_at: string;
 
-  @ApiProperty({ type: 'integer', minimum: 1, description: 'Increments on every change of its definition (create, update, rollback), not on runs; the ETag is this number in quotes, and GET ./versions lists each one.', example: 3 })
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Increments on every change of its definition (create, update, rollback, template migration), not on runs; the ETag is this number in quotes, and GET ./versions lists each one.', example: 3 })
   version: number;
+
+  @ApiProperty({ description: "The version of its template the config was saved under (see the template's `version`); a boot with a newer template migrates it. Read-only.", example: '2.0.0' })
+  template_version: string;
+
+  @ApiProperty({
+    type: ConfigErrorDto,
+    nullable: true,
+    description: 'Why the config cannot be brought to the loaded template version; null when it is fine. While set, `status` is `error` and runs are refused (409 of the same type) until a PUT with a valid config (or a rollback) saves it under the current version, or a later boot with fixed plugin code migrates it. The stored config is left as it was. Read-only.',
+    example: null,
+  })
+  config_error: ConfigErrorDto | null;
 
   @ApiProperty({ type: ExecutionPolicyDto })
   execution_policy: ExecutionPolicyDto;
@@ -101,6 +137,8 @@ export class InstanceDto {
       created_at: epochSecondsToIso(entity.created_at),
       updated_at: epochSecondsToIso(entity.updated_at),
       version: entity.version,
+      template_version: entity.template_version,
+      config_error: entity.config_error ?? null,
       execution_policy: executionPolicyOf(entity),
       created_by: entity.created_by ?? null,
       schedule: entity.schedule ?? null,

@@ -19,6 +19,8 @@ export const ACTIVE_INSTANCE: InstanceDto = {
   created_at: '2026-11-24T10:00:00.000Z',
   updated_at: '2026-11-24T10:15:30.120Z',
   version: 3,
+  template_version: '2.0.0',
+  config_error: null,
   execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
   created_by: EXAMPLE_IDS.apiKey,
   schedule: { cron: '0 6 * * 1-5', timezone: 'Europe/Berlin', catch_up: 'once', enabled: true },
@@ -55,6 +57,8 @@ const FETCHER_INSTANCE: InstanceDto = {
   created_at: '2026-11-20T09:00:00.000Z',
   updated_at: '2026-11-23T08:30:00.000Z',
   version: 5,
+  template_version: '1.0.0',
+  config_error: null,
   execution_policy: { timeout_ms: 60000, max_attempts: 3, backoff_ms: 2000 },
   created_by: null,
   schedule: { every: '1h', timezone: 'UTC', catch_up: 'skip', enabled: true },
@@ -63,9 +67,27 @@ const FETCHER_INSTANCE: InstanceDto = {
   depends_on: [],
 };
 
+/** Saved under table_loader 2.1.0, then the server was started with 2.0.0 again: it keeps its config and does not run. */
+const NEWER_CONFIG_INSTANCE: InstanceDto = {
+  ...ACTIVE_INSTANCE,
+  config: { ...CONFIG, mode: 'append' },
+  status: 'error',
+  template_version: '2.1.0',
+  config_error: {
+    type: 'template-version-newer',
+    message: "its config was saved under version 2.1.0 of template 'table_loader', newer than the loaded 2.0.0; load that version of the plugin again, or save a config valid for 2.0.0",
+    from_version: '2.1.0',
+    to_version: '2.0.0',
+    errors: [],
+  },
+};
+
 export const INSTANCE_EXAMPLES = {
   created: { pending: { summary: 'A new instance, never run', value: NEW_INSTANCE } },
-  read: { active: { summary: 'An instance whose last run succeeded', value: ACTIVE_INSTANCE } },
+  read: {
+    active: { summary: 'An instance whose last run succeeded', value: ACTIVE_INSTANCE },
+    newer_template_version: { summary: 'A config saved under a newer template version than loaded: error, not run until fixed', value: NEWER_CONFIG_INSTANCE },
+  },
   updated: {
     renamed: { summary: 'Renamed and given a timeout (version went up)', value: { ...ACTIVE_INSTANCE, name: 'iLab Equipment 2025', version: 4, updated_at: '2026-11-24T11:00:00.000Z', execution_policy: { ...ACTIVE_INSTANCE.execution_policy, timeout_ms: 600000 } } },
   },

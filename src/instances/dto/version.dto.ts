@@ -45,6 +45,9 @@ export class VersionDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: `The config of this version; each secret that was set shows as \`"${SECRET_MASK}"\`.`, example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' } })
   config: Record<string, unknown>;
 
+  @ApiProperty({ description: 'The template version `config` was saved under; a rollback to this version, or a run of it, migrates the config from there.', example: '1.0.0' })
+  template_version: string;
+
   @ApiProperty({ type: [String], description: 'Which secrets of `config` were set, as dotted paths.', example: [] })
   secret_fields: string[];
 
@@ -82,6 +85,7 @@ export class VersionDto {
       name: entity.name,
       template_id: entity.template_id,
       config,
+      template_version: entity.template_version,
       secret_fields,
       enabled: entity.enabled,
       execution_policy: executionPolicyOf(entity),
@@ -101,7 +105,7 @@ export class PatchOperationDto {
   @ApiProperty({ enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'], example: 'replace' })
   op: string;
 
-  @ApiProperty({ description: 'JSON Pointer into the version document (`/name`, `/config/...`, `/enabled`, `/execution_policy/...`, `/schedule`, `/depends_on/N`).', example: '/config/table_name' })
+  @ApiProperty({ description: 'JSON Pointer into the version document (`/name`, `/config/...`, `/template_version`, `/enabled`, `/execution_policy/...`, `/schedule`, `/depends_on/N`).', example: '/config/table_name' })
   path: string;
 
   @ApiProperty({
@@ -127,6 +131,6 @@ export class VersionDiffDto {
   @ApiProperty({ type: 'integer', example: 3 })
   to: number;
 
-  @ApiProperty({ type: [PatchOperationDto], description: 'The RFC 6902 JSON Patch that turns version `from` into version `to` (applied to their documents: name, template_id, config, enabled, execution_policy, schedule, depends_on). Empty when they are equal.' })
+  @ApiProperty({ type: [PatchOperationDto], description: 'The RFC 6902 JSON Patch that turns version `from` into version `to` (applied to their documents: name, template_id, config, template_version, enabled, execution_policy, schedule, depends_on). Empty when they are equal.' })
   patch: PatchOperationDto[];
 }

@@ -8,7 +8,7 @@ const TABLE_LOADER: TemplateDto = {
   name: 'Table Loader',
   description: 'Imports a CSV, TSV or Excel (.xlsx/.xlsm) file into a data-store table, streaming it so files of millions of rows load in constant memory. Replacing a table is atomic: a failed import leaves the previous table as it was.',
   category: 'data_import',
-  version: '1.0.0',
+  version: '2.0.0',
   supports_multiple_instances: true,
   config_schema: {
     type: 'object',
@@ -20,7 +20,7 @@ const TABLE_LOADER: TemplateDto = {
       table_name: { type: 'string', title: 'Table name', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', minLength: 1, maxLength: 63 },
       file_type: { type: 'string', title: 'File type', enum: ['auto', 'csv', 'tsv', 'xlsx'], default: 'auto' },
       has_header: { type: 'boolean', title: 'First row is a header', default: true },
-      replace_existing: { type: 'boolean', title: 'Replace existing table', default: true },
+      mode: { type: 'string', title: 'Write mode', enum: ['replace', 'append'], default: 'replace' },
     },
   },
   instance_count: 2,
@@ -39,7 +39,7 @@ export const VALIDATE_CONFIG_EXAMPLES: ApiExamples<ValidateConfigDto> = {
 };
 
 /** The defaults table_loader's schema fills in. */
-const TABLE_LOADER_DEFAULTS = { file_type: 'auto', has_header: true, quote: '"', encoding: 'utf8', replace_existing: true, skip_empty_lines: true, strict_columns: false };
+const TABLE_LOADER_DEFAULTS = { file_type: 'auto', has_header: true, quote: '"', encoding: 'utf8', mode: 'replace', skip_empty_lines: true, strict_columns: false };
 
 export const CONFIG_VALIDATION_EXAMPLES: ApiExamples<ConfigValidationDto> = {
   invalid: {
