@@ -52,6 +52,7 @@ describe('instances (e2e)', () => {
         schedule: null,
         next_run_at: null,
         schedule_state: { last_fired_for: null, missed: 0, skipped_overlap: 0, last_skip: null },
+        provisioned_from: null,
       });
       expect(response.headers.get('location')).toBe(`${BASE}/${response.body.id}`);
       expect(response.headers.get('etag')).toBe('"1"');
@@ -276,6 +277,7 @@ describe('instances (e2e)', () => {
       schedule_state: 'TEXT',
       next_run_at: 'REAL',
       depends_on: 'TEXT',
+      provisioned_from: 'TEXT',
     });
     const [mode] = await querySqlite<{ journal_mode: string }>(file, 'PRAGMA journal_mode');
     expect(mode.journal_mode).toBe('wal');

@@ -29,6 +29,7 @@ export const PROBLEM_TYPES = {
   'instance-running': { status: 409, title: 'Instance is running', description: 'An instance cannot be deleted while one of its runs is in progress.' },
   'dependency-cycle': { status: 409, title: 'Dependencies would form a cycle', description: '`depends_on` would make an instance wait, directly or through others, for itself; `cycle` lists the instances around the loop, each depending on the next.' },
   'has-dependents': { status: 409, title: 'Other instances depend on it', description: 'An instance cannot be deleted while others list it in `depends_on`; `dependents` names them. Remove it from their `depends_on` first.' },
+  'provisioned': { status: 409, title: 'Instance is provisioned from a file', description: 'The instance is declared in a provisioning file (`provisioned_from` names it, relative to `PROVISIONING_PATH`), so the API cannot update, roll back or delete it: change the file and reload (`POST /api/plugins/provisioning/reload`). Running it is allowed.' },
   'execution-finished': { status: 409, title: 'Execution already finished', description: 'Only a queued or running execution can be cancelled.' },
   'precondition-failed': { status: 412, title: 'Precondition failed', description: 'The If-Match header does not match the current ETag: the instance changed since it was read.' },
   'request-timeout': { status: 408, title: 'Request timeout', description: 'The client did not send the whole request in time.' },

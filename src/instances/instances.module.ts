@@ -15,6 +15,7 @@ import { PluginInstanceVersionEntity } from './plugin-instance-version.entity';
 import { VersionRepository } from './version.repository';
 import { ScheduleController } from './schedule.controller';
 import { ScheduleViewService } from './schedule-view.service';
+import { ProvisionedInstancesService } from './provisioned-instances.service';
 
 /**
  * Owns `plugin_instances` (InstanceRepository alone writes its SQL), `plugin_instance_dependencies`
@@ -27,7 +28,7 @@ import { ScheduleViewService } from './schedule-view.service';
     TypeOrmModule.forFeature([PluginInstanceEntity, PluginInstanceDependencyEntity, PluginInstanceVersionEntity], READER_CONNECTION),
   ],
   controllers: [InstancesController, ScheduleController, GraphController, InstanceHistoryController],
-  providers: [InstancesService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, { provide: TemplateUsage, useExisting: InstanceRepository }],
-  exports: [InstancesService, InstanceDependenciesService, InstanceHistoryService, TemplateUsage],
+  providers: [InstancesService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, ProvisionedInstancesService, { provide: TemplateUsage, useExisting: InstanceRepository }],
+  exports: [InstancesService, InstanceDependenciesService, InstanceHistoryService, ProvisionedInstancesService, TemplateUsage],
 })
 export class InstancesModule {}

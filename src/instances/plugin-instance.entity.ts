@@ -73,6 +73,10 @@ export class PluginInstanceEntity {
   /** The instances whose success starts it (ids, in the order given); null or empty: none. */
   @Column({ type: 'text', nullable: true, transformer: jsonText })
   depends_on: string[] | null;
+
+  /** The provisioning file (relative to PROVISIONING_PATH) that declares it, which makes it read-only through the API; null: managed through the API. */
+  @Column({ type: 'text', nullable: true })
+  provisioned_from: string | null;
 }
 
 /**

@@ -25,6 +25,7 @@ export const ACTIVE_INSTANCE: InstanceDto = {
   next_run_at: '2026-11-25T05:00:00.000Z',
   schedule_state: { last_fired_for: '2026-11-24T05:00:00.000Z', missed: 0, skipped_overlap: 1, last_skip: { scheduled_for: '2026-11-20T05:00:00.000Z', reason: 'overlap' } },
   depends_on: [],
+  provisioned_from: null,
 };
 
 /** Just created: never run. */
@@ -61,6 +62,7 @@ const FETCHER_INSTANCE: InstanceDto = {
   next_run_at: null,
   schedule_state: { last_fired_for: '2026-11-23T06:00:00.000Z', missed: 2, skipped_overlap: 0, last_skip: { scheduled_for: '2026-11-23T08:00:00.000Z', reason: 'downtime' } },
   depends_on: [],
+  provisioned_from: null,
 };
 
 export const INSTANCE_EXAMPLES = {
