@@ -54,6 +54,7 @@ describe('instances (e2e)', () => {
         schedule: null,
         next_run_at: null,
         schedule_state: { last_fired_for: null, missed: 0, skipped_overlap: 0, last_skip: null },
+        provisioned_from: null,
       });
       expect(response.headers.get('location')).toBe(`${BASE}/${response.body.id}`);
       expect(response.headers.get('etag')).toBe('"1"');
@@ -280,6 +281,7 @@ describe('instances (e2e)', () => {
       depends_on: 'TEXT',
       template_version: "TEXT NOT NULL DEFAULT '1.0.0'",
       config_error: 'TEXT',
+      provisioned_from: 'TEXT',
     });
     const [mode] = await querySqlite<{ journal_mode: string }>(file, 'PRAGMA journal_mode');
     expect(mode.journal_mode).toBe('wal');

@@ -61,6 +61,7 @@ const SEED_2 = '9f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f';
         schedule: null,
         next_run_at: null,
         schedule_state: { last_fired_for: null, missed: 0, skipped_overlap: 0, last_skip: null },
+        provisioned_from: null,
       });
       // The backfilled name_key makes seed names unique case-insensitively too.
       const clash = await app.post('/api/plugins/instances', { template_id: 'fixture_function', name: 'ilab equipment 2024', config: { mode: 'ok' } });

@@ -322,7 +322,7 @@ export interface paths {
         get: operations["getInstance"];
         /**
          * Update an instance
-         * @description Partial update of name, config, enabled, execution_policy, schedule and depends_on (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies. `depends_on` replaces the list of upstreams; one that would make the instance wait, directly or through others, for itself is refused with 409 `dependency-cycle` naming the loop.
+         * @description Partial update of name, config, enabled, execution_policy, schedule and depends_on (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies. `depends_on` replaces the list of upstreams; one that would make the instance wait, directly or through others, for itself is refused with 409 `dependency-cycle` naming the loop. An instance a provisioning file declares (`provisioned_from`) is refused with 409 `provisioned` naming the file.
          *
          *     Requires an API key with the `write` scope (or `admin`).
          */
@@ -330,7 +330,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an instance
-         * @description Deletes the instance, its run history, its webhooks and its own dependencies. Refused while a run is in progress (409 `instance-running`) and while other instances depend on it (409 `has-dependents` naming them).
+         * @description Deletes the instance, its run history, its webhooks and its own dependencies. Refused while a run is in progress (409 `instance-running`), while other instances depend on it (409 `has-dependents` naming them), and while a provisioning file declares it (409 `provisioned` naming the file: delete it with the file's `delete_instances`).
          *
          *     Requires an API key with the `write` scope (or `admin`).
          */
@@ -395,7 +395,7 @@ export interface paths {
         put?: never;
         /**
          * Roll an instance back to an earlier version
-         * @description Makes the instance what `version` was (name, config with its secrets, enabled, execution_policy, schedule, depends_on) as a NEW version: history is never rewritten, and runs from now on name the new version as `config_version`. The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. A version saved under an older version of the template is migrated first (the template's `migrate`), and stored under the loaded one; one that cannot be migrated, or was saved under a newer template version, answers 409 (`config-migration-failed`, `template-version-newer`) and changes nothing. A rollback that stores a valid config also clears a `config_error`. `If-Match` guards it like a PUT.
+         * @description Makes the instance what `version` was (name, config with its secrets, enabled, execution_policy, schedule, depends_on) as a NEW version: history is never rewritten, and runs from now on name the new version as `config_version`. The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. A version saved under an older version of the template is migrated first (the template's `migrate`), and stored under the loaded one; one that cannot be migrated, or was saved under a newer template version, answers 409 (`config-migration-failed`, `template-version-newer`) and changes nothing. A rollback that stores a valid config also clears a `config_error`. `If-Match` guards it like a PUT. A provisioned instance (`provisioned_from`) is refused with 409 `provisioned`: its file decides its content.
          *
          *     Requires an API key with the `write` scope (or `admin`).
          */
@@ -582,6 +582,50 @@ export interface paths {
         get: operations["listPluginLoadErrors"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/provisioning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Provisioning status
+         * @description The last attempt (at boot or by reload) to apply the provisioning files in PROVISIONING_PATH: each file with what applying it did to each instance it names, or its first problem with a JSON Pointer into the file. The files are applied whole or not at all: when one has a problem, `status` is `failed` and nothing was changed. `status` is `off` when PROVISIONING_PATH is not set.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["getProvisioningStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/provisioning/reload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply the provisioning files again
+         * @description Reads every file in PROVISIONING_PATH again and applies the set, matched by name: creates the instances that are missing, gives the ones that differ a new version (change_kind `provisioning`, changed_by the file), leaves the others as they are, deletes what `delete_instances` names, and releases instances whose file no longer declares them. All or nothing: a file with a problem (syntax, an unset `${VAR}`, an unknown template, an invalid config, an unknown or cyclic depends_on, a duplicate name) changes nothing, and is reported on its file with `status: failed` (still a 200: the report is the answer). Reloads run one at a time. With PROVISIONING_PATH unset, answers `status: off` and does nothing.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        post: operations["reloadProvisioning"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1431,6 +1475,11 @@ export interface components {
              */
             next_run_at: string | null;
             /**
+             * @description The provisioning file that declares it, relative to PROVISIONING_PATH; such an instance is read-only through the API (PUT, DELETE and rollback answer 409 `provisioned`) but runs as any other. Null: managed through the API. Read-only.
+             * @example null
+             */
+            provisioned_from: string | null;
+            /**
              * @description When it runs by itself (defaults filled in); null: only when asked.
              * @example null
              */
@@ -1612,7 +1661,112 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "config-migration-failed" | "template-version-newer" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "config-migration-failed" | "template-version-newer" | "provisioned" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProvisionedInstanceOutcomeDto: {
+            /**
+             * @description created; updated (a new version, change_kind `provisioning`); unchanged (no new version); deleted; absent (delete_instances named an instance that does not exist).
+             * @example unchanged
+             */
+            action: components["schemas"]["ProvisioningAction"];
+            /**
+             * Format: uuid
+             * @description The instance; null when a `delete_instances` entry named none.
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            id: string | null;
+            /** @example Nightly equipment */
+            name: string;
+        };
+        /**
+         * @description created; updated (a new version, change_kind `provisioning`); unchanged (no new version); deleted; absent (delete_instances named an instance that does not exist).
+         * @enum {string}
+         */
+        ProvisioningAction: "created" | "updated" | "unchanged" | "deleted" | "absent";
+        ProvisioningFileReportDto: {
+            /**
+             * @description The first problem found in the file; null when it has none.
+             * @example null
+             */
+            error: components["schemas"]["ProvisioningProblemDto"] | (never | null);
+            /**
+             * @description The file name, relative to PROVISIONING_PATH.
+             * @example lab.yaml
+             */
+            file: string;
+            /** @description What applying did to each instance the file names, in file order (`instances`, then `delete_instances`); empty unless the set was applied. */
+            instances: components["schemas"]["ProvisionedInstanceOutcomeDto"][];
+            /**
+             * @description applied; invalid (see `error`); not_applied (the file is fine, but another one is not, and the set is applied whole or not at all).
+             * @example applied
+             */
+            status: components["schemas"]["ProvisioningFileStatus"];
+        };
+        /**
+         * @description applied; invalid (see `error`); not_applied (the file is fine, but another one is not, and the set is applied whole or not at all).
+         * @enum {string}
+         */
+        ProvisioningFileStatus: "applied" | "invalid" | "not_applied";
+        ProvisioningProblemDto: {
+            /** @example environment variable LAB_TOKEN is not set */
+            message: string;
+            /**
+             * @description A JSON Pointer into the file's content (after parsing), when the problem sits somewhere in particular.
+             * @example /instances/2/config/auth/token
+             */
+            path?: string;
+        };
+        ProvisioningReportDto: {
+            /**
+             * Format: date-time
+             * @description When this process last applied them successfully; a failed attempt leaves it as it was.
+             * @example 2026-12-07T08:00:00.120Z
+             */
+            applied_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the files were last read (at boot or by reload).
+             * @example 2026-12-07T08:00:00.000Z
+             */
+            checked_at: string | null;
+            /**
+             * @description A problem of the set as a whole (the folder cannot be read, or applying failed for a reason no file explains); null otherwise.
+             * @example null
+             */
+            error: components["schemas"]["ProvisioningProblemDto"] | (never | null);
+            /** @description Every provisioning file in the folder (`*.yaml`, `*.yml`, `*.json`), by name. */
+            files: components["schemas"]["ProvisioningFileReportDto"][];
+            /**
+             * @description PROVISIONING_PATH, resolved; null when provisioning is off.
+             * @example /etc/pif/provisioning
+             */
+            path: string | null;
+            /** @description Instances this attempt found provisioned from a file that no longer declares them: left as they are, and writable through the API again. */
+            released: components["schemas"]["ReleasedInstanceDto"][];
+            /**
+             * @description off: PROVISIONING_PATH is not set; applied: every file was applied; failed: nothing was changed (see `error` and each file's `error`).
+             * @example applied
+             */
+            status: components["schemas"]["ProvisioningStatus"];
+        };
+        /**
+         * @description off: PROVISIONING_PATH is not set; applied: every file was applied; failed: nothing was changed (see `error` and each file's `error`).
+         * @enum {string}
+         */
+        ProvisioningStatus: "off" | "applied" | "failed";
+        ReleasedInstanceDto: {
+            /**
+             * @description The file that declared it.
+             * @example lab.yaml
+             */
+            file: string;
+            /**
+             * Format: uuid
+             * @example 5d2e8b14-7c6a-4f3e-8b1d-2a9c0e6f4d37
+             */
+            id: string;
+            /** @example Nightly bookings */
+            name: string;
+        };
         RollbackDto: {
             /**
              * @description The version whose content the instance takes back, as a new version.
@@ -3832,6 +3986,8 @@ export interface operations {
              *
              *     `dependency-cycle`: `depends_on` would make an instance wait, directly or through others, for itself; `cycle` lists the instances around the loop, each depending on the next.
              *
+             *     `provisioned`: The instance is declared in a provisioning file (`provisioned_from` names it, relative to `PROVISIONING_PATH`), so the API cannot update, roll back or delete it: change the file and reload (`POST /api/plugins/provisioning/reload`). Running it is allowed.
+             *
              *     `template-unavailable`: The instance's template is not loaded in this server (plugin removed or failed to load).
              */
             409: {
@@ -3956,6 +4112,8 @@ export interface operations {
              * @description `instance-running`: An instance cannot be deleted while one of its runs is in progress.
              *
              *     `has-dependents`: An instance cannot be deleted while others list it in `depends_on`; `dependents` names them. Remove it from their `depends_on` first.
+             *
+             *     `provisioned`: The instance is declared in a provisioning file (`provisioned_from` names it, relative to `PROVISIONING_PATH`), so the API cannot update, roll back or delete it: change the file and reload (`POST /api/plugins/provisioning/reload`). Running it is allowed.
              */
             409: {
                 headers: {
@@ -4313,6 +4471,8 @@ export interface operations {
              *     `config-migration-failed`: The instance's config was saved under an older version of its template and could not be migrated to the loaded one (the template's `migrate` failed, or what it returned is not valid): the instance is `error` and does not run until a PUT saves a valid config (or a rollback does, or a later boot with fixed plugin code migrates it). `instance_id`, `from_version` and `to_version` name it; the instance's `config_error` says why. Also answered by a rollback to a version whose config cannot be migrated.
              *
              *     `template-version-newer`: The instance's config was saved under a newer version of its template than this server loads (the plugin code was downgraded): it does not run until a PUT saves a config valid for the loaded version, or the newer plugin is loaded again. `instance_id`, `from_version` and `to_version` name it. Also answered by a rollback to such a version.
+             *
+             *     `provisioned`: The instance is declared in a provisioning file (`provisioned_from` names it, relative to `PROVISIONING_PATH`), so the API cannot update, roll back or delete it: change the file and reload (`POST /api/plugins/provisioning/reload`). Running it is allowed.
              */
             409: {
                 headers: {
@@ -5134,6 +5294,134 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PluginLoadErrorListDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getProvisioningStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The last attempt. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisioningReportDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    reloadProvisioning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt this request made. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProvisioningReportDto"];
                 };
             };
             /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */

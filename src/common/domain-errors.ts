@@ -41,7 +41,7 @@ export class NotFoundError extends DomainError {
 
 export class ConflictError extends DomainError {
   constructor(
-    type: 'name-taken' | 'key-name-taken' | 'single-instance-template' | 'instance-disabled' | 'template-unavailable' | 'execution-in-progress' | 'instance-running' | 'execution-finished' | 'dependency-cycle' | 'has-dependents' | 'config-migration-failed' | 'template-version-newer',
+    type: 'name-taken' | 'key-name-taken' | 'single-instance-template' | 'instance-disabled' | 'template-unavailable' | 'execution-in-progress' | 'instance-running' | 'execution-finished' | 'dependency-cycle' | 'has-dependents' | 'config-migration-failed' | 'template-version-newer' | 'provisioned',
     detail: string,
     options: { extensions?: Record<string, unknown>; location?: string } = {},
   ) {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidSettingsError, loadSettings } from './settings';
 
@@ -112,5 +114,21 @@ describe('loadSettings', () => {
       expect(message).not.toContain('hunter2');
     }
     expect(() => loadSettings({ SECRET_KEY_PREVIOUS: hex })).toThrow(/SECRET_KEY_PREVIOUS: needs SECRET_KEY/);
+  });
+
+  it('takes PROVISIONING_PATH as a folder that must exist, and keeps the environment for ${VAR} without the key variables', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'pif-settings-'));
+    try {
+      expect(loadSettings({}).provisioningPath).toBeNull();
+      const settings = loadSettings({ PROVISIONING_PATH: folder, LAB_SHARE: '/srv/share', SECRET_KEY: 'ab'.repeat(32) });
+      expect(settings.provisioningPath).toBe(folder);
+      expect(settings.environment).toMatchObject({ LAB_SHARE: '/srv/share', PROVISIONING_PATH: folder });
+      expect(settings.environment).not.toHaveProperty('SECRET_KEY');
+      fs.writeFileSync(path.join(folder, 'lab.yaml'), 'instances: []');
+      expect(() => loadSettings({ PROVISIONING_PATH: path.join(folder, 'missing') })).toThrow(`PROVISIONING_PATH="${path.join(folder, 'missing')}": the folder ${path.join(folder, 'missing')} does not exist`);
+      expect(() => loadSettings({ PROVISIONING_PATH: path.join(folder, 'lab.yaml') })).toThrow(/is not a folder/);
+    } finally {
+      fs.rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

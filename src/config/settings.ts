@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
@@ -116,6 +117,9 @@ class EnvironmentVariables {
 
   @IsOptional() @Max(60_000) @Min(0) @IsInt() @Transform(toInteger)
   AUTH_CACHE_MS?: number;
+
+  @IsOptional() @IsString() @Transform(emptyToUndefined)
+  PROVISIONING_PATH?: string;
 }
 
 /** Key variables are checked apart from the rest: their values must never appear in an error message. */
@@ -178,6 +182,14 @@ export class Settings {
   /** Deliveries one webhook accepts per minute (per process); 0 turns the per-webhook limit off. */
   readonly webhookRateLimitMax: number;
 
+  /** The folder of provisioning files (absolute); null: provisioning is off. */
+  readonly provisioningPath: string | null;
+  /**
+   * The environment as read at boot, for `${VAR}` in provisioning files, without the secret key variables
+   * (a file must not be able to copy the key into a config).
+   */
+  readonly environment: Readonly<Record<string, string>>;
+
   constructor(values: Omit<Settings, never>) {
     Object.assign(this, values);
   }
@@ -223,6 +235,18 @@ function isExactOrigin(value: string): boolean {
   }
 }
 
+/** Why a folder that must exist cannot be read, or null. */
+function folderProblem(folder: string): string | null {
+  try {
+    if (!fs.statSync(folder).isDirectory()) return `${folder} is not a folder`;
+    fs.accessSync(folder, fs.constants.R_OK | fs.constants.X_OK);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `the folder ${folder} does not exist` : `the folder ${folder} cannot be read (${code ?? (error as Error).message})`;
+  }
+}
+
 /** Reads and validates the environment; throws InvalidSettingsError listing every bad value. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const keyValues = Object.fromEntries(SECRET_KEY_VARIABLES.map((name) => [name, env[name]]));
@@ -247,6 +271,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     if (value && !keys[name]) problems.push(`${name}: must be 32 bytes written as 64 hex digits or as base64 (44 characters); generate one with: openssl rand -base64 32`);
   }
   if (keys.SECRET_KEY_PREVIOUS && !keys.SECRET_KEY) problems.push('SECRET_KEY_PREVIOUS: needs SECRET_KEY (the new key) as well');
+  const provisioningPath = raw.PROVISIONING_PATH === undefined ? null : path.resolve(raw.PROVISIONING_PATH);
+  const provisioningProblem = provisioningPath === null ? null : folderProblem(provisioningPath);
+  if (provisioningProblem) problems.push(`PROVISIONING_PATH=${JSON.stringify(raw.PROVISIONING_PATH)}: ${provisioningProblem}`);
   if (problems.length > 0) throw new InvalidSettingsError(problems);
   const dataDir = path.resolve(raw.DATA_DIR ?? './data');
   return new Settings({
@@ -281,5 +308,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     schedulerCatchUpSpreadMs: raw.SCHEDULER_CATCH_UP_SPREAD_MS ?? 60_000,
     webhookMaxBytes: raw.WEBHOOK_MAX_BYTES ?? 1024 * 1024,
     webhookRateLimitMax: raw.WEBHOOK_RATE_LIMIT_MAX ?? 60,
+    provisioningPath,
+    environment: Object.freeze(Object.fromEntries(Object.entries(others).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))),
   });
 }

@@ -72,10 +72,6 @@ export class InstanceRepository implements TemplateUsage {
     return this.reader.findById(id, manager);
   }
 
-  exists(manager: EntityManager, id: string): Promise<boolean> {
-    return manager.exists(PluginInstanceEntity, { where: { id } });
-  }
-
   /** Committed instances, newest first, by keyset. */
   list(filter: InstanceFilter): Promise<Page<PluginInstanceEntity>> {
     const builder = this.committed.createQueryBuilder('i');
@@ -134,6 +130,21 @@ export class InstanceRepository implements TemplateUsage {
   /** The committed holder of a name, compared as names are. */
   findIdByName(name: string): Promise<Pick<PluginInstanceEntity, 'id'> | null> {
     return this.committed.findOne({ where: { name_key: nameKeyOf(name) }, select: { id: true } });
+  }
+
+  /** The holder of a name, compared as names are, as the caller's transaction sees it (provisioning matches by name). */
+  findByName(manager: EntityManager, name: string): Promise<PluginInstanceEntity | null> {
+    return manager.findOne(PluginInstanceEntity, { where: { name_key: nameKeyOf(name) } });
+  }
+
+  /** Every instance a provisioning file declared, as the caller's transaction sees them. */
+  findProvisioned(manager: EntityManager): Promise<Pick<PluginInstanceEntity, 'id' | 'name' | 'provisioned_from'>[]> {
+    return manager.find(PluginInstanceEntity, { where: { provisioned_from: Not(IsNull()) }, select: { id: true, name: true, provisioned_from: true }, order: { name_key: 'ASC' } });
+  }
+
+  /** Which file declares the instance (null: none, the API may change it again); not a change of its definition, so the version stays. */
+  async setProvisionedFrom(manager: EntityManager, id: string, file: string | null): Promise<void> {
+    await manager.update(PluginInstanceEntity, { id }, { provisioned_from: file });
   }
 
   /** A bare INSERT (no SELECT before, no read-back): the unique name index decides on the name. */

@@ -94,13 +94,14 @@ export class InstancesController {
     summary: 'Update an instance',
     description:
       'Partial update of name, config, enabled, execution_policy, schedule and depends_on (at least one). `config` replaces the stored config and is validated; a secret sent as `"********"` or left out keeps its stored value. Disabling sets status inactive; enabling restores the status the last run implies. ' +
-      '`depends_on` replaces the list of upstreams; one that would make the instance wait, directly or through others, for itself is refused with 409 `dependency-cycle` naming the loop.',
+      '`depends_on` replaces the list of upstreams; one that would make the instance wait, directly or through others, for itself is refused with 409 `dependency-cycle` naming the loop. ' +
+      'An instance a provisioning file declares (`provisioned_from`) is refused with 409 `provisioned` naming the file.',
     scope: 'write',
     params: ID_PARAM,
     headers: [{ name: 'If-Match', required: false, description: 'The ETag last read; the update fails with 412 if the instance changed since.', example: '"3"' }],
     body: { type: UpdateInstanceDto, examples: UPDATE_INSTANCE_EXAMPLES },
     ok: { status: 200, type: InstanceDto, description: 'The updated instance.', examples: INSTANCE_EXAMPLES.updated, headers: ETAG_HEADER },
-    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'instance-not-found', 'name-taken', 'dependency-cycle', 'template-unavailable', 'precondition-failed', 'payload-too-large', 'unsupported-media-type'],
+    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'json-too-deep', 'instance-not-found', 'name-taken', 'dependency-cycle', 'provisioned', 'template-unavailable', 'precondition-failed', 'payload-too-large', 'unsupported-media-type'],
   })
   async update(
     @Param() { id }: UuidParam,
@@ -123,13 +124,14 @@ export class InstancesController {
       'Makes the instance what `version` was (name, config with its secrets, enabled, execution_policy, schedule, depends_on) as a NEW version: history is never rewritten, and runs from now on name the new version as `config_version`. ' +
       "The content is checked as an update's is: the config against the template as loaded now (400 `config-invalid`), the name still free (409 `name-taken`), the dependencies known and without a cycle. " +
       "A version saved under an older version of the template is migrated first (the template's `migrate`), and stored under the loaded one; one that cannot be migrated, or was saved under a newer template version, answers 409 (`config-migration-failed`, `template-version-newer`) and changes nothing. " +
-      'A rollback that stores a valid config also clears a `config_error`. `If-Match` guards it like a PUT.',
+      'A rollback that stores a valid config also clears a `config_error`. `If-Match` guards it like a PUT. ' +
+      'A provisioned instance (`provisioned_from`) is refused with 409 `provisioned`: its file decides its content.',
     scope: 'write',
     params: ID_PARAM,
     headers: [{ name: 'If-Match', required: false, description: 'The ETag last read; the rollback fails with 412 if the instance changed since.', example: '"4"' }],
     body: { type: RollbackDto, examples: ROLLBACK_EXAMPLES },
     ok: { status: 200, type: InstanceDto, description: 'The instance at its new version.', examples: INSTANCE_EXAMPLES.rolledBack, headers: ETAG_HEADER },
-    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'instance-not-found', 'version-not-found', 'name-taken', 'dependency-cycle', 'template-unavailable', 'config-migration-failed', 'template-version-newer', 'precondition-failed', 'unsupported-media-type'],
+    problems: ['validation-failed', 'config-invalid', 'malformed-json', 'instance-not-found', 'version-not-found', 'name-taken', 'dependency-cycle', 'template-unavailable', 'config-migration-failed', 'template-version-newer', 'provisioned', 'precondition-failed', 'unsupported-media-type'],
   })
   async rollback(
     @Param() { id }: UuidParam,
@@ -147,11 +149,13 @@ export class InstancesController {
   @Endpoint({
     operationId: 'deleteInstance',
     summary: 'Delete an instance',
-    description: 'Deletes the instance, its run history, its webhooks and its own dependencies. Refused while a run is in progress (409 `instance-running`) and while other instances depend on it (409 `has-dependents` naming them).',
+    description:
+      'Deletes the instance, its run history, its webhooks and its own dependencies. Refused while a run is in progress (409 `instance-running`), while other instances depend on it (409 `has-dependents` naming them), ' +
+      'and while a provisioning file declares it (409 `provisioned` naming the file: delete it with the file\'s `delete_instances`).',
     scope: 'write',
     params: ID_PARAM,
     ok: { status: 204, description: 'Deleted.' },
-    problems: ['instance-not-found', 'instance-running', 'has-dependents'],
+    problems: ['instance-not-found', 'instance-running', 'has-dependents', 'provisioned'],
   })
   async delete(@Param() { id }: UuidParam): Promise<void> {
     await this.instances.delete(id);

@@ -16,6 +16,7 @@ import { VersionRepository } from './version.repository';
 import { ScheduleController } from './schedule.controller';
 import { ScheduleViewService } from './schedule-view.service';
 import { ConfigMigrationService } from './config-migration.service';
+import { ProvisionedInstancesService } from './provisioned-instances.service';
 
 /**
  * Owns `plugin_instances` (InstanceRepository alone writes its SQL), `plugin_instance_dependencies`
@@ -28,7 +29,7 @@ import { ConfigMigrationService } from './config-migration.service';
     TypeOrmModule.forFeature([PluginInstanceEntity, PluginInstanceDependencyEntity, PluginInstanceVersionEntity], READER_CONNECTION),
   ],
   controllers: [InstancesController, ScheduleController, GraphController, InstanceHistoryController],
-  providers: [InstancesService, ConfigMigrationService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, { provide: TemplateUsage, useExisting: InstanceRepository }],
-  exports: [InstancesService, InstanceDependenciesService, InstanceHistoryService, ConfigMigrationService, TemplateUsage],
+  providers: [InstancesService, ConfigMigrationService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, ProvisionedInstancesService, { provide: TemplateUsage, useExisting: InstanceRepository }],
+  exports: [InstancesService, InstanceDependenciesService, InstanceHistoryService, ConfigMigrationService, ProvisionedInstancesService, TemplateUsage],
 })
 export class InstancesModule {}

@@ -35,13 +35,20 @@ export interface InstanceStats {
 }
 
 /** What a write sets (left out: kept); configs arrive sealed, with the template version they are valid for. */
-interface DefinitionChange {
+export interface DefinitionChange {
   name?: string;
   config?: { sealed: Record<string, unknown>; templateVersion: string };
   enabled?: boolean;
   execution_policy?: Partial<ExecutionPolicy> | null;
   schedule?: Schedule | null;
   depends_on?: string[];
+}
+
+/** A write made by provisioning: in the apply's transaction, recorded as its file, past the read-only guard. */
+export interface ProvisioningWrite {
+  manager: EntityManager;
+  /** The file, relative to PROVISIONING_PATH: the instance's provisioned_from and the version's changed_by. */
+  file: string;
 }
 
 export interface RunOutcome {
@@ -142,7 +149,7 @@ export class InstancesService implements OnApplicationBootstrap {
     return this.instances.findInTransaction(manager, id);
   }
 
-  async create(request: CreateInstanceDto, principal: Principal): Promise<PluginInstanceEntity> {
+  async create(request: CreateInstanceDto, principal: Principal, provisioning?: ProvisioningWrite): Promise<PluginInstanceEntity> {
     const schedule = request.schedule ? this.validSchedule(request.schedule) : null;
     const template = this.templates.require(request.template_id, 'create');
     const config = request.config ?? {};
@@ -174,10 +181,11 @@ export class InstancesService implements OnApplicationBootstrap {
       depends_on: null as string[] | null,
       template_version: template.version,
       config_error: null,
+      provisioned_from: provisioning?.file ?? null,
     });
     instance.next_run_at = this.nextRunOf(instance);
     return this.withNameConflictMapped(request.name, () =>
-      this.transactions.run(async (manager) => {
+      this.writing(provisioning, async (manager) => {
         if (!template.supportsMultipleInstances) {
           await this.transactions.lock(manager, `single-instance:${template.id}`);
           const existing = await this.instances.findAnyOfTemplate(manager, template.id);
@@ -193,7 +201,7 @@ export class InstancesService implements OnApplicationBootstrap {
         // A bare INSERT: save() would SELECT the id first, and insert() reads the row back on SQLite. The unique index decides on the name.
         await this.instances.insert(manager, instance);
         if (dependsOn.length > 0) await this.dependencies.save(manager, id, dependsOn);
-        await this.history.record(manager, instance, 'create', changedByOf(principal), now);
+        await this.history.record(manager, instance, provisioning ? 'provisioning' : 'create', provisioning?.file ?? changedByOf(principal), now);
         return instance;
       }),
     );
@@ -210,7 +218,7 @@ export class InstancesService implements OnApplicationBootstrap {
         const template = request.config === undefined ? undefined : this.templates.require(instance.template_id, 'update');
         const config = template && { sealed: await this.replacedConfig(template, instance, request.config!), templateVersion: template.version };
         const executionPolicy = request.execution_policy === undefined ? undefined : { ...instance.execution_policy, ...definedFields(request.execution_policy) };
-        return this.applyChange(manager, instance, { ...definedFields({ name: request.name, config, enabled: request.enabled, execution_policy: executionPolicy, depends_on: request.depends_on }), ...(schedule !== undefined ? { schedule } : {}) }, 'update', principal);
+        return this.applyChange(manager, instance, { ...definedFields({ name: request.name, config, enabled: request.enabled, execution_policy: executionPolicy, depends_on: request.depends_on }), ...(schedule !== undefined ? { schedule } : {}) }, 'update', changedByOf(principal));
       }),
     );
   }
@@ -236,18 +244,21 @@ export class InstancesService implements OnApplicationBootstrap {
           schedule: target.schedule,
           depends_on: target.depends_on ?? [],
         };
-        return this.applyChange(manager, instance, change, 'rollback', principal);
+        return this.applyChange(manager, instance, change, 'rollback', changedByOf(principal));
       }),
     );
   }
 
   /**
    * Deletes the instance and, by the foreign keys' ON DELETE CASCADE, its run history and its own dependency
-   * edges; refused while a run is unfinished or while others depend on it.
+   * edges; refused while a run is unfinished or while others depend on it, and (unless provisioning deletes
+   * it) while a provisioning file declares it.
    */
-  async delete(id: string): Promise<void> {
-    await this.transactions.run(async (manager) => {
-      if (!(await this.instances.exists(manager, id))) throw new NotFoundError('instance-not-found', 'instance', id);
+  async delete(id: string, provisioning?: ProvisioningWrite): Promise<void> {
+    await this.writing(provisioning, async (manager) => {
+      const instance = await this.instances.findInTransaction(manager, id);
+      if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
+      if (!provisioning) this.assertNotProvisioned(instance);
       await this.dependencies.assertNoDependents(manager, id);
       const running = await this.activity.unfinishedRunOf(manager, id);
       if (running) {
@@ -304,17 +315,18 @@ export class InstancesService implements OnApplicationBootstrap {
     return ScheduleTimes.of(instance.schedule).nextAfter(after);
   }
 
-  /** The instance inside the writing transaction, after the If-Match check. */
+  /** The instance inside the writing transaction, after the read-only and If-Match checks. */
   private async currentFor(manager: EntityManager, id: string, ifMatch: string | undefined): Promise<PluginInstanceEntity> {
     const instance = await this.instances.findInTransaction(manager, id);
     if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
+    this.assertNotProvisioned(instance);
     const etag = etagForVersion(instance.version);
     if (ifMatch !== undefined && !ifMatchSatisfied(ifMatch, etag)) throw new PreconditionFailedError(etag);
     return instance;
   }
 
-  /** Writes a change of the definition as the next version, with its history row, in the caller's transaction. */
-  private async applyChange(manager: EntityManager, instance: PluginInstanceEntity, change: DefinitionChange, kind: ChangeKind, principal: Principal): Promise<PluginInstanceEntity> {
+  /** Writes a change of the definition as the next version, with its history row, in the caller's transaction (update, rollback, provisioning). */
+  async applyChange(manager: EntityManager, instance: PluginInstanceEntity, change: DefinitionChange, kind: ChangeKind, changedBy: string): Promise<PluginInstanceEntity> {
     if (change.config !== undefined) {
       // Saved under the loaded template version: whatever kept it from migrating is fixed by this.
       instance.config = change.config.sealed;
@@ -338,8 +350,20 @@ export class InstancesService implements OnApplicationBootstrap {
     instance.version += 1;
     await this.instances.save(manager, instance);
     if (dependsOn !== undefined) await this.dependencies.save(manager, instance.id, dependsOn);
-    await this.history.record(manager, instance, kind, changedByOf(principal), instance.updated_at);
+    await this.history.record(manager, instance, kind, changedBy, instance.updated_at);
     return instance;
+  }
+
+  /** A write in its own transaction, or in the one provisioning applies a set of files in. */
+  private writing<T>(provisioning: ProvisioningWrite | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return provisioning ? work(provisioning.manager) : this.transactions.run(work);
+  }
+
+  /** An instance a provisioning file declares changes through that file only (running it is allowed). */
+  private assertNotProvisioned(instance: PluginInstanceEntity): void {
+    if (!instance.provisioned_from) return;
+    const detail = `instance '${instance.name}' is provisioned from the file '${instance.provisioned_from}' (PROVISIONING_PATH): change it there and reload provisioning`;
+    throw new ConflictError('provisioned', detail, { extensions: { provisioned_from: instance.provisioned_from } });
   }
 
   private validSchedule(input: ScheduleInput): Schedule {

@@ -82,6 +82,10 @@ export class PluginInstanceEntity {
   /** Why the config cannot be brought to the loaded template's version (the instance then refuses to run); null: fine. */
   @Column({ type: 'text', nullable: true, transformer: jsonText })
   config_error: ConfigError | null;
+
+  /** The provisioning file (relative to PROVISIONING_PATH) that declares it, which makes it read-only through the API; null: managed through the API. */
+  @Column({ type: 'text', nullable: true })
+  provisioned_from: string | null;
 }
 
 /**

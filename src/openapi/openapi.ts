@@ -67,6 +67,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('executions', 'Runs of instances and their recorded history.')
     .addTag('data', 'Read-only views of the data store: the tables imports wrote.')
     .addTag('webhooks', 'Webhook URLs of instances: a token in the URL, optionally a signing secret; a delivery starts a run.')
+    .addTag('provisioning', 'Instances declared in files under PROVISIONING_PATH: the last apply, and reloading the files.')
     .addTag('keys', 'API keys: who may call this API, with which scopes (admin scope).')
     .addTag('health', 'Liveness and readiness.')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'pif_<43 characters>', description: 'An API key token, as printed once by `npm run keys -- create` or POST /api/keys.' }, BEARER_SCHEME)

@@ -6,7 +6,7 @@ import { NullableScheduleField, ScheduleInputDto } from './schedule.dto';
 
 // Control characters in names break logs and UIs; the range is the point of this pattern.
 // eslint-disable-next-line no-control-regex
-const NAME = { minLength: 1, maxLength: 200, trim: true, pattern: /^[^\u0000-\u001F\u007F-\u009F]*$/, patternMessage: 'name must not contain control characters' };
+export const INSTANCE_NAME = { minLength: 1, maxLength: 200, trim: true, pattern: /^[^\u0000-\u001F\u007F-\u009F]*$/, patternMessage: 'name must not contain control characters' };
 
 /** Run policy overrides; each field may be omitted (keep / default) and timeout_ms may be null (inherit). */
 export class ExecutionPolicyInputDto {
@@ -24,7 +24,7 @@ export class CreateInstanceDto {
   @StringField({ description: 'The template to instantiate.', example: 'table_loader', minLength: 1, maxLength: 100 })
   template_id: string;
 
-  @StringField({ description: 'Display name, unique trimmed and case-insensitively.', example: 'iLab Equipment 2024', ...NAME })
+  @StringField({ description: 'Display name, unique trimmed and case-insensitively.', example: 'iLab Equipment 2024', ...INSTANCE_NAME })
   name: string;
 
   @JsonObjectField({ description: 'Configuration; must validate against the template\'s config_schema. Default {}. Secret fields (`writeOnly` or `format: "password"` in the schema) are encrypted at rest and masked in responses; the mask `"********"` is not accepted as a value.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024' }, optional: true })
@@ -50,7 +50,7 @@ export class CreateInstanceDto {
 
 /** Partial update: at least one field; `config` replaces the stored config whole. */
 export class UpdateInstanceDto {
-  @StringField({ description: 'New display name.', example: 'iLab Equipment 2025', optional: true, ...NAME })
+  @StringField({ description: 'New display name.', example: 'iLab Equipment 2025', optional: true, ...INSTANCE_NAME })
   name?: string;
 
   @JsonObjectField({ description: 'Replacement configuration, validated against the template schema. A secret sent as `"********"` or left out keeps its stored value; a new value replaces it; null clears it where the schema allows null.', example: { file_path: 'examples/equipment.csv', table_name: 'ilab_equipment_2024', mode: 'append' }, optional: true })

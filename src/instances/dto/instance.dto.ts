@@ -122,6 +122,14 @@ export class InstanceDto {
   @ApiProperty({ type: [String], format: 'uuid', description: 'Ids of the instances whose success starts it, in the order given; empty: none. See GET /api/plugins/graph.', example: [] })
   depends_on: string[];
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The provisioning file that declares it, relative to PROVISIONING_PATH; such an instance is read-only through the API (PUT, DELETE and rollback answer 409 `provisioned`) but runs as any other. Null: managed through the API. Read-only.',
+    example: null,
+  })
+  provisioned_from: string | null;
+
   static from(entity: PluginInstanceEntity): InstanceDto {
     const { config, secret_fields } = maskConfig(entity.config);
     return {
@@ -145,6 +153,7 @@ export class InstanceDto {
       next_run_at: epochSecondsToIso(entity.next_run_at ?? null),
       schedule_state: { ...EMPTY_SCHEDULE_STATE, ...entity.schedule_state },
       depends_on: entity.depends_on ?? [],
+      provisioned_from: entity.provisioned_from ?? null,
     };
   }
 }

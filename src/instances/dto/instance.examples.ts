@@ -27,6 +27,7 @@ export const ACTIVE_INSTANCE: InstanceDto = {
   next_run_at: '2026-11-25T05:00:00.000Z',
   schedule_state: { last_fired_for: '2026-11-24T05:00:00.000Z', missed: 0, skipped_overlap: 1, last_skip: { scheduled_for: '2026-11-20T05:00:00.000Z', reason: 'overlap' } },
   depends_on: [],
+  provisioned_from: null,
 };
 
 /** Just created: never run. */
@@ -65,6 +66,7 @@ const FETCHER_INSTANCE: InstanceDto = {
   next_run_at: null,
   schedule_state: { last_fired_for: '2026-11-23T06:00:00.000Z', missed: 2, skipped_overlap: 0, last_skip: { scheduled_for: '2026-11-23T08:00:00.000Z', reason: 'downtime' } },
   depends_on: [],
+  provisioned_from: null,
 };
 
 /** Saved under table_loader 2.1.0, then the server was started with 2.0.0 again: it keeps its config and does not run. */
