@@ -17,6 +17,7 @@ import { ScheduleController } from './schedule.controller';
 import { ScheduleViewService } from './schedule-view.service';
 import { ConfigMigrationService } from './config-migration.service';
 import { ProvisionedInstancesService } from './provisioned-instances.service';
+import { StoredSecretsSweep } from './stored-secrets.sweep';
 
 /**
  * Owns `plugin_instances` (InstanceRepository alone writes its SQL), `plugin_instance_dependencies`
@@ -29,7 +30,7 @@ import { ProvisionedInstancesService } from './provisioned-instances.service';
     TypeOrmModule.forFeature([PluginInstanceEntity, PluginInstanceDependencyEntity, PluginInstanceVersionEntity], READER_CONNECTION),
   ],
   controllers: [InstancesController, ScheduleController, GraphController, InstanceHistoryController],
-  providers: [InstancesService, ConfigMigrationService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, ProvisionedInstancesService, { provide: TemplateUsage, useExisting: InstanceRepository }],
+  providers: [InstancesService, ConfigMigrationService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, ProvisionedInstancesService, StoredSecretsSweep, { provide: TemplateUsage, useExisting: InstanceRepository }],
   exports: [InstancesService, InstanceDependenciesService, InstanceHistoryService, ConfigMigrationService, ProvisionedInstancesService, TemplateUsage],
 })
 export class InstancesModule {}

@@ -10,13 +10,13 @@ import { Principal } from '../auth/principal';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
 import { mergeSecrets, placeholderErrors } from '../secrets/secret-config';
-import { configPointer, deleteValueAt, secretPathsIn, valueAt } from '../secrets/secret-paths';
-import { isSecretEnvelope } from '../secrets/secret-cipher';
+import { configPointer, deleteValueAt } from '../secrets/secret-paths';
 import { SecretsService } from '../secrets/secrets.service';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceActivity } from './instance-activity';
 import { InstanceDependenciesService } from './instance-dependencies.service';
+import { StoredSecretsSweep } from './stored-secrets.sweep';
 import { ConfigMigrationService } from './config-migration.service';
 import { changedByOf, InstanceHistoryService } from './instance-history.service';
 import { ChangeKind } from './plugin-instance-version.entity';
@@ -70,6 +70,7 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly dependencies: InstanceDependenciesService,
     private readonly history: InstanceHistoryService,
     private readonly configMigrations: ConfigMigrationService,
+    private readonly storedSecrets: StoredSecretsSweep,
   ) {}
 
   /**
@@ -77,54 +78,8 @@ export class InstancesService implements OnApplicationBootstrap {
    * configs saved under another version of their template are migrated (one after the other: both rewrite configs).
    */
   async onApplicationBootstrap(): Promise<void> {
-    await this.sealStoredSecrets();
+    await this.storedSecrets.sealStoredSecrets();
     await this.configMigrations.migrateStored();
-  }
-
-  /**
-   * The boot sweep: a seed database adopted in place, or a template that newly marks a field secret,
-   * leaves plaintext secrets; SECRET_KEY_PREVIOUS leaves envelopes under the old key. Both are sealed
-   * again with the current key. The row's version is kept: what clients see does not change.
-   */
-  async sealStoredSecrets(): Promise<void> {
-    let sealed = 0;
-    // Only rows that can hold a secret: of a template with secret fields, or with an envelope in their config.
-    const secretTemplates = this.templates.list().filter((template) => template.configSchema.secrets.length > 0).map((template) => template.id);
-    for (const instance of await this.instances.findSecretCandidates(secretTemplates)) {
-      const resealed = this.resealed(instance.id, instance.template_id, instance.config, `instance ${instance.id}`);
-      if (!resealed) continue;
-      instance.config = resealed;
-      await this.instances.saveResealed(instance);
-      sealed++;
-    }
-    // Their history too: a version keeps the config it had (a seed's plaintext, a secret under the previous key).
-    let versions = 0;
-    for (const version of await this.history.findSecretCandidates(secretTemplates)) {
-      const resealed = this.resealed(version.instance_id, version.template_id, version.config, `version ${version.version} of instance ${version.instance_id}`);
-      if (!resealed) continue;
-      await this.history.saveResealed(version, resealed);
-      versions++;
-    }
-    if (sealed === 0 && versions === 0) return;
-    this.logger.warn(`sealed the secrets of ${sealed} instance(s) and ${versions} version(s) stored in plaintext or under the previous key`);
-    // Rebuild the file so the replaced plaintext does not linger (SQLite).
-    for (const failure of await this.instances.compactAfterReseal()) this.logger.warn(failure);
-  }
-
-  /** The config with every secret sealed under the current key, or null when it already is (or cannot be read: logged). */
-  private resealed(instanceId: string, templateId: string, config: Record<string, unknown>, what: string): Record<string, unknown> | null {
-    const patterns = this.templates.get(templateId)?.configSchema.secrets ?? [];
-    const plaintext = secretPathsIn(config, patterns).filter((path) => {
-      const value = valueAt(config, path);
-      return value !== null && !isSecretEnvelope(value);
-    });
-    const opened = this.secrets.open(instanceId, config, 'lenient');
-    if (opened.unreadable.length > 0) {
-      this.logger.error(`${what}: ${opened.unreadable.map((e) => e.message).join('; ')}; it cannot be run or rolled back to until the right key is set`);
-      return null;
-    }
-    if (plaintext.length === 0 && opened.rotated === 0) return null;
-    return this.secrets.seal(instanceId, opened.config, patterns, opened.sealedPaths);
   }
 
   list(query: ListInstancesQueryDto): Promise<Page<PluginInstanceEntity>> {
