@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OutboundHttpModule } from './outbound-http/outbound-http.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { SecretsModule } from './secrets/secrets.module';
@@ -28,7 +29,7 @@ export class AppModule {
   static async forRoot(settings: Settings, options: AppOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
-      imports: [SettingsModule.forRoot(settings), ClockModule.forRoot(options.clock), SecretsModule, DatabaseModule, DataStoreModule, OutboundHttpModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, WebhooksModule, ProvisioningModule, HealthModule, AuthModule],
+      imports: [SettingsModule.forRoot(settings), ClockModule.forRoot(options.clock), SecretsModule, DatabaseModule, DataStoreModule, OutboundHttpModule, await TemplatesModule.forRoot(settings), InstancesModule, ExecutionModule, WebhooksModule, NotificationsModule, ProvisioningModule, HealthModule, AuthModule],
       // Every route passes the access guard; it refuses routes that declare no access rule.
       providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
     };

@@ -15,8 +15,10 @@ describe('openapi/openapi.json', () => {
       'cancelExecution',
       'createApiKey',
       'createInstance',
+      'createNotificationChannel',
       'createWebhook',
       'deleteInstance',
+      'deleteNotificationChannel',
       'deliverWebhook',
       'diffInstanceVersions',
       'executeInstance',
@@ -28,6 +30,7 @@ describe('openapi/openapi.json', () => {
       'getInstance',
       'getInstanceStats',
       'getInstanceVersion',
+      'getNotificationChannel',
       'getProvisioningStatus',
       'getTemplate',
       'listApiKeys',
@@ -37,6 +40,8 @@ describe('openapi/openapi.json', () => {
       'listInstanceExecutions',
       'listInstanceVersions',
       'listInstances',
+      'listNotificationChannels',
+      'listNotificationDeliveries',
       'listPluginLoadErrors',
       'listTemplates',
       'listUpcomingFires',
@@ -48,6 +53,7 @@ describe('openapi/openapi.json', () => {
       'rollbackInstance',
       'rotateWebhookSecret',
       'streamExecutionEvents',
+      'testNotificationChannel',
       'updateInstance',
       'validateTemplateConfig',
     ]);
@@ -95,8 +101,8 @@ describe('openapi/openapi.json', () => {
 
   it('gives every operation an example of each JSON request body and 2xx JSON response', () => {
     const operationsWithBodies = new Set(jsonBodies.map((body) => body.name.split(' ')[0]));
-    // Every operation but the three 204 deletes (instance, key, webhook) and the event stream (which has its own text example) has a JSON body.
-    expect(operationsWithBodies.size).toBe(operations.length - 4);
+    // Every operation but the four 204 deletes (instance, key, webhook, notification channel) and the event stream (which has its own text example) has a JSON body.
+    expect(operationsWithBodies.size).toBe(operations.length - 5);
     const missing = jsonBodies.filter(({ media }) => media.example === undefined && Object.keys(media.examples ?? {}).length === 0).map((body) => body.name);
     expect(missing).toEqual([]);
   });

@@ -44,6 +44,9 @@ const UUID_ROUTES: UuidRoute[] = [
   { operationId: 'rollbackInstance', method: 'POST', template: '/api/plugins/instances/{id}/rollback', param: 'id', notFound: 'instance-not-found', body: { version: 1 } },
   { operationId: 'getApiKey', method: 'GET', template: '/api/keys/{id}', param: 'id', notFound: 'key-not-found' },
   { operationId: 'revokeApiKey', method: 'DELETE', template: '/api/keys/{id}', param: 'id', notFound: 'key-not-found' },
+  { operationId: 'getNotificationChannel', method: 'GET', template: '/api/notifications/channels/{id}', param: 'id', notFound: 'channel-not-found' },
+  { operationId: 'testNotificationChannel', method: 'POST', template: '/api/notifications/channels/{id}/test', param: 'id', notFound: 'channel-not-found' },
+  { operationId: 'deleteNotificationChannel', method: 'DELETE', template: '/api/notifications/channels/{id}', param: 'id', notFound: 'channel-not-found' },
 ];
 
 const UNKNOWN_UUID = '00000000-0000-4000-8000-000000000000';

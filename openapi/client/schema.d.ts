@@ -124,6 +124,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notification channels
+         * @description Every channel, oldest first, secrets masked.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["listNotificationChannels"];
+        put?: never;
+        /**
+         * Create a notification channel
+         * @description A place run outcomes are announced: `webhook` (a JSON POST signed per Standard Webhooks) or `slack` (an incoming webhook). The config is checked for its type; its secrets are sealed and never shown again, except a webhook secret generated here, answered this once.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        post: operations["createNotificationChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a notification channel
+         * @description One channel, secrets masked.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["getNotificationChannel"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a notification channel
+         * @description Deletes the channel: it announces nothing from now on.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        delete: operations["deleteNotificationChannel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test notification
+         * @description Sends a `notification.test` message to the channel now, signed as real ones are, and answers how the receiver took it. It is not retried; the attempt is in the delivery log. A private address is refused by the outbound guard unless FETCH_ALLOW_HOSTS allows it.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        post: operations["testNotificationChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List notification delivery attempts
+         * @description Every attempt to send a notification (delivered, failed and retried later, or dead: no more attempts), newest first.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["listNotificationDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/executions/stats": {
         parameters: {
             query?: never;
@@ -943,6 +1043,54 @@ export interface components {
              */
             template_id: string;
         };
+        CreateNotificationChannelDto: {
+            /**
+             * @description By type. webhook: `{url, secret?}` (`secret` a Standard Webhooks `whsec_` key; generated and answered once when omitted). slack: `{webhook_url}`. Secrets (the webhook secret, the Slack URL) are stored sealed and never shown again.
+             * @example {
+             *       "url": "https://alerts.example.com/hooks/pif"
+             *     }
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description A disabled channel announces nothing.
+             * @default true
+             * @example true
+             */
+            enabled?: boolean;
+            /**
+             * @description Which run outcomes it announces.
+             * @example [
+             *       "execution.failed"
+             *     ]
+             */
+            events: ("execution.failed" | "execution.succeeded")[];
+            /**
+             * @description Only runs of these instances; omit for any instance.
+             * @example [
+             *       "3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15"
+             *     ]
+             */
+            instance_ids?: string[];
+            /**
+             * @description Unique name of the channel.
+             * @example ops-alerts
+             */
+            name: string;
+            /**
+             * @description Only runs of instances of these templates; omit for any template.
+             * @example [
+             *       "http_fetcher"
+             *     ]
+             */
+            template_ids?: string[];
+            /**
+             * @description `webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook.
+             * @example webhook
+             */
+            type: components["schemas"]["NotificationChannelType"];
+        };
         CreateWebhookDto: {
             /**
              * @description What the webhook is for (who sends to it), shown in the list.
@@ -1007,6 +1155,55 @@ export interface components {
              * @example pif_q3Xv9LbT0k2mWc8pR1sYzA4nH6uJ7eD5fG0iK9oL3qE
              */
             token: string;
+        };
+        CreatedNotificationChannelDto: {
+            /**
+             * @description The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`.
+             * @example {
+             *       "secret": "********",
+             *       "url": "https://alerts.example.com/hooks/pif"
+             *     }
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-12-06T05:00:00.000Z
+             */
+            created_at: string;
+            /** @example true */
+            enabled: boolean;
+            /**
+             * @example [
+             *       "execution.failed"
+             *     ]
+             */
+            events: ("execution.failed" | "execution.succeeded")[];
+            /**
+             * Format: uuid
+             * @example 1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c
+             */
+            id: string;
+            /**
+             * @description null: any instance.
+             * @example null
+             */
+            instance_ids: string[] | null;
+            /** @example ops-alerts */
+            name: string;
+            /**
+             * @description The Standard Webhooks secret generated for a webhook channel created without one: shown once; receivers verify with it.
+             * @example whsec_c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLWV4YW1wbGUtMDE=
+             */
+            signing_secret?: string;
+            /**
+             * @description null: any template.
+             * @example null
+             */
+            template_ids: string[] | null;
+            /** @example webhook */
+            type: components["schemas"]["NotificationChannelType"];
         };
         CreatedWebhookDto: {
             /**
@@ -1551,6 +1748,102 @@ export interface components {
         InstanceStatus: "pending" | "active" | "error" | "inactive";
         /** @enum {string} */
         LogLevel: "debug" | "info" | "warn" | "error";
+        NotificationChannelDto: {
+            /**
+             * @description The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`.
+             * @example {
+             *       "secret": "********",
+             *       "url": "https://alerts.example.com/hooks/pif"
+             *     }
+             */
+            config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-12-06T05:00:00.000Z
+             */
+            created_at: string;
+            /** @example true */
+            enabled: boolean;
+            /**
+             * @example [
+             *       "execution.failed"
+             *     ]
+             */
+            events: ("execution.failed" | "execution.succeeded")[];
+            /**
+             * Format: uuid
+             * @example 1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c
+             */
+            id: string;
+            /**
+             * @description null: any instance.
+             * @example null
+             */
+            instance_ids: string[] | null;
+            /** @example ops-alerts */
+            name: string;
+            /**
+             * @description null: any template.
+             * @example null
+             */
+            template_ids: string[] | null;
+            /** @example webhook */
+            type: components["schemas"]["NotificationChannelType"];
+        };
+        NotificationChannelListDto: {
+            items: components["schemas"]["NotificationChannelDto"][];
+        };
+        /**
+         * @description `webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook.
+         * @enum {string}
+         */
+        NotificationChannelType: "webhook" | "slack";
+        NotificationDeliveryDto: {
+            /**
+             * Format: date-time
+             * @example 2026-12-06T05:00:01.000Z
+             */
+            at: string;
+            /**
+             * Format: uuid
+             * @example 1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c
+             */
+            channel_id: string;
+            /**
+             * @description Why it failed.
+             * @example null
+             */
+            error: string | null;
+            /**
+             * @description `execution.failed`, `execution.succeeded` or `notification.test`.
+             * @example execution.failed
+             */
+            event: string;
+            /** @example 42 */
+            id: number;
+            /**
+             * Format: uuid
+             * @description The outbox message (also the `webhook-id` a webhook receiver sees); null for a test send.
+             * @example e2a4c6b8-0d1f-4e3a-9c5b-7d9f1b3e5a70
+             */
+            message_id: string | null;
+            /**
+             * @description `failed`: retried later; `dead`: the last attempt failed, no more are made.
+             * @example delivered
+             * @enum {string}
+             */
+            outcome: "delivered" | "failed" | "dead";
+            /**
+             * @description The receiver's HTTP status; null when no answer came.
+             * @example 200
+             */
+            status_code: number | null;
+        };
+        NotificationDeliveryListDto: {
+            items: components["schemas"]["NotificationDeliveryDto"][];
+        };
         PatchOperationDto: {
             /**
              * @description move and copy: where from.
@@ -1661,7 +1954,7 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "config-migration-failed" | "template-version-newer" | "provisioned" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "channel-not-found" | "channel-name-taken" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "config-migration-failed" | "template-version-newer" | "provisioned" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
         ProvisionedInstanceOutcomeDto: {
             /**
              * @description created; updated (a new version, change_kind `provisioning`); unchanged (no new version); deleted; absent (delete_instances named an instance that does not exist).
@@ -2127,6 +2420,17 @@ export interface components {
              * @example null
              */
             next_cursor: string | null;
+        };
+        TestSendResultDto: {
+            /**
+             * @description The receiver answered 2xx.
+             * @example true
+             */
+            delivered: boolean;
+            /** @example null */
+            error: string | null;
+            /** @example 200 */
+            status_code: number | null;
         };
         UpcomingFireDto: {
             /**
@@ -3000,6 +3304,520 @@ export interface operations {
                 };
             };
             /** @description `key-not-found`: No API key has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listNotificationChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelListDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateNotificationChannelDto"];
+            };
+        };
+        responses: {
+            /** @description Created; `signing_secret` only when generated, shown this once. */
+            201: {
+                headers: {
+                    /** @description URL of the channel. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedNotificationChannelDto"];
+                };
+            };
+            /**
+             * @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.
+             *
+             *     `malformed-json`: The request body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `channel-name-taken`: Notification channel names are unique. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `payload-too-large`: The request body exceeds the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification channel id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `channel-not-found`: No notification channel has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    deleteNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification channel id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `channel-not-found`: No notification channel has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    testNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification channel id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How the attempt went (a receiver error is still a 200 here). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSendResultDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `channel-not-found`: No notification channel has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listNotificationDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Only attempts to this channel. */
+                channel_id?: string;
+                /** @description At most this many, newest first. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDeliveryListDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `channel-not-found`: No notification channel has this id. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -34,14 +34,14 @@ export class ConfigInvalidError extends DomainError {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(type: 'template-not-found' | 'instance-not-found' | 'execution-not-found' | 'table-not-found' | 'key-not-found' | 'webhook-not-found', what: string, id: string) {
+  constructor(type: 'template-not-found' | 'instance-not-found' | 'execution-not-found' | 'table-not-found' | 'key-not-found' | 'webhook-not-found' | 'channel-not-found', what: string, id: string) {
     super(type, `${what} '${id}' does not exist`);
   }
 }
 
 export class ConflictError extends DomainError {
   constructor(
-    type: 'name-taken' | 'key-name-taken' | 'single-instance-template' | 'instance-disabled' | 'template-unavailable' | 'execution-in-progress' | 'instance-running' | 'execution-finished' | 'dependency-cycle' | 'has-dependents' | 'config-migration-failed' | 'template-version-newer' | 'provisioned',
+    type: 'name-taken' | 'key-name-taken' | 'single-instance-template' | 'instance-disabled' | 'template-unavailable' | 'execution-in-progress' | 'instance-running' | 'execution-finished' | 'dependency-cycle' | 'has-dependents' | 'config-migration-failed' | 'template-version-newer' | 'provisioned' | 'channel-name-taken',
     detail: string,
     options: { extensions?: Record<string, unknown>; location?: string } = {},
   ) {

@@ -19,6 +19,8 @@ export const PROBLEM_TYPES = {
   'webhook-not-found': { status: 404, title: 'Webhook not found', description: 'No webhook of this instance has this id, or (on `POST /api/hooks/{token}`) no active webhook has this token: it never existed or was revoked.' },
   'webhook-signature-invalid': { status: 401, title: 'Webhook signature missing or wrong', description: "The delivery does not carry a valid signature for the webhook's signing scheme (`github`: `X-Hub-Signature-256`; `standard`: `webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature`). Nothing was started." },
   'webhook-not-signed': { status: 409, title: 'Webhook has no signing secret', description: 'The webhook was created without `signing`, so it has no secret to rotate.' },
+  'channel-not-found': { status: 404, title: 'Notification channel not found', description: 'No notification channel has this id.' },
+  'channel-name-taken': { status: 409, title: 'Channel name already in use', description: 'Notification channel names are unique.' },
   'key-not-found': { status: 404, title: 'API key not found', description: 'No API key has this id.' },
   'key-name-taken': { status: 409, title: 'API key name already in use', description: 'API key names are unique, including revoked keys.' },
   'name-taken': { status: 409, title: 'Instance name already in use', description: 'Instance names are unique, compared trimmed and case-insensitively.' },

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { NotFoundError } from '../common/domain-errors';
 import { nowEpochSeconds } from '../common/time';
 import { Settings } from '../config/settings';
@@ -12,6 +12,7 @@ import { ExecutionRepository } from './execution.repository';
 import { HistoryCounts } from './history-counts';
 import { PluginExecutionEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
 import { FINAL_STATUSES_RETRIED, retryDelayMs, RunOutcome } from './run-outcome';
+import { RunOutcomeListener } from './run-outcome-listener';
 import { RunRegistry } from './run-registry';
 import { UpstreamTrigger } from './upstream-trigger';
 
@@ -33,6 +34,8 @@ export class ExecutionRecorder {
     private readonly historyCounts: HistoryCounts,
     private readonly settings: Settings,
     private readonly upstream: UpstreamTrigger,
+    // Optional: unit tests build the recorder without one.
+    @Optional() private readonly outcomeListener?: RunOutcomeListener,
   ) {}
 
   /**
@@ -99,6 +102,7 @@ export class ExecutionRecorder {
           });
         }
         const dependents = outcome.status === 'succeeded' ? await this.upstream.upstreamSucceeded(manager, execution, finishedAt) : [];
+        if (this.outcomeListener) await this.outcomeListener.runSettled(manager, execution);
         return { execution, retry: null, final: true, dependents };
       }, { unrefusable: true });
     } catch (error) {
@@ -113,6 +117,7 @@ export class ExecutionRecorder {
     if (dependents) this.upstream.enqueue(dependents);
     if (final) {
       this.events.settled(execution.retry_of ?? execution.id, execution);
+      this.outcomeListener?.settledCommitted(execution);
       // Retention runs after the run is recorded, never holds it up, and only when the instance may be over its limit.
       if (this.historyCounts.mayExceed(execution.instance_id, this.settings.executionHistoryLimit)) {
         void this.pruneHistory(execution.instance_id).catch((error: Error) => {

@@ -1,0 +1,14 @@
+import { EntityManager } from 'typeorm';
+import type { PluginExecutionEntity } from './plugin-execution.entity';
+
+/**
+ * Told of a run chain's final outcome inside the transaction that records it, so what it writes commits or rolls
+ * back with the run. The notifications module, above execution, binds it (its outbox); execution imports nothing
+ * of notifications. Must be cheap when nobody listens: it runs on every finished run.
+ */
+export abstract class RunOutcomeListener {
+  abstract runSettled(manager: EntityManager, execution: PluginExecutionEntity): Promise<void>;
+
+  /** After that transaction committed: what was written may now be acted on. */
+  abstract settledCommitted(execution: PluginExecutionEntity): void;
+}

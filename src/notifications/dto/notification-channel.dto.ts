@@ -1,0 +1,100 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { BooleanField, EnumArrayField, EnumField, JsonObjectField, StringField, UuidArrayField } from '../../common/field.decorators';
+import { epochSecondsToIso } from '../../common/time';
+import { CHANNEL_EVENTS, CHANNEL_TYPES, ChannelEvent, ChannelType, NotificationChannelEntity } from '../notification-channel.entity';
+
+const MASK = '********';
+
+export class CreateNotificationChannelDto {
+  @StringField({ description: 'Unique name of the channel.', example: 'ops-alerts', minLength: 1, maxLength: 100, trim: true })
+  name: string;
+
+  @EnumField(CHANNEL_TYPES, 'NotificationChannelType', { description: '`webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook.', example: 'webhook' })
+  type: ChannelType;
+
+  @JsonObjectField({
+    description:
+      'By type. webhook: `{url, secret?}` (`secret` a Standard Webhooks `whsec_` key; generated and answered once when omitted). slack: `{webhook_url}`. ' +
+      'Secrets (the webhook secret, the Slack URL) are stored sealed and never shown again.',
+    example: { url: 'https://alerts.example.com/hooks/pif' },
+  })
+  config: Record<string, unknown>;
+
+  @EnumArrayField(CHANNEL_EVENTS, { description: 'Which run outcomes it announces.', example: ['execution.failed'] })
+  events: ChannelEvent[];
+
+  @UuidArrayField({ description: 'Only runs of these instances; omit for any instance.', example: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'], maxItems: 1000, optional: true })
+  instance_ids?: string[];
+
+  @ApiProperty({ required: false, type: [String], description: 'Only runs of instances of these templates; omit for any template.', example: ['http_fetcher'], maxItems: 1000 })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined)
+  @IsArray({ message: '$property must be an array' })
+  @ArrayMaxSize(1000)
+  @IsString({ each: true, message: 'each of $property must be a string' })
+  @MaxLength(200, { each: true })
+  template_ids?: string[];
+
+  @BooleanField({ description: 'A disabled channel announces nothing.', example: true, optional: true, default: true })
+  enabled?: boolean;
+}
+
+/** A channel as shown: its secrets never (a webhook's URL is shown, a Slack URL is masked: it is the credential). */
+export class NotificationChannelDto {
+  @ApiProperty({ format: 'uuid', example: '1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c' })
+  id: string;
+
+  @ApiProperty({ example: 'ops-alerts' })
+  name: string;
+
+  @ApiProperty({ enum: CHANNEL_TYPES, enumName: 'NotificationChannelType', example: 'webhook' })
+  type: ChannelType;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`.',
+    example: { url: 'https://alerts.example.com/hooks/pif', secret: '********' },
+  })
+  config: Record<string, string>;
+
+  @ApiProperty({ type: [String], enum: CHANNEL_EVENTS, example: ['execution.failed'] })
+  events: ChannelEvent[];
+
+  @ApiProperty({ type: [String], format: 'uuid', nullable: true, description: 'null: any instance.', example: null })
+  instance_ids: string[] | null;
+
+  @ApiProperty({ type: [String], nullable: true, description: 'null: any template.', example: null })
+  template_ids: string[] | null;
+
+  @ApiProperty({ example: true })
+  enabled: boolean;
+
+  @ApiProperty({ format: 'date-time', example: '2026-12-06T05:00:00.000Z' })
+  created_at: string;
+
+  static from(entity: NotificationChannelEntity): NotificationChannelDto {
+    return {
+      id: entity.id,
+      name: entity.name,
+      type: entity.type,
+      config: 'url' in entity.config ? { url: entity.config.url, secret: MASK } : { webhook_url: MASK },
+      events: entity.events,
+      instance_ids: entity.instance_ids,
+      template_ids: entity.template_ids,
+      enabled: entity.enabled,
+      created_at: epochSecondsToIso(entity.created_at),
+    };
+  }
+}
+
+/** The answer to creating a channel: a generated webhook secret is shown this once. */
+export class CreatedNotificationChannelDto extends NotificationChannelDto {
+  @ApiProperty({ required: false, description: 'The Standard Webhooks secret generated for a webhook channel created without one: shown once; receivers verify with it.', example: 'whsec_c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLWV4YW1wbGUtMDE=' })
+  signing_secret?: string;
+}
+
+export class NotificationChannelListDto {
+  @ApiProperty({ type: [NotificationChannelDto] })
+  items: NotificationChannelDto[];
+}

@@ -1,0 +1,47 @@
+import { ApiExamples } from '../../common/api-examples';
+import { CreatedNotificationChannelDto, CreateNotificationChannelDto, NotificationChannelDto, NotificationChannelListDto } from './notification-channel.dto';
+
+const WEBHOOK_CHANNEL: NotificationChannelDto = {
+  id: '1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c',
+  name: 'ops-alerts',
+  type: 'webhook',
+  config: { url: 'https://alerts.example.com/hooks/pif', secret: '********' },
+  events: ['execution.failed'],
+  instance_ids: null,
+  template_ids: null,
+  enabled: true,
+  created_at: '2026-12-06T05:00:00.000Z',
+};
+
+const SLACK_CHANNEL: NotificationChannelDto = {
+  id: '9a4c2e71-3d5b-4f8a-8e6c-7b1d0f2a4c6e',
+  name: 'fetcher-slack',
+  type: 'slack',
+  config: { webhook_url: '********' },
+  events: ['execution.failed', 'execution.succeeded'],
+  instance_ids: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'],
+  template_ids: null,
+  enabled: true,
+  created_at: '2026-12-06T05:10:00.000Z',
+};
+
+export const CREATE_CHANNEL_EXAMPLES: ApiExamples<CreateNotificationChannelDto> = {
+  webhook: { summary: 'A signed webhook for failures (secret generated)', value: { name: 'ops-alerts', type: 'webhook', config: { url: 'https://alerts.example.com/hooks/pif' }, events: ['execution.failed'] } },
+  slack: {
+    summary: 'Slack, for every outcome of one instance',
+    value: { name: 'fetcher-slack', type: 'slack', config: { webhook_url: 'https://hooks.slack.com/services/T000/B000/XXXX' }, events: ['execution.failed', 'execution.succeeded'], instance_ids: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'] },
+  },
+};
+
+export const CREATED_CHANNEL_EXAMPLES: ApiExamples<CreatedNotificationChannelDto> = {
+  webhook: { summary: 'A webhook channel: its generated secret, once', value: { ...WEBHOOK_CHANNEL, signing_secret: 'whsec_c2VjcmV0LWtleS1ieXRlcy1mb3ItdGhlLWV4YW1wbGUtMDE=' } },
+  slack: { summary: 'A Slack channel: its URL masked', value: SLACK_CHANNEL },
+};
+
+export const CHANNEL_EXAMPLES: ApiExamples<NotificationChannelDto> = {
+  webhook: { summary: 'A webhook channel', value: WEBHOOK_CHANNEL },
+};
+
+export const CHANNEL_LIST_EXAMPLES: ApiExamples<NotificationChannelListDto> = {
+  channels: { summary: 'Two channels', value: { items: [WEBHOOK_CHANNEL, SLACK_CHANNEL] } },
+};

@@ -1,0 +1,241 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Webhook } from 'standardwebhooks';
+import { ManualClock } from '../src/common/clock';
+import { expectProblem, TestApp } from './helpers/test-app';
+
+/**
+ * Notifications end to end: a run's outcome goes through the outbox to a receiver on 127.0.0.1 (allowed through
+ * the outbound guard by FETCH_ALLOW_HOSTS, the guard itself on), signed per Standard Webhooks and verified with
+ * the library. Retries wait for the ManualClock to move.
+ */
+const INSTANCES = '/api/plugins/instances';
+const CHANNELS = '/api/notifications/channels';
+const ALLOW_LOOPBACK = { FETCH_ALLOW_HOSTS: '127.0.0.1' };
+let counter = 0;
+const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A receiver on 127.0.0.1 that answers the statuses it is given in turn (then 200). */
+class Receiver {
+  readonly received: Received[] = [];
+  statuses: number[] = [];
+  private server: http.Server | null = null;
+  port = 0;
+
+  async start(port = 0): Promise<this> {
+    this.server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        this.received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+        response.writeHead(this.statuses.shift() ?? 200).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    this.server = null;
+  }
+
+  at(path: string): Received[] {
+    return this.received.filter((r) => r.path === path);
+  }
+}
+
+async function waitFor<T>(what: string, read: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(25);
+  }
+}
+
+describe('notification delivery', () => {
+  let app: TestApp;
+  let clock: ManualClock;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    receiver = await new Receiver().start();
+    clock = new ManualClock(Date.now());
+    app = await TestApp.start({ clock, env: ALLOW_LOOPBACK });
+  });
+
+  afterAll(async () => {
+    await app.close();
+    app.removeData();
+    await receiver.stop();
+  });
+
+  async function createInstance(target: TestApp = app): Promise<string> {
+    const response = await target.post(INSTANCES, { template_id: 'fixture_function', name: unique('notified'), config: { mode: 'throw', label: 'n' } });
+    expect(response.status).toBe(201);
+    return response.body.id;
+  }
+
+  async function run(instanceId: string, mode: 'ok' | 'throw', target: TestApp = app): Promise<any> {
+    expect((await target.put(`${INSTANCES}/${instanceId}`, { config: { mode, label: 'n' } })).status).toBe(200);
+    const response = await target.post(`${INSTANCES}/${instanceId}/execute`);
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe(mode === 'ok' ? 'succeeded' : 'failed');
+    return response.body;
+  }
+
+  async function createChannel(fields: Record<string, unknown>, target: TestApp = app, port = receiver.port): Promise<{ id: string; secret: string; path: string }> {
+    const path = `/${unique('hook')}`;
+    const response = await target.post(CHANNELS, { name: unique('channel'), type: 'webhook', config: { url: `http://127.0.0.1:${port}${path}` }, events: ['execution.failed'], ...fields });
+    expect(response.status).toBe(201);
+    return { id: response.body.id, secret: response.body.signing_secret, path };
+  }
+
+  const deliveries = async (channelId: string, target: TestApp = app): Promise<any[]> => (await target.get(`/api/notifications/deliveries?channel_id=${channelId}`)).body.items;
+
+  it('sends a failed run to a subscribed webhook channel once, signed per Standard Webhooks', async () => {
+    const instanceId = await createInstance();
+    const channel = await createChannel({ instance_ids: [instanceId] });
+    const failed = await run(instanceId, 'throw');
+
+    const [message] = await waitFor('the notification', async () => receiver.at(channel.path).length > 0 && receiver.at(channel.path));
+    const payload = new Webhook(channel.secret).verify(message.body, message.headers as Record<string, string>) as any;
+    expect(payload).toMatchObject({ type: 'execution.failed', data: { execution_id: failed.id, instance_id: instanceId, template_id: 'fixture_function', status: 'failed', error: { message: expect.stringContaining('blew up') } } });
+
+    const [attempt] = await waitFor('the delivery log', async () => (await deliveries(channel.id)).length > 0 && deliveries(channel.id));
+    expect(attempt).toMatchObject({ outcome: 'delivered', status_code: 200, event: 'execution.failed', message_id: message.headers['webhook-id'] });
+    await delay(300);
+    expect(receiver.at(channel.path)).toHaveLength(1);
+  });
+
+  it('does not send a succeeded run to a failed-only channel, and sends it to a succeeded one', async () => {
+    const instanceId = await createInstance();
+    const failedOnly = await createChannel({ instance_ids: [instanceId] });
+    const succeeded = await createChannel({ instance_ids: [instanceId], events: ['execution.succeeded'] });
+    await run(instanceId, 'ok');
+    await waitFor('the success notice', async () => receiver.at(succeeded.path).length > 0);
+    await delay(300);
+    expect(receiver.at(failedOnly.path)).toHaveLength(0);
+  });
+
+  it('filters by instance and by template', async () => {
+    const instanceId = await createInstance();
+    const other = await createInstance();
+    const ofOther = await createChannel({ instance_ids: [other] });
+    const ofTemplate = await createChannel({ template_ids: ['fixture_function'], instance_ids: [instanceId] });
+    const ofOtherTemplate = await createChannel({ template_ids: ['api_fetcher'] });
+    await run(instanceId, 'throw');
+    await waitFor('the template channel', async () => receiver.at(ofTemplate.path).length > 0);
+    await delay(300);
+    expect(receiver.at(ofOther.path)).toHaveLength(0);
+    expect(receiver.at(ofOtherTemplate.path)).toHaveLength(0);
+  });
+
+  it('retries after a 500 once the backoff has passed by the Clock, then delivers', async () => {
+    const instanceId = await createInstance();
+    const channel = await createChannel({ instance_ids: [instanceId] });
+    receiver.statuses = [500];
+    await run(instanceId, 'throw');
+    await waitFor('the failed attempt', async () => (await deliveries(channel.id)).some((d) => d.outcome === 'failed'));
+    await delay(300);
+    expect(receiver.at(channel.path)).toHaveLength(1);
+
+    clock.advance(11_000);
+    const log = await waitFor('the retry', async () => {
+      const items = await deliveries(channel.id);
+      return items.some((d) => d.outcome === 'delivered') && items;
+    });
+    expect(log.map((d: any) => [d.outcome, d.status_code])).toEqual([
+      ['delivered', 200],
+      ['failed', 500],
+    ]);
+    const [first, second] = receiver.at(channel.path);
+    expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
+  });
+
+  it('dead-letters a message after five failed attempts and tries no more', async () => {
+    const instanceId = await createInstance();
+    const channel = await createChannel({ instance_ids: [instanceId] });
+    receiver.statuses = [500, 500, 500, 500, 500, 500];
+    await run(instanceId, 'throw');
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await waitFor(`attempt ${attempt}`, async () => (await deliveries(channel.id)).length >= attempt);
+      clock.advance(3_600_000);
+    }
+    await delay(400);
+    const log = await deliveries(channel.id);
+    expect(log.map((d) => d.outcome)).toEqual(['dead', 'failed', 'failed', 'failed', 'failed']);
+    expect(receiver.at(channel.path)).toHaveLength(5);
+    receiver.statuses = [];
+  });
+
+  it('sends a test message now, webhook and Slack, and logs it', async () => {
+    const channel = await createChannel({ instance_ids: ['00000000-0000-4000-8000-000000000000'] });
+    const response = await app.post(`${CHANNELS}/${channel.id}/test`);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ delivered: true, status_code: 200, error: null });
+    const [message] = receiver.at(channel.path);
+    expect(new Webhook(channel.secret).verify(message.body, message.headers as Record<string, string>)).toMatchObject({ type: 'notification.test' });
+    expect((await deliveries(channel.id))[0]).toMatchObject({ event: 'notification.test', outcome: 'delivered', message_id: null });
+
+    const slackPath = `/${unique('slack')}`;
+    const slack = await app.post(CHANNELS, { name: unique('slack'), type: 'slack', config: { webhook_url: `http://127.0.0.1:${receiver.port}${slackPath}` }, events: ['execution.failed'], instance_ids: ['00000000-0000-4000-8000-000000000000'] });
+    expect((await app.post(`${CHANNELS}/${slack.body.id}/test`)).body.delivered).toBe(true);
+    expect(JSON.parse(receiver.at(slackPath)[0].body)).toEqual({ text: expect.stringContaining('Test notification') });
+
+    expectProblem(await app.post(`${CHANNELS}/00000000-0000-4000-8000-000000000000/test`), 404, 'channel-not-found');
+    expectProblem(await app.get('/api/notifications/deliveries?channel_id=nope'), 400, 'validation-failed');
+  });
+
+  it('a test send to a private address nobody allowed is refused by the outbound guard', async () => {
+    const guarded = await TestApp.start();
+    try {
+      const created = await guarded.post(CHANNELS, { name: unique('private'), type: 'webhook', config: { url: `http://127.0.0.1:${receiver.port}/private` }, events: ['execution.failed'] });
+      const response = await guarded.post(`${CHANNELS}/${created.body.id}/test`);
+      expect(response.body).toMatchObject({ delivered: false, status_code: null, error: expect.stringContaining('127.0.0.1') });
+      expect(receiver.at('/private')).toHaveLength(0);
+    } finally {
+      await guarded.close();
+      guarded.removeData();
+    }
+  });
+
+  it('keeps the outbox row committed with the run: after a restart the notification still goes out, once', async () => {
+    // The receiver is down while the first app runs: the run's notice can only wait in the outbox.
+    const down = await new Receiver().start();
+    const port = down.port;
+    await down.stop();
+    const restartClock = new ManualClock(Date.now());
+    const first = await TestApp.start({ clock: restartClock, env: ALLOW_LOOPBACK });
+    const instanceId = await createInstance(first);
+    const channel = await createChannel({ instance_ids: [instanceId] }, first, port);
+    const failed = await run(instanceId, 'throw', first);
+    await waitFor('the refused attempt', async () => (await deliveries(channel.id, first)).length > 0);
+    await first.close();
+
+    const back = await new Receiver().start(port);
+    restartClock.advance(11_000);
+    const second = await TestApp.start({ clock: restartClock, env: ALLOW_LOOPBACK, dataDir: first.dataDir });
+    try {
+      const [message] = await waitFor('the notice after the restart', async () => back.at(channel.path).length > 0 && back.at(channel.path));
+      expect((new Webhook(channel.secret).verify(message.body, message.headers as Record<string, string>) as any).data.execution_id).toBe(failed.id);
+      await delay(300);
+      expect(back.at(channel.path)).toHaveLength(1);
+      expect((await deliveries(channel.id, second)).map((d) => d.outcome)).toEqual(['delivered', 'failed']);
+    } finally {
+      await second.close();
+      second.removeData();
+      await back.stop();
+    }
+  });
+});
