@@ -100,5 +100,32 @@ describe('notification channels', () => {
     expectProblem(await app.get(`${CHANNELS}/${first.body.id}`), 404, 'channel-not-found');
     expectProblem(await app.request('DELETE', `${CHANNELS}/${first.body.id}`), 404, 'channel-not-found');
   });
-});
 
+  it('changes a channel: fields given replace theirs, a webhook keeps its secret unless given one, the type stays', async () => {
+    const created = await app.post(CHANNELS, { name: unique('change'), type: 'webhook', config: { url: 'https://example.com/a' }, events: ['execution.failed'], instance_ids: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'] });
+    const url = `${CHANNELS}/${created.body.id}`;
+    const dataSource = app.app.get<DataSource>(getDataSourceToken());
+    const storedConfig = async () => {
+      const rows: { id: string; config: string }[] = await dataSource.query('SELECT id, config FROM notification_channels');
+      return JSON.parse(rows.find((row) => row.id === created.body.id)!.config);
+    };
+    const before = await storedConfig();
+
+    const changed = await app.request('PATCH', url, { body: { config: { url: 'https://example.com/b' }, events: ['execution.succeeded'], instance_ids: null, enabled: false } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ id: created.body.id, type: 'webhook', config: { url: 'https://example.com/b', secret: '********' }, events: ['execution.succeeded'], instance_ids: null, enabled: false });
+    expect((await storedConfig()).secret).toEqual(before.secret);
+    expect((await app.get(url)).body).toEqual(changed.body);
+
+    const given = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    expect((await app.request('PATCH', url, { body: { config: { url: 'https://example.com/b', secret: given } } })).status).toBe(200);
+    expect((await storedConfig()).secret).not.toEqual(before.secret);
+
+    const badConfig = await app.request('PATCH', url, { body: { config: { webhook_url: 'https://hooks.slack.com/x' } } });
+    expectProblem(badConfig, 400, 'validation-failed');
+    expectProblem(await app.request('PATCH', url, { body: { events: [] } }), 400, 'validation-failed');
+    const other = await app.post(CHANNELS, { name: unique('other'), type: 'slack', config: { webhook_url: 'https://hooks.slack.com/y' }, events: ['execution.failed'] });
+    expectProblem(await app.request('PATCH', url, { body: { name: other.body.name } }), 409, 'channel-name-taken');
+    expectProblem(await app.request('PATCH', `${CHANNELS}/00000000-0000-4000-8000-000000000000`, { body: { enabled: true } }), 404, 'channel-not-found');
+  });
+});

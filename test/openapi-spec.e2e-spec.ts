@@ -55,6 +55,7 @@ describe('openapi/openapi.json', () => {
       'streamExecutionEvents',
       'testNotificationChannel',
       'updateInstance',
+      'updateNotificationChannel',
       'validateTemplateConfig',
     ]);
   });

@@ -12,7 +12,7 @@ import { expectProblem, TestApp } from './helpers/test-app';
  */
 interface UuidRoute {
   operationId: string;
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
   /** The path template as the spec writes it. */
   template: string;
   param: 'id' | 'execution_id' | 'webhook_id';
@@ -46,6 +46,7 @@ const UUID_ROUTES: UuidRoute[] = [
   { operationId: 'revokeApiKey', method: 'DELETE', template: '/api/keys/{id}', param: 'id', notFound: 'key-not-found' },
   { operationId: 'getNotificationChannel', method: 'GET', template: '/api/notifications/channels/{id}', param: 'id', notFound: 'channel-not-found' },
   { operationId: 'testNotificationChannel', method: 'POST', template: '/api/notifications/channels/{id}/test', param: 'id', notFound: 'channel-not-found' },
+  { operationId: 'updateNotificationChannel', method: 'PATCH', template: '/api/notifications/channels/{id}', param: 'id', notFound: 'channel-not-found', body: { enabled: true } },
   { operationId: 'deleteNotificationChannel', method: 'DELETE', template: '/api/notifications/channels/{id}', param: 'id', notFound: 'channel-not-found' },
 ];
 

@@ -177,7 +177,13 @@ export interface paths {
         delete: operations["deleteNotificationChannel"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a notification channel
+         * @description Replaces the fields given (name, config, events, filters, enabled); its type cannot change. A new config is checked and sealed as on create; a webhook config without `secret` keeps the current secret. Messages already in the outbox are sent with the channel as it is when they go out.
+         *
+         *     Requires an API key with the `admin` scope.
+         */
+        patch: operations["updateNotificationChannel"];
         trace?: never;
     };
     "/api/notifications/channels/{id}/test": {
@@ -2509,6 +2515,45 @@ export interface components {
              */
             schedule?: components["schemas"]["ScheduleInputDto"] | (never | null);
         };
+        UpdateNotificationChannelDto: {
+            /**
+             * @description The whole new config for the channel's type. A webhook config without `secret` keeps the current secret.
+             * @example {
+             *       "url": "https://alerts.example.com/hooks/pif-v2"
+             *     }
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description A disabled channel announces nothing (messages already in the outbox are still sent).
+             * @example false
+             */
+            enabled?: boolean;
+            /**
+             * @description Which run outcomes it announces.
+             * @example [
+             *       "execution.failed",
+             *       "execution.succeeded"
+             *     ]
+             */
+            events?: ("execution.failed" | "execution.succeeded")[];
+            /**
+             * @description Only runs of these instances; null: any.
+             * @example null
+             */
+            instance_ids?: string[] | null;
+            /**
+             * @description New unique name.
+             * @example ops-alerts
+             */
+            name?: string;
+            /**
+             * @description Only runs of instances of these templates; null: any.
+             * @example null
+             */
+            template_ids?: string[] | null;
+        };
         ValidateConfigDto: {
             /**
              * @description The config to check against the template schema.
@@ -3647,6 +3692,126 @@ export interface operations {
             };
             /** @description `channel-not-found`: No notification channel has this id. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    updateNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Notification channel id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateNotificationChannelDto"];
+            };
+        };
+        responses: {
+            /** @description The channel as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationChannelDto"];
+                };
+            };
+            /**
+             * @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field.
+             *
+             *     `malformed-json`: The request body is not valid JSON.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `channel-not-found`: No notification channel has this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `channel-name-taken`: Notification channel names are unique. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `payload-too-large`: The request body exceeds the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -30,6 +30,12 @@ export class NotificationChannelRepository {
     return this.channels.findOneBy({ id });
   }
 
+  /** Replaces a channel's changeable fields; false when it no longer exists. */
+  async update(id: string, changes: Partial<Omit<NotificationChannelEntity, 'id' | 'type' | 'created_at'>>): Promise<boolean> {
+    const result = await this.transactions.run((manager) => manager.update(NotificationChannelEntity, { id }, changes), { singleWrite: true });
+    return (result.affected ?? 0) > 0;
+  }
+
   /** Every channel, for the outbox's in-memory list. */
   listAll(): Promise<NotificationChannelEntity[]> {
     return this.channels.find();

@@ -1,12 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Endpoint } from '../auth/endpoint.decorator';
 import { UuidParam } from '../common/path-params.dto';
-import { CreatedNotificationChannelDto, CreateNotificationChannelDto, NotificationChannelDto, NotificationChannelListDto } from './dto/notification-channel.dto';
+import { CreatedNotificationChannelDto, CreateNotificationChannelDto, NotificationChannelDto, NotificationChannelListDto, UpdateNotificationChannelDto } from './dto/notification-channel.dto';
 import { ListDeliveriesQueryDto, NotificationDeliveryDto, NotificationDeliveryListDto, TestSendResultDto } from './dto/notification-delivery.dto';
 import { DELIVERY_LIST_EXAMPLES, TEST_SEND_EXAMPLES } from './dto/notification-delivery.examples';
-import { CHANNEL_EXAMPLES, CHANNEL_LIST_EXAMPLES, CREATE_CHANNEL_EXAMPLES, CREATED_CHANNEL_EXAMPLES } from './dto/notification-channel.examples';
+import { CHANNEL_EXAMPLES, CHANNEL_LIST_EXAMPLES, CREATE_CHANNEL_EXAMPLES, CREATED_CHANNEL_EXAMPLES, UPDATE_CHANNEL_EXAMPLES } from './dto/notification-channel.examples';
 import { NotificationChannelsService } from './notification-channels.service';
 
 const CHANNEL_ID = { description: 'Notification channel id (uuid).', example: '1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c' };
@@ -65,6 +65,23 @@ export class NotificationChannelsController {
   })
   async get(@Param() { id }: UuidParam): Promise<NotificationChannelDto> {
     return NotificationChannelDto.from(await this.channels.get(id));
+  }
+
+  @Patch('channels/:id')
+  @Endpoint({
+    operationId: 'updateNotificationChannel',
+    summary: 'Change a notification channel',
+    description:
+      'Replaces the fields given (name, config, events, filters, enabled); its type cannot change. A new config is checked and sealed as on create; ' +
+      'a webhook config without `secret` keeps the current secret. Messages already in the outbox are sent with the channel as it is when they go out.',
+    scope: 'admin',
+    params: { id: CHANNEL_ID },
+    body: { type: UpdateNotificationChannelDto, examples: UPDATE_CHANNEL_EXAMPLES },
+    ok: { status: 200, type: NotificationChannelDto, description: 'The channel as changed.', examples: CHANNEL_EXAMPLES },
+    problems: ['validation-failed', 'malformed-json', 'channel-not-found', 'channel-name-taken', 'payload-too-large', 'unsupported-media-type'],
+  })
+  async update(@Param() { id }: UuidParam, @Body() body: UpdateNotificationChannelDto): Promise<NotificationChannelDto> {
+    return NotificationChannelDto.from(await this.channels.update(id, body));
   }
 
   @Delete('channels/:id')

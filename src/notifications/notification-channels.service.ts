@@ -22,10 +22,19 @@ export interface ChannelRequest {
   enabled?: boolean;
 }
 
+export interface ChannelUpdate {
+  name?: string;
+  config?: Record<string, unknown>;
+  events?: ChannelEvent[];
+  instance_ids?: string[] | null;
+  template_ids?: string[] | null;
+  enabled?: boolean;
+}
+
 /** Sealed under the channel's id, so a sealed value cannot be moved to another channel. */
 export const channelSecretAad = (channelId: string) => `pif-notification-channel:${channelId}`;
 
-/** Notification channels: create (config checked per type, secrets sealed), list, get, delete, test-send; the delivery log. */
+/** Notification channels: create (config checked per type, secrets sealed), update, list, get, delete, test-send; the delivery log. */
 @Injectable()
 export class NotificationChannelsService {
   constructor(
@@ -66,6 +75,41 @@ export class NotificationChannelsService {
     }
     await this.outbox.channelsChanged();
     return { channel, generatedSecret: 'url' in checked.config && checked.generatedSecret ? checked.config.secret : null };
+  }
+
+  /** Applies the fields given; a webhook config without `secret` keeps the stored one. */
+  async update(id: string, request: ChannelUpdate): Promise<NotificationChannelEntity> {
+    const channel = await this.get(id);
+    const changes: Partial<NotificationChannelEntity> = {};
+    if (request.config !== undefined) {
+      const keepSecret = channel.type === 'webhook' && request.config.secret === undefined && 'secret' in channel.config;
+      const checked = checkChannelConfig(channel.type, request.config);
+      if ('errors' in checked) throw new ValidationFailedError(`config is not valid for a ${channel.type} channel`, checked.errors);
+      const aad = channelSecretAad(id);
+      if ('url' in checked.config) {
+        const secret = keepSecret && 'secret' in channel.config ? channel.config.secret : this.secrets.sealValue(checked.config.secret, aad);
+        changes.config = { url: checked.config.url, secret };
+      } else {
+        changes.config = { webhook_url: this.secrets.sealValue(checked.config.webhook_url, aad) };
+      }
+    }
+    if (request.name !== undefined) changes.name = request.name;
+    if (request.events !== undefined) changes.events = [...new Set(request.events)];
+    if (request.instance_ids !== undefined) changes.instance_ids = request.instance_ids;
+    if (request.template_ids !== undefined) changes.template_ids = request.template_ids;
+    if (request.enabled !== undefined) changes.enabled = request.enabled;
+    if (Object.keys(changes).length > 0) {
+      try {
+        if (!(await this.channels.update(id, changes))) throw new NotFoundError('channel-not-found', 'notification channel', id);
+      } catch (error) {
+        if (isUniqueViolation(error, { index: 'uq_notification_channels_name', column: 'notification_channels.name' })) {
+          throw new ConflictError('channel-name-taken', `a notification channel named '${request.name}' already exists`);
+        }
+        throw error;
+      }
+      await this.outbox.channelsChanged();
+    }
+    return Object.assign(channel, changes);
   }
 
   list(): Promise<NotificationChannelEntity[]> {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
 import { BooleanField, EnumArrayField, EnumField, JsonObjectField, StringField, UuidArrayField } from '../../common/field.decorators';
 import { epochSecondsToIso } from '../../common/time';
 import { CHANNEL_EVENTS, CHANNEL_TYPES, ChannelEvent, ChannelType, NotificationChannelEntity } from '../notification-channel.entity';
@@ -36,6 +36,40 @@ export class CreateNotificationChannelDto {
   template_ids?: string[];
 
   @BooleanField({ description: 'A disabled channel announces nothing.', example: true, optional: true, default: true })
+  enabled?: boolean;
+}
+
+/** A change to a channel: the fields given replace theirs; `null` filters mean any. The type cannot change. */
+export class UpdateNotificationChannelDto {
+  @StringField({ description: 'New unique name.', example: 'ops-alerts', minLength: 1, maxLength: 100, trim: true, optional: true })
+  name?: string;
+
+  @JsonObjectField({
+    description: "The whole new config for the channel's type. A webhook config without `secret` keeps the current secret.",
+    example: { url: 'https://alerts.example.com/hooks/pif-v2' },
+    optional: true,
+  })
+  config?: Record<string, unknown>;
+
+  @EnumArrayField(CHANNEL_EVENTS, { description: 'Which run outcomes it announces.', example: ['execution.failed', 'execution.succeeded'], optional: true })
+  events?: ChannelEvent[];
+
+  @ApiProperty({ required: false, type: [String], format: 'uuid', nullable: true, description: 'Only runs of these instances; null: any.', example: null })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
+  @IsArray({ message: '$property must be an array or null' })
+  @ArrayMaxSize(1000)
+  @IsUUID('loose', { each: true, message: 'each of $property must be a uuid' })
+  instance_ids?: string[] | null;
+
+  @ApiProperty({ required: false, type: [String], nullable: true, description: 'Only runs of instances of these templates; null: any.', example: null })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
+  @IsArray({ message: '$property must be an array or null' })
+  @ArrayMaxSize(1000)
+  @IsString({ each: true, message: 'each of $property must be a string' })
+  @MaxLength(200, { each: true })
+  template_ids?: string[] | null;
+
+  @BooleanField({ description: 'A disabled channel announces nothing (messages already in the outbox are still sent).', example: false, optional: true })
   enabled?: boolean;
 }
 

@@ -1,5 +1,5 @@
 import { ApiExamples } from '../../common/api-examples';
-import { CreatedNotificationChannelDto, CreateNotificationChannelDto, NotificationChannelDto, NotificationChannelListDto } from './notification-channel.dto';
+import { CreatedNotificationChannelDto, CreateNotificationChannelDto, NotificationChannelDto, NotificationChannelListDto, UpdateNotificationChannelDto } from './notification-channel.dto';
 
 const WEBHOOK_CHANNEL: NotificationChannelDto = {
   id: '1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c',
@@ -44,4 +44,10 @@ export const CHANNEL_EXAMPLES: ApiExamples<NotificationChannelDto> = {
 
 export const CHANNEL_LIST_EXAMPLES: ApiExamples<NotificationChannelListDto> = {
   channels: { summary: 'Two channels', value: { items: [WEBHOOK_CHANNEL, SLACK_CHANNEL] } },
+};
+
+export const UPDATE_CHANNEL_EXAMPLES: ApiExamples<UpdateNotificationChannelDto> = {
+  events: { summary: 'Announce successes too', value: { events: ['execution.failed', 'execution.succeeded'] } },
+  pause: { summary: 'Pause the channel', value: { enabled: false } },
+  url: { summary: 'A new receiver URL, the secret kept', value: { config: { url: 'https://alerts.example.com/hooks/pif-v2' } } },
 };
