@@ -5,6 +5,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as sqlite3 from 'sqlite3';
@@ -513,6 +515,55 @@ async function historyCase(): Promise<void> {
   });
 }
 
+/**
+ * What notifications cost a run: sync execute with one webhook channel subscribed to every success (each run writes
+ * an outbox row in its finishing transaction, and the dispatcher POSTs it to a receiver on loopback) against the same
+ * with no channel, in the same run. The target the issue sets: the outbox must not halve throughput.
+ */
+async function notifyCase(): Promise<void> {
+  if (!wanted('notify')) return;
+  let received = 0;
+  const receiver = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      received++;
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverPort = (receiver.address() as AddressInfo).port;
+  const sides = {} as Record<'ours' | 'baseline', { server: ServerProcess; ids: string[] }>;
+  try {
+    for (const side of ['ours', 'baseline'] as const) {
+      const env = { ...FRAMEWORK_ENV, DATA_DIR: path.join(work, `notify-${side}`), FETCH_ALLOW_HOSTS: '127.0.0.1' };
+      await (await ServerProcess.framework(env)).server.stop();
+      const ids = (await seedInstances(path.join(env.DATA_DIR, 'app.sqlite'), 100, `notify ${side}`)).map((instance) => instance.id);
+      sides[side] = { server: (await ServerProcess.framework(env)).server, ids };
+    }
+    const channel = await fetch(`${sides.ours.server.baseUrl}/api/notifications/channels`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench receiver', type: 'webhook', config: { url: `http://127.0.0.1:${receiverPort}/hook` }, events: ['execution.succeeded'] }),
+    });
+    if (channel.status !== 201) throw new Error(`notify: creating the channel answered ${channel.status}: ${await channel.text()}`);
+    let next = 0;
+    const runs = await compareThroughput('sync execute (notify)', { ours: sides.ours.server, baseline: sides.baseline.server }, (side, baseUrl) => ({
+      url: `${baseUrl}${API}/instances/${sides[side].ids[0]}/execute`,
+      method: 'POST',
+      nextRequest: () => ({ path: `${API}/instances/${sides[side].ids[next++ % sides[side].ids.length]}/execute` }),
+      expectStatus: 200,
+    }));
+    if (received === 0) throw new Error('notify: the receiver got no notification while runs succeeded');
+    const result = throughputResult('notify', 'sync execute with one subscribed webhook channel', runs, { minRatio: 0.5 });
+    result.metric = 'runs/s';
+    result.details.notifications_received = received;
+    results.push(result);
+  } finally {
+    await Promise.all(Object.values(sides).map((side) => side.server.stop()));
+    await new Promise((resolve) => receiver.close(resolve));
+  }
+}
+
 function machine() {
   const cli = spawnSync(SQLITE_CLI, ['--version'], { encoding: 'utf8' });
   return {
@@ -548,6 +599,7 @@ async function main(): Promise<void> {
     await xlsxImportCase();
     await schedulerCase();
     await historyCase();
+    await notifyCase();
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
