@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { EXAMPLE_IDS } from './api-examples';
 import { IsInt, isUUID, IsUUID, Max, Min } from 'class-validator';
 
 /**
@@ -12,6 +13,9 @@ import { IsInt, isUUID, IsUUID, Max, Min } from 'class-validator';
 function UuidPathField() {
   return applyDecorators(ApiProperty({ type: String, format: 'uuid' }), IsUUID('loose', { message: '$property must be a uuid' }));
 }
+
+/** How `@Endpoint`'s `params` documents an instance's `:id` (one wording for every instance route). */
+export const INSTANCE_ID_PARAM = { id: { description: 'Instance id (uuid).', example: EXAMPLE_IDS.instance } };
 
 /** `:id` of instances and API keys: `@Param() { id }: UuidParam`. */
 export class UuidParam {

@@ -6,13 +6,12 @@ import { Endpoint } from '../auth/endpoint.decorator';
 import type { Principal } from '../auth/principal';
 import { ValidationFailedError } from '../common/domain-errors';
 import { mapPage } from '../common/pagination';
-import { ExecutionIdParam, UuidParam } from '../common/path-params.dto';
+import { ExecutionIdParam, INSTANCE_ID_PARAM, UuidParam } from '../common/path-params.dto';
 import { ExecuteQueryDto, ListExecutionsQueryDto } from './dto/execution-requests.dto';
 import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDto, ExecutionStatsDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
 import { EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES, EXECUTION_STATS_EXAMPLES } from './dto/execution.examples';
 
-const INSTANCE_ID_PARAM = { id: { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } };
 const EXECUTION_ID_PARAM = { execution_id: { description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } };
 const LOCATION_HEADER = { Location: { description: 'URL of the execution.', schema: { type: 'string', example: '/api/plugins/executions/8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } } };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;

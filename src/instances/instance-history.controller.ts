@@ -2,14 +2,13 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Endpoint } from '../auth/endpoint.decorator';
 import { mapPage } from '../common/pagination';
-import { UuidParam, VersionPathParams } from '../common/path-params.dto';
+import { INSTANCE_ID_PARAM, UuidParam, VersionPathParams } from '../common/path-params.dto';
 import { DiffQueryDto, ListVersionsQueryDto, VersionDiffDto, VersionDto, VersionPageDto } from './dto/version.dto';
 import { VERSION_DIFF_EXAMPLES, VERSION_EXAMPLES, VERSION_PAGE_EXAMPLES } from './dto/version.examples';
 import { InstanceHistoryService } from './instance-history.service';
 import { InstancesService } from './instances.service';
 
-const ID_PARAM = { id: { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } };
-const VERSION_PARAMS = { ...ID_PARAM, version: { description: 'A version of the instance (its `version` when that content was written).', example: 2 } };
+const VERSION_PARAMS = { ...INSTANCE_ID_PARAM, version: { description: 'A version of the instance (its `version` when that content was written).', example: 2 } };
 
 @ApiTags('instances')
 @Controller('api/plugins/instances/:id/versions')
@@ -27,7 +26,7 @@ export class InstanceHistoryController {
       'Every version of the instance\'s definition, newest first: what it was (secrets masked), when, who changed it (the API key\'s name, `loopback` or `system`) and how (create, update, rollback, migration, provisioning). ' +
       'Runs do not make versions. The newest INSTANCE_HISTORY_LIMIT versions are kept.',
     scope: 'read',
-    params: ID_PARAM,
+    params: INSTANCE_ID_PARAM,
     ok: { status: 200, type: VersionPageDto, description: 'A page of versions.', examples: VERSION_PAGE_EXAMPLES },
     problems: ['validation-failed', 'instance-not-found'],
   })

@@ -6,7 +6,7 @@ import { Endpoint } from '../auth/endpoint.decorator';
 import type { Principal } from '../auth/principal';
 import { mapPage } from '../common/pagination';
 import { etagForVersion } from '../common/etag';
-import { UuidParam } from '../common/path-params.dto';
+import { INSTANCE_ID_PARAM, UuidParam } from '../common/path-params.dto';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceDto, InstancePageDto, InstanceStatsDto } from './dto/instance.dto';
 import { InstancesService } from './instances.service';
@@ -14,7 +14,6 @@ import { CREATE_INSTANCE_EXAMPLES, INSTANCE_EXAMPLES, INSTANCE_PAGE_EXAMPLES, IN
 import { RollbackDto } from './dto/version.dto';
 
 const ETAG_HEADER = { ETag: { description: 'The instance version, for If-Match on PUT.', schema: { type: 'string', example: '"3"' } } };
-const ID_PARAM = { id: { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } };
 
 @ApiTags('instances')
 @Controller('api/plugins/instances')
@@ -78,7 +77,7 @@ export class InstancesController {
     summary: 'Get an instance',
     description: 'One instance, with its ETag for a later conditional update.',
     scope: 'read',
-    params: ID_PARAM,
+    params: INSTANCE_ID_PARAM,
     ok: { status: 200, type: InstanceDto, description: 'The instance.', examples: INSTANCE_EXAMPLES.read, headers: ETAG_HEADER },
     problems: ['instance-not-found'],
   })
@@ -97,7 +96,7 @@ export class InstancesController {
       '`depends_on` replaces the list of upstreams; one that would make the instance wait, directly or through others, for itself is refused with 409 `dependency-cycle` naming the loop. ' +
       'An instance a provisioning file declares (`provisioned_from`) is refused with 409 `provisioned` naming the file.',
     scope: 'write',
-    params: ID_PARAM,
+    params: INSTANCE_ID_PARAM,
     headers: [{ name: 'If-Match', required: false, description: 'The ETag last read; the update fails with 412 if the instance changed since.', example: '"3"' }],
     body: { type: UpdateInstanceDto, examples: UPDATE_INSTANCE_EXAMPLES },
     ok: { status: 200, type: InstanceDto, description: 'The updated instance.', examples: INSTANCE_EXAMPLES.updated, headers: ETAG_HEADER },
@@ -127,7 +126,7 @@ export class InstancesController {
       'A rollback that stores a valid config also clears a `config_error`. `If-Match` guards it like a PUT. ' +
       'A provisioned instance (`provisioned_from`) is refused with 409 `provisioned`: its file decides its content.',
     scope: 'write',
-    params: ID_PARAM,
+    params: INSTANCE_ID_PARAM,
     headers: [{ name: 'If-Match', required: false, description: 'The ETag last read; the rollback fails with 412 if the instance changed since.', example: '"4"' }],
     body: { type: RollbackDto, examples: ROLLBACK_EXAMPLES },
     ok: { status: 200, type: InstanceDto, description: 'The instance at its new version.', examples: INSTANCE_EXAMPLES.rolledBack, headers: ETAG_HEADER },
@@ -153,7 +152,7 @@ export class InstancesController {
       'Deletes the instance, its run history, its webhooks and its own dependencies. Refused while a run is in progress (409 `instance-running`), while other instances depend on it (409 `has-dependents` naming them), ' +
       'and while a provisioning file declares it (409 `provisioned` naming the file: delete it with the file\'s `delete_instances`).',
     scope: 'write',
-    params: ID_PARAM,
+    params: INSTANCE_ID_PARAM,
     ok: { status: 204, description: 'Deleted.' },
     problems: ['instance-not-found', 'instance-running', 'has-dependents', 'provisioned'],
   })

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Endpoint } from '../auth/endpoint.decorator';
 import { Clock } from '../common/clock';
-import { UuidParam } from '../common/path-params.dto';
+import { INSTANCE_ID_PARAM, UuidParam } from '../common/path-params.dto';
 import { SchedulePreviewDto, SchedulePreviewQueryDto, UpcomingScheduleDto, UpcomingScheduleQueryDto } from './dto/schedule-view.dto';
 import { PREVIEW_EXAMPLES, UPCOMING_EXAMPLES } from './dto/schedule.examples';
 import { ScheduleViewService } from './schedule-view.service';
@@ -38,7 +38,7 @@ export class ScheduleController {
     summary: "Preview an instance's schedule",
     description: "The next `count` fire times of the instance's schedule, in UTC and in the schedule's time zone, flagging local times a DST change skips (`nonexistent`) or repeats (`ambiguous`). An instance without a schedule answers an empty list.",
     scope: 'read',
-    params: { id: { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' } },
+    params: INSTANCE_ID_PARAM,
     ok: { status: 200, type: SchedulePreviewDto, description: 'The next fire times.', examples: PREVIEW_EXAMPLES },
     problems: ['instance-not-found'],
   })

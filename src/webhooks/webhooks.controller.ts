@@ -4,12 +4,11 @@ import type { FastifyReply } from 'fastify';
 import { Endpoint } from '../auth/endpoint.decorator';
 import { Clock } from '../common/clock';
 import { epochSecondsToIso } from '../common/time';
-import { UuidParam, WebhookPathParams } from '../common/path-params.dto';
+import { INSTANCE_ID_PARAM, UuidParam, WebhookPathParams } from '../common/path-params.dto';
 import { CreatedWebhookDto, CreateWebhookDto, RotatedWebhookSecretDto, WebhookDto, WebhookListDto } from './dto/webhook.dto';
 import { CREATE_WEBHOOK_EXAMPLES, CREATED_WEBHOOK_EXAMPLES, ROTATED_WEBHOOK_EXAMPLES, WEBHOOK_LIST_EXAMPLES } from './dto/webhook.examples';
 import { WebhooksService } from './webhooks.service';
 
-const INSTANCE_ID = { description: 'Instance id (uuid).', example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' };
 const WEBHOOK_ID = { description: 'Webhook id (uuid).', example: '2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54' };
 
 @ApiTags('webhooks')
@@ -29,7 +28,7 @@ export class WebhooksController {
       'With `signing`, deliveries must also be signed (`github`: `X-Hub-Signature-256`; `standard`: Standard Webhooks) with the secret answered here. ' +
       'The token and the secret are shown this once: only the token\'s SHA-256 is stored, and the secret is sealed like config secrets.',
     scope: 'write',
-    params: { id: INSTANCE_ID },
+    params: INSTANCE_ID_PARAM,
     body: { type: CreateWebhookDto, examples: CREATE_WEBHOOK_EXAMPLES },
     ok: {
       status: 201,
@@ -52,7 +51,7 @@ export class WebhooksController {
     summary: "List an instance's webhooks",
     description: 'Every webhook of the instance, revoked ones included, oldest first. Tokens and signing secrets are never shown again.',
     scope: 'read',
-    params: { id: INSTANCE_ID },
+    params: INSTANCE_ID_PARAM,
     ok: { status: 200, type: WebhookListDto, description: 'The webhooks.', examples: WEBHOOK_LIST_EXAMPLES },
     problems: ['instance-not-found'],
   })
@@ -67,7 +66,7 @@ export class WebhooksController {
     summary: 'Revoke a webhook',
     description: 'Revokes the webhook: its URL answers 404 from now on. It stays listed as revoked. Revoking a revoked webhook changes nothing.',
     scope: 'write',
-    params: { id: INSTANCE_ID, webhook_id: WEBHOOK_ID },
+    params: { ...INSTANCE_ID_PARAM, webhook_id: WEBHOOK_ID },
     ok: { status: 204, description: 'Revoked.' },
     problems: ['instance-not-found', 'webhook-not-found'],
   })
@@ -83,7 +82,7 @@ export class WebhooksController {
       'A new signing secret, current from now on, shown this once. The previous one keeps verifying for 24 hours or until the next rotation, whichever comes first, ' +
       'so the sender can be switched to the new secret without failed deliveries. At most two secrets verify at any time.',
     scope: 'write',
-    params: { id: INSTANCE_ID, webhook_id: WEBHOOK_ID },
+    params: { ...INSTANCE_ID_PARAM, webhook_id: WEBHOOK_ID },
     ok: { status: 200, type: RotatedWebhookSecretDto, description: 'The new secret.', examples: ROTATED_WEBHOOK_EXAMPLES },
     problems: ['instance-not-found', 'webhook-not-found', 'webhook-not-signed'],
   })
