@@ -53,7 +53,10 @@ export class InstanceDependenciesService {
     const known = new Set((await this.instances.summariesOf(list, manager)).map((summary) => summary.id));
     const unknown = dependsOn.flatMap((id, index) => (known.has(id) || id === dependentId ? [] : [{ path: `/depends_on/${index}`, message: `no instance has the id '${id}'` }]));
     if (unknown.length > 0) throw new ValidationFailedError('depends_on names instances that do not exist', unknown);
-    const cycle = cycleThrough(dependentId, list, await this.dependencies.all(manager));
+    // A loop back to the dependent needs something that depends on it: a new instance, or a leaf, cannot close one
+    // (but for naming itself), so the whole graph is read only when it has dependents.
+    const hasDependents = (await this.dependencies.dependentsOf(manager, dependentId)).length > 0;
+    const cycle = cycleThrough(dependentId, list, hasDependents ? await this.dependencies.all(manager) : []);
     if (cycle) {
       const names = new Map((await this.instances.summariesOf(cycle, manager)).map((summary) => [summary.id, summary.name]));
       const loop = cycle.map((id) => ({ id, name: names.get(id) ?? id }));
