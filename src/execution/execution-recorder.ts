@@ -95,14 +95,18 @@ export class ExecutionRecorder {
             return { execution, retry: next, final: false };
           }
         }
-        if (outcome.status !== 'cancelled') {
-          await this.instances.applyRunOutcome(manager, execution.instance_id, {
-            finishedAt,
-            lastResult: outcome.status === 'succeeded' ? (outcome.result ?? {}) : (outcome.result ?? { status: 'error', error: outcome.error }),
-          });
-        }
-        const dependents = outcome.status === 'succeeded' ? await this.upstream.upstreamSucceeded(manager, execution, finishedAt) : [];
-        if (this.outcomeListener) await this.outcomeListener.runSettled(manager, execution);
+        const succeeded = outcome.status === 'succeeded';
+        const streak =
+          outcome.status === 'cancelled'
+            ? null
+            : await this.instances.applyRunOutcome(manager, execution.instance_id, {
+                finishedAt,
+                lastResult: succeeded ? (outcome.result ?? {}) : (outcome.result ?? { status: 'error', error: outcome.error }),
+                failed: !succeeded,
+                readStreak: succeeded && (this.outcomeListener?.wantsStreak(execution) ?? false),
+              });
+        const dependents = succeeded ? await this.upstream.upstreamSucceeded(manager, execution, finishedAt) : [];
+        if (this.outcomeListener) await this.outcomeListener.runSettled(manager, execution, streak);
         return { execution, retry: null, final: true, dependents };
       }, { unrefusable: true });
     } catch (error) {

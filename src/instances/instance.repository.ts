@@ -17,6 +17,7 @@ import { ScheduleState } from './schedule';
  */
 const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
   SET last_run = CAST(:finishedAt AS DOUBLE PRECISION), last_result = :lastResult, updated_at = CAST(:finishedAt AS DOUBLE PRECISION),
+    consecutive_failures = CASE WHEN CAST(:failed AS INTEGER) = 1 THEN consecutive_failures + 1 ELSE 0 END,
     status = CASE WHEN config_error IS NOT NULL THEN 'error' WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END
   WHERE id = :id`);
 
@@ -162,8 +163,8 @@ export class InstanceRepository implements TemplateUsage {
   }
 
   /** Records a finished run, inside the caller's transaction. */
-  async applyRunOutcome(manager: EntityManager, id: string, outcome: { finishedAt: number; lastResult: Record<string, unknown>; statusIfEnabled: InstanceStatus }): Promise<void> {
-    await APPLY_RUN_OUTCOME.execute(manager, { id, finishedAt: outcome.finishedAt, lastResult: jsonText.to(outcome.lastResult), statusIfEnabled: outcome.statusIfEnabled });
+  async applyRunOutcome(manager: EntityManager, id: string, outcome: { finishedAt: number; lastResult: Record<string, unknown>; failed: boolean; statusIfEnabled: InstanceStatus }): Promise<void> {
+    await APPLY_RUN_OUTCOME.execute(manager, { id, finishedAt: outcome.finishedAt, lastResult: jsonText.to(outcome.lastResult), failed: outcome.failed ? 1 : 0, statusIfEnabled: outcome.statusIfEnabled });
   }
 
   /** Enabled instances whose next slot is due at `now` (epoch seconds), soonest first: the scheduler's tick. */

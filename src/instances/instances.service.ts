@@ -21,7 +21,7 @@ import { ConfigMigrationService } from './config-migration.service';
 import { changedByOf, InstanceHistoryService } from './instance-history.service';
 import { ChangeKind } from './plugin-instance-version.entity';
 import { InstanceRepository } from './instance.repository';
-import { ExecutionPolicy, impliedStatus, INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
+import { ExecutionPolicy, executionPolicyOf, impliedStatus, INSTANCE_STATUSES, InstanceStatus, nameKeyOf, PluginInstanceEntity } from './plugin-instance.entity';
 import { normaliseSchedule, Schedule, ScheduleInput, ScheduleState, ScheduleTimes } from './schedule';
 
 /** The fields a partial update sets (omitted ones keep their value; null is a value). */
@@ -54,6 +54,20 @@ export interface ProvisioningWrite {
 export interface RunOutcome {
   finishedAt: number;
   lastResult: Record<string, unknown>;
+  /** Failed, timed out or interrupted (a cancelled run is not recorded on its instance at all). */
+  failed: boolean;
+  /** Read the instance's streak even for a success (someone announces recoveries); a failure always reads it. */
+  readStreak: boolean;
+}
+
+/** The instance's failure streak after a run, what notifications and auto-disable decide by. */
+export interface RunStreak {
+  name: string;
+  consecutive_failures: number;
+  /** The streak this run ended (a success after failures) or continued. */
+  previous_failures: number;
+  /** The `disable_after_failures` limit this run reached, which disabled the instance; null: not disabled by it. */
+  auto_disabled_after: number | null;
 }
 
 @Injectable()
@@ -137,6 +151,7 @@ export class InstancesService implements OnApplicationBootstrap {
       template_version: template.version,
       config_error: null,
       provisioned_from: provisioning?.file ?? null,
+      consecutive_failures: 0,
     });
     instance.next_run_at = this.nextRunOf(instance);
     return this.withNameConflictMapped(request.name, () =>
@@ -237,10 +252,29 @@ export class InstancesService implements OnApplicationBootstrap {
     return Object.assign(Object.create(PluginInstanceEntity.prototype) as PluginInstanceEntity, instance, { config: past.config, template_version: past.template_version, execution_policy: past.execution_policy, version });
   }
 
-  /** Records a finished run on its instance, inside the caller's transaction. */
-  async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<void> {
+  /**
+   * Records a finished run on its instance, inside the caller's transaction, and counts its failure streak. A failure
+   * that reaches `execution_policy.disable_after_failures` disables the instance as a new version (change_kind
+   * `auto_disable`, by `system`). Null when the streak was not read (a success nobody asked about) or the instance is gone.
+   */
+  async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<RunStreak | null> {
     const statusIfEnabled = impliedStatus({ enabled: true, last_run: outcome.finishedAt, last_result: outcome.lastResult });
-    await this.instances.applyRunOutcome(manager, instanceId, { ...outcome, statusIfEnabled });
+    // Runs of one instance finish one at a time (one unfinished run each), so the streak read here is the one the update moves on.
+    const before = outcome.failed || outcome.readStreak ? await this.instances.findInTransaction(manager, instanceId) : null;
+    await this.instances.applyRunOutcome(manager, instanceId, { finishedAt: outcome.finishedAt, lastResult: outcome.lastResult, failed: outcome.failed, statusIfEnabled });
+    if (!before) return null;
+    const streak = outcome.failed ? before.consecutive_failures + 1 : 0;
+    const limit = executionPolicyOf(before).disable_after_failures;
+    let autoDisabledAfter: number | null = null;
+    if (outcome.failed && before.enabled && limit !== null && streak >= limit) {
+      const current = await this.instances.findInTransaction(manager, instanceId);
+      if (current) {
+        await this.applyChange(manager, current, { enabled: false }, 'auto_disable', 'system');
+        autoDisabledAfter = limit;
+        this.logger.warn(`instance '${before.name}' (${instanceId}) disabled after ${streak} failed runs in a row (execution_policy.disable_after_failures: ${limit})`);
+      }
+    }
+    return { name: before.name, consecutive_failures: streak, previous_failures: before.consecutive_failures, auto_disabled_after: autoDisabledAfter };
   }
 
   /** Enabled instances whose slot is due at `now` (epoch seconds): the scheduler's tick. */

@@ -3,8 +3,11 @@ import { booleanInteger, jsonText, realNumber } from '../database/json.transform
 import type { ExecutionPolicy } from './plugin-instance.entity';
 import type { Schedule } from './schedule';
 
-/** How a version came to be. `baseline`: the definition an instance had when history began (the migration that added it). */
-export const CHANGE_KINDS = ['create', 'update', 'rollback', 'migration', 'provisioning', 'baseline'] as const;
+/**
+ * How a version came to be. `baseline`: the definition an instance had when history began (the migration that added
+ * it); `auto_disable`: disabled by `execution_policy.disable_after_failures`.
+ */
+export const CHANGE_KINDS = ['create', 'update', 'rollback', 'migration', 'provisioning', 'baseline', 'auto_disable'] as const;
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 /** `plugin_instance_versions`: one row per version of an instance's definition, never rewritten. */

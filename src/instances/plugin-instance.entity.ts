@@ -86,6 +86,10 @@ export class PluginInstanceEntity {
   /** The provisioning file (relative to PROVISIONING_PATH) that declares it, which makes it read-only through the API; null: managed through the API. */
   @Column({ type: 'text', nullable: true })
   provisioned_from: string | null;
+
+  /** Final run outcomes that failed in a row (failed, timed out, interrupted); a success resets it, a cancel leaves it. */
+  @Column({ type: 'integer', default: 0 })
+  consecutive_failures: number;
 }
 
 /**
@@ -121,9 +125,11 @@ export interface ExecutionPolicy {
   max_attempts: number;
   /** Delay before the first retry; doubles with each further attempt, with jitter. */
   backoff_ms: number;
+  /** Disable the instance after this many consecutive failed runs; null: never. */
+  disable_after_failures: number | null;
 }
 
-export const DEFAULT_EXECUTION_POLICY: ExecutionPolicy = { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 };
+export const DEFAULT_EXECUTION_POLICY: ExecutionPolicy = { timeout_ms: null, max_attempts: 1, backoff_ms: 1000, disable_after_failures: null };
 
 export const executionPolicyOf = (instance: Pick<PluginInstanceEntity, 'execution_policy'>): ExecutionPolicy => ({
   ...DEFAULT_EXECUTION_POLICY,

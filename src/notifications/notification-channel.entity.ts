@@ -4,8 +4,12 @@ import type { SecretEnvelope } from '../secrets/secret-cipher';
 
 export const CHANNEL_TYPES = ['webhook', 'slack'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
-export const CHANNEL_EVENTS = ['execution.failed', 'execution.succeeded'] as const;
+export const CHANNEL_EVENTS = ['execution.failed', 'execution.succeeded', 'execution.recovered', 'instance.auto_disabled'] as const;
 export type ChannelEvent = (typeof CHANNEL_EVENTS)[number];
+
+/** Unless told otherwise a channel announces every failure, and groups repeats within 5 minutes into one message. */
+export const DEFAULT_FAILURE_THRESHOLD = 1;
+export const DEFAULT_GROUP_WINDOW_SECONDS = 300;
 
 /** A channel's config as stored: secret parts sealed (webhook: the signing secret; slack: the whole URL, which is the credential). */
 export type StoredChannelConfig = { url: string; secret: SecretEnvelope } | { webhook_url: SecretEnvelope };
@@ -38,6 +42,14 @@ export class NotificationChannelEntity {
 
   @Column({ type: 'integer', transformer: booleanInteger })
   enabled: boolean;
+
+  /** `execution.failed` is announced only from the N-th failure in a row of an instance; `execution.recovered` only after such a streak. */
+  @Column({ type: 'integer' })
+  failure_threshold: number;
+
+  /** Repeats of one event for one instance within this many seconds of the first are sent as one message; 0: every event. */
+  @Column({ type: 'integer' })
+  group_window_seconds: number;
 
   @Column({ type: 'real', transformer: realNumber })
   created_at: number;

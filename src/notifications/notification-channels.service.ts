@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationFailedError } from '../common/d
 import { isUniqueViolation } from '../database/unique-violation';
 import { SecretsService } from '../secrets/secrets.service';
 import { checkChannelConfig } from './channel-config';
-import { ChannelEvent, ChannelType, NotificationChannelEntity, StoredChannelConfig } from './notification-channel.entity';
+import { ChannelEvent, ChannelType, DEFAULT_FAILURE_THRESHOLD, DEFAULT_GROUP_WINDOW_SECONDS, NotificationChannelEntity, StoredChannelConfig } from './notification-channel.entity';
 import { NotificationChannelRepository } from './notification-channel.repository';
 import { NotificationDeliveryEntity } from './notification-outbox.entity';
 import { NotificationOutbox } from './notification-outbox';
@@ -20,6 +20,8 @@ export interface ChannelRequest {
   instance_ids?: string[];
   template_ids?: string[];
   enabled?: boolean;
+  failure_threshold?: number;
+  group_window_seconds?: number;
 }
 
 export interface ChannelUpdate {
@@ -29,6 +31,8 @@ export interface ChannelUpdate {
   instance_ids?: string[] | null;
   template_ids?: string[] | null;
   enabled?: boolean;
+  failure_threshold?: number;
+  group_window_seconds?: number;
 }
 
 /** Sealed under the channel's id, so a sealed value cannot be moved to another channel. */
@@ -63,6 +67,8 @@ export class NotificationChannelsService {
       instance_ids: request.instance_ids ?? null,
       template_ids: request.template_ids ?? null,
       enabled: request.enabled ?? true,
+      failure_threshold: request.failure_threshold ?? DEFAULT_FAILURE_THRESHOLD,
+      group_window_seconds: request.group_window_seconds ?? DEFAULT_GROUP_WINDOW_SECONDS,
       created_at: this.clock.nowSeconds(),
     });
     try {
@@ -98,6 +104,8 @@ export class NotificationChannelsService {
     if (request.instance_ids !== undefined) changes.instance_ids = request.instance_ids;
     if (request.template_ids !== undefined) changes.template_ids = request.template_ids;
     if (request.enabled !== undefined) changes.enabled = request.enabled;
+    if (request.failure_threshold !== undefined) changes.failure_threshold = request.failure_threshold;
+    if (request.group_window_seconds !== undefined) changes.group_window_seconds = request.group_window_seconds;
     if (Object.keys(changes).length > 0) {
       try {
         if (!(await this.channels.update(id, changes))) throw new NotFoundError('channel-not-found', 'notification channel', id);

@@ -23,6 +23,14 @@ export class NotificationOutboxEntity {
   @Column({ type: 'text' })
   event: ChannelEvent;
 
+  /** The instance the event is about: with channel and event, the key repeats are grouped by. */
+  @Column({ type: 'text', nullable: true })
+  instance_id: string | null;
+
+  /** Until when repeats of this (channel, instance, event) join this message or the one after it; null: not grouped. */
+  @Column({ type: 'real', nullable: true, transformer: realNumber })
+  window_ends_at: number | null;
+
   @Column({ type: 'text', transformer: jsonText })
   payload: NotificationPayload;
 

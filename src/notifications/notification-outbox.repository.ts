@@ -2,8 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThanOrEqual, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { jsonText } from '../database/json.transformer';
+import { NamedSql } from '../database/named-sql';
 import { TransactionService } from '../database/transaction.service';
-import { DeliveryOutcome, NotificationDeliveryEntity, NotificationOutboxEntity } from './notification-outbox.entity';
+import type { ChannelEvent } from './notification-channel.entity';
+import { DeliveryOutcome, NotificationDeliveryEntity, NotificationOutboxEntity, NotificationPayload } from './notification-outbox.entity';
+
+/** A repeat joins a message only while nothing of it has been sent and it is not due yet (so no dispatcher holds it). */
+const JOIN_GROUP = new NamedSql(`UPDATE notification_outbox SET payload = :payload
+  WHERE id = :id AND status = 'pending' AND attempts = 0 AND next_attempt_at > CAST(:now AS DOUBLE PRECISION)`);
 
 export interface AttemptRecord {
   channel_id: string;
@@ -28,6 +35,16 @@ export class NotificationOutboxRepository {
   async insert(manager: EntityManager, rows: NotificationOutboxEntity[]): Promise<void> {
     // The payload is free-form JSON, which TypeORM's deep-partial type cannot follow.
     await manager.insert(NotificationOutboxEntity, rows as QueryDeepPartialEntity<NotificationOutboxEntity>[]);
+  }
+
+  /** The newest message of one channel about one event of one instance (the group a repeat may join). */
+  latestInGroup(manager: EntityManager, channelId: string, instanceId: string, event: ChannelEvent): Promise<NotificationOutboxEntity | null> {
+    return manager.findOne(NotificationOutboxEntity, { where: { channel_id: channelId, instance_id: instanceId, event }, order: { created_at: 'DESC' } });
+  }
+
+  /** Replaces a message's payload with its grouped form, unless it was sent or became due meanwhile; false then. */
+  async joinGroup(manager: EntityManager, id: string, payload: NotificationPayload, now: number): Promise<boolean> {
+    return (await JOIN_GROUP.execute(manager, { id, payload: jsonText.to(payload), now })) > 0;
   }
 
   /** Pending rows whose time has come, oldest first. */

@@ -18,6 +18,9 @@ export class ExecutionPolicyInputDto {
 
   @IntField({ description: 'Delay before the first retry in ms; doubles for each further attempt, with jitter (0.5x to 1.5x).', example: 1000, min: 0, max: 3_600_000, optional: true, default: 1000 })
   backoff_ms?: number;
+
+  @IntField({ description: 'Disable the instance after this many failed runs in a row (a run counts once, after its retries); null: never. Emits `instance.auto_disabled` to notification channels.', example: 5, min: 1, max: 1000, optional: true, nullable: true })
+  disable_after_failures?: number | null;
 }
 
 export class CreateInstanceDto {

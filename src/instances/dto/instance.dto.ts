@@ -21,6 +21,9 @@ export class ExecutionPolicyDto {
 
   @ApiProperty({ type: 'integer', minimum: 0, description: 'Delay before the first retry in ms; doubles each attempt, with jitter.', example: 1000 })
   backoff_ms: number;
+
+  @ApiProperty({ type: 'integer', minimum: 1, nullable: true, description: 'Disabled after this many failed runs in a row; null: never.', example: null })
+  disable_after_failures: number | null;
 }
 
 /** Why an instance's config cannot be used by the loaded template version (see docs/history.md). */
@@ -84,6 +87,9 @@ export class InstanceDto {
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The last run\'s result, or `{status: "error", error}` when it failed.', example: { rows_imported: 12, table_name: 'ilab_equipment_2024' } })
   last_result: Record<string, unknown> | null;
 
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Runs that failed in a row, counted once each after its retries (failed, timed out, interrupted); a success resets it, a cancelled run leaves it. Notification channels\' `failure_threshold` and `execution_policy.disable_after_failures` read it. Read-only.', example: 0 })
+  consecutive_failures: number;
+
   @ApiProperty({ format: 'date-time', example: '2026-11-24T10:00:00.000Z' })
   created_at: string;
 
@@ -142,6 +148,7 @@ export class InstanceDto {
       status: entity.status,
       last_run: epochSecondsToIso(entity.last_run),
       last_result: entity.last_result,
+      consecutive_failures: entity.consecutive_failures ?? 0,
       created_at: epochSecondsToIso(entity.created_at),
       updated_at: epochSecondsToIso(entity.updated_at),
       version: entity.version,

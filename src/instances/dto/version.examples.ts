@@ -10,7 +10,7 @@ const VERSION_2: VersionDto = {
   template_version: '1.0.0',
   secret_fields: [],
   enabled: true,
-  execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
+  execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000, disable_after_failures: null },
   schedule: null,
   depends_on: [],
   changed_at: '2026-11-24T10:05:00.000Z',

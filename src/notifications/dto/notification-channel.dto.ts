@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
-import { BooleanField, EnumArrayField, EnumField, JsonObjectField, StringField, UuidArrayField } from '../../common/field.decorators';
+import { BooleanField, EnumArrayField, EnumField, IntField, JsonObjectField, StringField, UuidArrayField } from '../../common/field.decorators';
 import { epochSecondsToIso } from '../../common/time';
-import { CHANNEL_EVENTS, CHANNEL_TYPES, ChannelEvent, ChannelType, NotificationChannelEntity } from '../notification-channel.entity';
+import { CHANNEL_EVENTS, CHANNEL_TYPES, ChannelEvent, ChannelType, DEFAULT_FAILURE_THRESHOLD, DEFAULT_GROUP_WINDOW_SECONDS, NotificationChannelEntity } from '../notification-channel.entity';
 
 const MASK = '********';
 
@@ -21,7 +21,7 @@ export class CreateNotificationChannelDto {
   })
   config: Record<string, unknown>;
 
-  @EnumArrayField(CHANNEL_EVENTS, { description: 'Which run outcomes it announces.', example: ['execution.failed'] })
+  @EnumArrayField(CHANNEL_EVENTS, { description: 'Which events it announces. `execution.failed`: a run failed, timed out or was interrupted (after its retries); `execution.succeeded`: a run succeeded; `execution.recovered`: the first success after failures this channel announced; `instance.auto_disabled`: `execution_policy.disable_after_failures` disabled an instance.', example: ['execution.failed', 'execution.recovered'] })
   events: ChannelEvent[];
 
   @UuidArrayField({ description: 'Only runs of these instances; omit for any instance.', example: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'], maxItems: 1000, optional: true })
@@ -37,7 +37,28 @@ export class CreateNotificationChannelDto {
 
   @BooleanField({ description: 'A disabled channel announces nothing.', example: true, optional: true, default: true })
   enabled?: boolean;
-}
+
+  @IntField({
+    description: 'Announce `execution.failed` only from the N-th failed run in a row of an instance (its `consecutive_failures`); `execution.recovered` is then sent only after a streak this long. 1: every failure.',
+    example: 3,
+    min: 1,
+    max: 1000,
+    optional: true,
+    default: DEFAULT_FAILURE_THRESHOLD,
+  })
+  failure_threshold?: number;
+
+  @IntField({
+    description:
+      'Repeats of one event for one instance within this many seconds are sent as one message: the first at once, the repeats together when the window ends (with `occurrences`, `first_at`, `last_at` and the newest `execution_ids`). 0: every event is its own message.',
+    example: 600,
+    min: 0,
+    max: 86400,
+    optional: true,
+    default: DEFAULT_GROUP_WINDOW_SECONDS,
+  })
+  group_window_seconds?: number;}
+
 
 /** A change to a channel: the fields given replace theirs; `null` filters mean any. The type cannot change. */
 export class UpdateNotificationChannelDto {
@@ -51,7 +72,7 @@ export class UpdateNotificationChannelDto {
   })
   config?: Record<string, unknown>;
 
-  @EnumArrayField(CHANNEL_EVENTS, { description: 'Which run outcomes it announces.', example: ['execution.failed', 'execution.succeeded'], optional: true })
+  @EnumArrayField(CHANNEL_EVENTS, { description: 'Which events it announces. `execution.failed`: a run failed, timed out or was interrupted (after its retries); `execution.succeeded`: a run succeeded; `execution.recovered`: the first success after failures this channel announced; `instance.auto_disabled`: `execution_policy.disable_after_failures` disabled an instance.', example: ['execution.failed', 'execution.recovered', 'instance.auto_disabled'], optional: true })
   events?: ChannelEvent[];
 
   @ApiProperty({ required: false, type: [String], format: 'uuid', nullable: true, description: 'Only runs of these instances; null: any.', example: null })
@@ -71,6 +92,25 @@ export class UpdateNotificationChannelDto {
 
   @BooleanField({ description: 'A disabled channel announces nothing (messages already in the outbox are still sent).', example: false, optional: true })
   enabled?: boolean;
+
+  @IntField({
+    description: 'Announce `execution.failed` only from the N-th failed run in a row of an instance (its `consecutive_failures`); `execution.recovered` is then sent only after a streak this long. 1: every failure.',
+    example: 3,
+    min: 1,
+    max: 1000,
+    optional: true,
+  })
+  failure_threshold?: number;
+
+  @IntField({
+    description:
+      'Repeats of one event for one instance within this many seconds are sent as one message: the first at once, the repeats together when the window ends (with `occurrences`, `first_at`, `last_at` and the newest `execution_ids`). 0: every event is its own message.',
+    example: 600,
+    min: 0,
+    max: 86400,
+    optional: true,
+  })
+  group_window_seconds?: number;
 }
 
 /** A channel as shown: its secrets never (a webhook's URL is shown, a Slack URL is masked: it is the credential). */
@@ -92,7 +132,7 @@ export class NotificationChannelDto {
   })
   config: Record<string, string>;
 
-  @ApiProperty({ type: [String], enum: CHANNEL_EVENTS, example: ['execution.failed'] })
+  @ApiProperty({ type: [String], enum: CHANNEL_EVENTS, example: ['execution.failed', 'execution.recovered'] })
   events: ChannelEvent[];
 
   @ApiProperty({ type: [String], format: 'uuid', nullable: true, description: 'null: any instance.', example: null })
@@ -103,6 +143,12 @@ export class NotificationChannelDto {
 
   @ApiProperty({ example: true })
   enabled: boolean;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Failures are announced from the N-th in a row of an instance.', example: 1 })
+  failure_threshold: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Repeats within this many seconds become one message; 0: none grouped.', example: 300 })
+  group_window_seconds: number;
 
   @ApiProperty({ format: 'date-time', example: '2026-12-06T05:00:00.000Z' })
   created_at: string;
@@ -117,6 +163,8 @@ export class NotificationChannelDto {
       instance_ids: entity.instance_ids,
       template_ids: entity.template_ids,
       enabled: entity.enabled,
+      failure_threshold: entity.failure_threshold,
+      group_window_seconds: entity.group_window_seconds,
       created_at: epochSecondsToIso(entity.created_at),
     };
   }

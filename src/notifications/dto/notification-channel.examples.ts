@@ -6,10 +6,12 @@ const WEBHOOK_CHANNEL: NotificationChannelDto = {
   name: 'ops-alerts',
   type: 'webhook',
   config: { url: 'https://alerts.example.com/hooks/pif', secret: '********' },
-  events: ['execution.failed'],
+  events: ['execution.failed', 'execution.recovered', 'instance.auto_disabled'],
   instance_ids: null,
   template_ids: null,
   enabled: true,
+  failure_threshold: 3,
+  group_window_seconds: 600,
   created_at: '2026-12-06T05:00:00.000Z',
 };
 
@@ -22,14 +24,26 @@ const SLACK_CHANNEL: NotificationChannelDto = {
   instance_ids: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'],
   template_ids: null,
   enabled: true,
+  failure_threshold: 1,
+  group_window_seconds: 0,
   created_at: '2026-12-06T05:10:00.000Z',
 };
 
 export const CREATE_CHANNEL_EXAMPLES: ApiExamples<CreateNotificationChannelDto> = {
-  webhook: { summary: 'A signed webhook for failures (secret generated)', value: { name: 'ops-alerts', type: 'webhook', config: { url: 'https://alerts.example.com/hooks/pif' }, events: ['execution.failed'] } },
+  webhook: {
+    summary: 'A signed webhook: failures from the third in a row, the recovery, auto-disables; repeats grouped per 10 minutes (secret generated)',
+    value: {
+      name: 'ops-alerts',
+      type: 'webhook',
+      config: { url: 'https://alerts.example.com/hooks/pif' },
+      events: ['execution.failed', 'execution.recovered', 'instance.auto_disabled'],
+      failure_threshold: 3,
+      group_window_seconds: 600,
+    },
+  },
   slack: {
     summary: 'Slack, for every outcome of one instance',
-    value: { name: 'fetcher-slack', type: 'slack', config: { webhook_url: 'https://hooks.slack.com/services/T000/B000/XXXX' }, events: ['execution.failed', 'execution.succeeded'], instance_ids: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'] },
+    value: { name: 'fetcher-slack', type: 'slack', config: { webhook_url: 'https://hooks.slack.com/services/T000/B000/XXXX' }, events: ['execution.failed', 'execution.succeeded'], instance_ids: ['3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15'], group_window_seconds: 0 },
   },
 };
 
@@ -49,5 +63,6 @@ export const CHANNEL_LIST_EXAMPLES: ApiExamples<NotificationChannelListDto> = {
 export const UPDATE_CHANNEL_EXAMPLES: ApiExamples<UpdateNotificationChannelDto> = {
   events: { summary: 'Announce successes too', value: { events: ['execution.failed', 'execution.succeeded'] } },
   pause: { summary: 'Pause the channel', value: { enabled: false } },
+  quieter: { summary: 'Only from the fifth failure in a row, repeats grouped per hour', value: { failure_threshold: 5, group_window_seconds: 3600 } },
   url: { summary: 'A new receiver URL, the secret kept', value: { config: { url: 'https://alerts.example.com/hooks/pif-v2' } } },
 };
