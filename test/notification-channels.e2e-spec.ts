@@ -72,7 +72,7 @@ describe('notification channels', () => {
     ['a non-http url', { type: 'webhook', config: { url: 'ftp://example.com/x' } }, '/config/url'],
     ['a malformed secret', { type: 'webhook', config: { url: 'https://example.com/h', secret: 'plain' } }, '/config/secret'],
     ['a setting of another type', { type: 'slack', config: { webhook_url: 'https://hooks.slack.com/x', url: 'https://x' } }, '/config/url'],
-    ['an unknown type', { type: 'email', config: {} }, '/type'],
+    ['an unknown type', { type: 'sms', config: {} }, '/type'],
   ])('refuses %s with 400 naming the field', async (_label, fields, pointer) => {
     const response = await app.post(CHANNELS, { name: unique('bad'), events: ['execution.failed'], ...fields });
     expectProblem(response, 400, 'validation-failed');

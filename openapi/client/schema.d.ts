@@ -1051,7 +1051,7 @@ export interface components {
         };
         CreateNotificationChannelDto: {
             /**
-             * @description By type. webhook: `{url, secret?}` (`secret` a Standard Webhooks `whsec_` key; generated and answered once when omitted). slack: `{webhook_url}`. Secrets (the webhook secret, the Slack URL) are stored sealed and never shown again.
+             * @description By type. webhook: `{url, secret?}` (`secret` a Standard Webhooks `whsec_` key; generated and answered once when omitted). slack: `{webhook_url}`. email: `{host, port?, security?, username?, password?, from, to}`: `host` the SMTP server (hostname or IP address); `security` `starttls` (default: plain connection upgraded with STARTTLS, refused when the server does not offer it), `tls` (TLS from the start) or `none`; `port` defaults to 465 for `tls`, 587 otherwise; `username` and `password` (SMTP AUTH) go together; `from` one address (`addr@example.org` or `Name <addr@example.org>`); `to` 1 to 50 addresses (repeats dropped). Secrets (the webhook secret, the Slack URL, the SMTP password) are stored sealed and never shown again.
              * @example {
              *       "url": "https://alerts.example.com/hooks/pif"
              *     }
@@ -1092,7 +1092,7 @@ export interface components {
              */
             template_ids?: string[];
             /**
-             * @description `webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook.
+             * @description `webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook; `email`: a plain-text email through an SMTP server.
              * @example webhook
              */
             type: components["schemas"]["NotificationChannelType"];
@@ -1164,7 +1164,7 @@ export interface components {
         };
         CreatedNotificationChannelDto: {
             /**
-             * @description The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`.
+             * @description The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`, email `{host, port, security, username?, password?, from, to}` (port and security with their defaults filled in).
              * @example {
              *       "secret": "********",
              *       "url": "https://alerts.example.com/hooks/pif"
@@ -1756,7 +1756,7 @@ export interface components {
         LogLevel: "debug" | "info" | "warn" | "error";
         NotificationChannelDto: {
             /**
-             * @description The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`.
+             * @description The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`, email `{host, port, security, username?, password?, from, to}` (port and security with their defaults filled in).
              * @example {
              *       "secret": "********",
              *       "url": "https://alerts.example.com/hooks/pif"
@@ -1802,10 +1802,10 @@ export interface components {
             items: components["schemas"]["NotificationChannelDto"][];
         };
         /**
-         * @description `webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook.
+         * @description `webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook; `email`: a plain-text email through an SMTP server.
          * @enum {string}
          */
-        NotificationChannelType: "webhook" | "slack";
+        NotificationChannelType: "webhook" | "slack" | "email";
         NotificationDeliveryDto: {
             /**
              * Format: date-time
@@ -1831,7 +1831,7 @@ export interface components {
             id: number;
             /**
              * Format: uuid
-             * @description The outbox message (also the `webhook-id` a webhook receiver sees); null for a test send.
+             * @description The outbox message (also the `webhook-id` a webhook receiver sees, and the local part of an email Message-ID); null for a test send.
              * @example e2a4c6b8-0d1f-4e3a-9c5b-7d9f1b3e5a70
              */
             message_id: string | null;
@@ -1842,7 +1842,7 @@ export interface components {
              */
             outcome: "delivered" | "failed" | "dead";
             /**
-             * @description The receiver's HTTP status; null when no answer came.
+             * @description The receiver's HTTP status (webhook, Slack) or the SMTP server's reply code (email); null when no answer came.
              * @example 200
              */
             status_code: number | null;
@@ -2429,13 +2429,19 @@ export interface components {
         };
         TestSendResultDto: {
             /**
-             * @description The receiver answered 2xx.
+             * @description The receiver answered 2xx, or the SMTP server accepted the message.
              * @example true
              */
             delivered: boolean;
-            /** @example null */
+            /**
+             * @description Why it failed.
+             * @example null
+             */
             error: string | null;
-            /** @example 200 */
+            /**
+             * @description The HTTP status or SMTP reply code; null when no answer came.
+             * @example 200
+             */
             status_code: number | null;
         };
         UpcomingFireDto: {
@@ -2517,7 +2523,7 @@ export interface components {
         };
         UpdateNotificationChannelDto: {
             /**
-             * @description The whole new config for the channel's type. A webhook config without `secret` keeps the current secret.
+             * @description The whole new config for the channel's type. A webhook config without `secret` keeps the current secret; an email config with `username` but without `password` keeps the current password.
              * @example {
              *       "url": "https://alerts.example.com/hooks/pif-v2"
              *     }

@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { booleanInteger, jsonText, realNumber } from '../database/json.transformer';
 import type { SecretEnvelope } from '../secrets/secret-cipher';
+import type { SmtpSecurity } from './channel-config';
 
-export const CHANNEL_TYPES = ['webhook', 'slack'] as const;
+export const CHANNEL_TYPES = ['webhook', 'slack', 'email'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const CHANNEL_EVENTS = ['execution.failed', 'execution.succeeded', 'execution.recovered', 'instance.auto_disabled'] as const;
 export type ChannelEvent = (typeof CHANNEL_EVENTS)[number];
@@ -11,8 +12,22 @@ export type ChannelEvent = (typeof CHANNEL_EVENTS)[number];
 export const DEFAULT_FAILURE_THRESHOLD = 1;
 export const DEFAULT_GROUP_WINDOW_SECONDS = 300;
 
-/** A channel's config as stored: secret parts sealed (webhook: the signing secret; slack: the whole URL, which is the credential). */
-export type StoredChannelConfig = { url: string; secret: SecretEnvelope } | { webhook_url: SecretEnvelope };
+/** An email channel's config as stored: defaults filled in, the SMTP password sealed. */
+export interface StoredEmailConfig {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username?: string;
+  password?: SecretEnvelope;
+  from: string;
+  to: string[];
+}
+
+/**
+ * A channel's config as stored: secret parts sealed (webhook: the signing secret; slack: the whole URL, which is the
+ * credential; email: the SMTP password).
+ */
+export type StoredChannelConfig = { url: string; secret: SecretEnvelope } | { webhook_url: SecretEnvelope } | StoredEmailConfig;
 
 /** `notification_channels`: where run outcomes are announced. Written only by NotificationChannelRepository. */
 @Entity({ name: 'notification_channels' })

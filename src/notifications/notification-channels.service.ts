@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/domain-errors';
 import { isUniqueViolation } from '../database/unique-violation';
 import { SecretsService } from '../secrets/secrets.service';
-import { checkChannelConfig } from './channel-config';
+import { ChannelConfigInput, checkChannelConfig } from './channel-config';
 import { ChannelEvent, ChannelType, DEFAULT_FAILURE_THRESHOLD, DEFAULT_GROUP_WINDOW_SECONDS, NotificationChannelEntity, StoredChannelConfig } from './notification-channel.entity';
 import { NotificationChannelRepository } from './notification-channel.repository';
 import { NotificationDeliveryEntity } from './notification-outbox.entity';
@@ -55,9 +55,7 @@ export class NotificationChannelsService {
     const checked = checkChannelConfig(request.type, request.config);
     if ('errors' in checked) throw new ValidationFailedError(`config is not valid for a ${request.type} channel`, checked.errors);
     const id = randomUUID();
-    const aad = channelSecretAad(id);
-    const config: StoredChannelConfig =
-      'url' in checked.config ? { url: checked.config.url, secret: this.secrets.sealValue(checked.config.secret, aad) } : { webhook_url: this.secrets.sealValue(checked.config.webhook_url, aad) };
+    const config = this.sealConfig(id, checked.config, null);
     const channel = this.channels.newChannel({
       id,
       name: request.name,
@@ -83,21 +81,17 @@ export class NotificationChannelsService {
     return { channel, generatedSecret: 'url' in checked.config && checked.generatedSecret ? checked.config.secret : null };
   }
 
-  /** Applies the fields given; a webhook config without `secret` keeps the stored one. */
+  /** Applies the fields given; a webhook config without `secret`, or an email config with a username but no `password`, keeps the stored one. */
   async update(id: string, request: ChannelUpdate): Promise<NotificationChannelEntity> {
     const channel = await this.get(id);
     const changes: Partial<NotificationChannelEntity> = {};
     if (request.config !== undefined) {
-      const keepSecret = channel.type === 'webhook' && request.config.secret === undefined && 'secret' in channel.config;
-      const checked = checkChannelConfig(channel.type, request.config);
+      const passwordStored = 'password' in channel.config && channel.config.password !== undefined;
+      const checked = checkChannelConfig(channel.type, request.config, { passwordStored });
       if ('errors' in checked) throw new ValidationFailedError(`config is not valid for a ${channel.type} channel`, checked.errors);
-      const aad = channelSecretAad(id);
-      if ('url' in checked.config) {
-        const secret = keepSecret && 'secret' in channel.config ? channel.config.secret : this.secrets.sealValue(checked.config.secret, aad);
-        changes.config = { url: checked.config.url, secret };
-      } else {
-        changes.config = { webhook_url: this.secrets.sealValue(checked.config.webhook_url, aad) };
-      }
+      // A webhook given a new secret keeps nothing; otherwise what the new config omits may be kept.
+      const keep = channel.type === 'webhook' && request.config.secret !== undefined ? null : channel.config;
+      changes.config = this.sealConfig(id, checked.config, keep);
     }
     if (request.name !== undefined) changes.name = request.name;
     if (request.events !== undefined) changes.events = [...new Set(request.events)];
@@ -118,6 +112,22 @@ export class NotificationChannelsService {
       await this.outbox.channelsChanged();
     }
     return Object.assign(channel, changes);
+  }
+
+  /**
+   * The config to store, its secrets sealed under the channel's id. `keep`, on an update, is the stored config whose
+   * webhook secret (when the new config generated one in place of an omitted secret) or SMTP password (when the new
+   * config has a username but no password) stays.
+   */
+  private sealConfig(id: string, config: ChannelConfigInput, keep: StoredChannelConfig | null): StoredChannelConfig {
+    const aad = channelSecretAad(id);
+    if ('url' in config) return { url: config.url, secret: keep && 'secret' in keep ? keep.secret : this.secrets.sealValue(config.secret, aad) };
+    if ('webhook_url' in config) return { webhook_url: this.secrets.sealValue(config.webhook_url, aad) };
+    const { password, ...rest } = config;
+    if (password !== undefined) return { ...rest, password: this.secrets.sealValue(password, aad) };
+    // Without a username no password is kept: a config without login sends without one.
+    const stored = keep && 'password' in keep ? keep.password : undefined;
+    return rest.username !== undefined && stored ? { ...rest, password: stored } : rest;
   }
 
   list(): Promise<NotificationChannelEntity[]> {

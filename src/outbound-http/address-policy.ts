@@ -139,6 +139,9 @@ export function classifyAddress(text: string): { kind: BlockKind; range: string 
 const normaliseName = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
+/** A DNS hostname (labels of letters, digits, `-` and `_`, at most 253 characters; case and a final dot ignored). */
+export const isHostname = (text: string): boolean => HOSTNAME.test(normaliseName(text));
+
 /**
  * One FETCH_ALLOW_HOSTS entry: an IP address or CIDR (matches the address connected to), a hostname
  * (matches the URL's hostname exactly) or `*.suffix` (matches any hostname ending in `.suffix`, not

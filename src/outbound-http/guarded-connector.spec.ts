@@ -2,7 +2,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { buildConnector } from 'undici';
 import { OutboundAddressPolicy } from './address-policy';
-import { guardedConnector, OutboundRequestRefusedError, ResolvedAddress } from './guarded-connector';
+import { allowedAddresses, guardedConnector, OutboundRequestRefusedError, ResolvedAddress } from './guarded-connector';
 
 const policy = (allowHosts: string[] = []) => new OutboundAddressPolicy({ allowHosts, allowPrivate: false });
 
@@ -69,5 +69,34 @@ describe('guardedConnector', () => {
     const { error } = await connect(connector, 'nowhere.test');
     expect(error).not.toBeInstanceOf(OutboundRequestRefusedError);
     expect((error as NodeJS.ErrnoException).code).toBe('ENOTFOUND');
+  });
+});
+
+describe('allowedAddresses', () => {
+  const resolving = (addresses: ResolvedAddress[]) => jest.fn(async (_name: string) => addresses);
+
+  it('checks an IP literal as it is, without resolving it', async () => {
+    const resolveAll = resolving([]);
+    await expect(allowedAddresses(policy(['127.0.0.1']), '127.0.0.1', resolveAll)).resolves.toEqual([{ address: '127.0.0.1', family: 4 }]);
+    await expect(allowedAddresses(policy(['::1']), '[::1]', resolveAll)).resolves.toEqual([{ address: '::1', family: 6 }]);
+    await expect(allowedAddresses(policy(['127.0.0.1']), '127.0.0.2', resolveAll)).rejects.toThrow('connection to 127.0.0.2 refused: a loopback address (127.0.0.0/8)');
+    expect(resolveAll).not.toHaveBeenCalled();
+  });
+
+  it('keeps only the allowed addresses of a name, in the order DNS gave them', async () => {
+    const addresses = [
+      { address: '10.0.0.5', family: 4 },
+      { address: '93.184.215.14', family: 4 },
+      { address: '2606:2800:21f:cb07:6820:80da:af6b:8b2c', family: 6 },
+    ];
+    await expect(allowedAddresses(policy(), 'smtp.example.org', resolving(addresses))).resolves.toEqual(addresses.slice(1));
+  });
+
+  it('refuses a name whose every address is blocked, naming the first, and reports a name without addresses as ENOTFOUND', async () => {
+    const refused = allowedAddresses(policy(), 'relay.internal', resolving([{ address: '192.168.1.20', family: 4 }]));
+    await expect(refused).rejects.toBeInstanceOf(OutboundRequestRefusedError);
+    await expect(refused).rejects.toThrow('connection to 192.168.1.20 (relay.internal resolves to it) refused');
+    await expect(allowedAddresses(policy(['relay.internal']), 'relay.internal', resolving([{ address: '192.168.1.20', family: 4 }]))).resolves.toHaveLength(1);
+    await expect(allowedAddresses(policy(), 'nowhere.test', resolving([]))).rejects.toMatchObject({ code: 'ENOTFOUND' });
   });
 });

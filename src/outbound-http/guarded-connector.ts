@@ -39,10 +39,31 @@ export interface GuardedConnectorOptions {
 }
 
 /**
- * An undici connector that checks the address each new connection goes to, at connect time: IP-literal
- * hosts directly, hostnames after resolving them here. Only addresses the policy allows are handed to
- * the socket (through a pinned lookup), so DNS that changes between a check and the connect (rebinding)
- * cannot slip a blocked address in. Every connection the dispatcher opens passes here, redirects included.
+ * The addresses a connection to `hostname` may use: an IP literal checked as it is (no lookup), a hostname resolved
+ * here and only its allowed addresses kept. Rejects with OutboundRequestRefusedError when none is allowed (naming
+ * the first address and the setting that would allow it), with ENOTFOUND when the name has no address. The one
+ * place the policy meets DNS: the HTTP connector and the SMTP sender both connect only to what this answers.
+ */
+export async function allowedAddresses(policy: OutboundAddressPolicy, hostname: string, resolveAll: ResolveAll = systemResolveAll): Promise<ResolvedAddress[]> {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  const family = isIP(bare);
+  if (family) {
+    const refusal = policy.check(bare, bare);
+    if (refusal) throw new OutboundRequestRefusedError(refusal);
+    return [{ address: bare, family }];
+  }
+  const addresses = await resolveAll(bare);
+  const allowed = addresses.filter((candidate) => policy.check(bare, candidate.address) === null);
+  if (allowed.length > 0) return allowed;
+  const refusal = addresses.length > 0 ? policy.check(bare, addresses[0].address) : null;
+  throw refusal ? new OutboundRequestRefusedError(refusal) : Object.assign(new Error(`getaddrinfo ENOTFOUND ${bare}`), { code: 'ENOTFOUND' });
+}
+
+/**
+ * An undici connector that checks the address each new connection goes to, at connect time (allowedAddresses).
+ * Only addresses the policy allows are handed to the socket (through a pinned lookup), so DNS that changes between
+ * a check and the connect (rebinding) cannot slip a blocked address in. Every connection the dispatcher opens
+ * passes here, redirects included.
  */
 export function guardedConnector(policy: OutboundAddressPolicy, options: GuardedConnectorOptions = {}): buildConnector.connector {
   const resolveAll = options.resolveAll ?? systemResolveAll;
@@ -51,21 +72,11 @@ export function guardedConnector(policy: OutboundAddressPolicy, options: Guarded
   const direct = build(base);
   return (connectOptions, callback) => {
     const hostname = connectOptions.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(hostname)) {
-      const refusal = policy.check(hostname, hostname);
-      if (refusal) callback(new OutboundRequestRefusedError(refusal), null);
-      else direct(connectOptions, callback);
-      return;
-    }
-    resolveAll(hostname).then(
-      (addresses) => {
-        const allowed = addresses.filter((candidate) => policy.check(hostname, candidate.address) === null);
-        if (allowed.length === 0) {
-          const refusal = addresses.length > 0 ? policy.check(hostname, addresses[0].address) : null;
-          callback(refusal ? new OutboundRequestRefusedError(refusal) : Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), null);
-          return;
-        }
-        build({ ...base, lookup: pinnedLookup(allowed) } as buildConnector.BuildOptions)(connectOptions, callback);
+    allowedAddresses(policy, hostname, resolveAll).then(
+      (allowed) => {
+        // An IP literal needs no lookup; a name connects only to the addresses checked above.
+        if (isIP(hostname)) direct(connectOptions, callback);
+        else build({ ...base, lookup: pinnedLookup(allowed) } as buildConnector.BuildOptions)(connectOptions, callback);
       },
       (error: Error) => callback(error, null),
     );

@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, fetch as undiciFetch, RequestInit as UndiciRequestInit } from 'undici';
 import { Settings } from '../config/settings';
 import { OutboundAddressPolicy } from './address-policy';
-import { guardedConnector, GuardedConnectorOptions, OutboundRequestRefusedError } from './guarded-connector';
+import { allowedAddresses, guardedConnector, GuardedConnectorOptions, OutboundRequestRefusedError, ResolveAll, ResolvedAddress, systemResolveAll } from './guarded-connector';
 
 export type OutboundRequestInit = Omit<UndiciRequestInit, 'dispatcher'>;
 
@@ -25,9 +25,22 @@ export class OutboundHttpService implements OnApplicationShutdown {
 
   private readonly policy: OutboundAddressPolicy;
 
+  private readonly resolveAll: ResolveAll;
+
   constructor(settings: Settings, connector: GuardedConnectorOptions = {}) {
     this.policy = new OutboundAddressPolicy({ allowHosts: settings.fetchAllowHosts, allowPrivate: settings.fetchAllowPrivate });
+    this.resolveAll = connector.resolveAll ?? systemResolveAll;
     this.agent = new Agent({ connect: guardedConnector(this.policy, connector) });
+  }
+
+  /**
+   * For clients that open their own sockets (SMTP): the address to connect to for `hostname`, resolved and checked
+   * as fetch's connections are. Connect to this address, not the name, so DNS cannot answer differently at connect
+   * time (rebinding). Rejects with OutboundRequestRefusedError when the policy allows none of its addresses.
+   */
+  async resolveAllowed(hostname: string): Promise<ResolvedAddress> {
+    const [first] = await allowedAddresses(this.policy, hostname, this.resolveAll);
+    return first;
   }
 
   /**

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
 import { BooleanField, EnumArrayField, EnumField, IntField, JsonObjectField, StringField, UuidArrayField } from '../../common/field.decorators';
 import { epochSecondsToIso } from '../../common/time';
-import { CHANNEL_EVENTS, CHANNEL_TYPES, ChannelEvent, ChannelType, DEFAULT_FAILURE_THRESHOLD, DEFAULT_GROUP_WINDOW_SECONDS, NotificationChannelEntity } from '../notification-channel.entity';
+import { CHANNEL_EVENTS, CHANNEL_TYPES, ChannelEvent, ChannelType, DEFAULT_FAILURE_THRESHOLD, DEFAULT_GROUP_WINDOW_SECONDS, NotificationChannelEntity, StoredChannelConfig } from '../notification-channel.entity';
 
 const MASK = '********';
 
@@ -10,13 +10,19 @@ export class CreateNotificationChannelDto {
   @StringField({ description: 'Unique name of the channel.', example: 'ops-alerts', minLength: 1, maxLength: 100, trim: true })
   name: string;
 
-  @EnumField(CHANNEL_TYPES, 'NotificationChannelType', { description: '`webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook.', example: 'webhook' })
+  @EnumField(CHANNEL_TYPES, 'NotificationChannelType', {
+    description: '`webhook`: a JSON POST signed per Standard Webhooks; `slack`: a Slack incoming webhook; `email`: a plain-text email through an SMTP server.',
+    example: 'webhook',
+  })
   type: ChannelType;
 
   @JsonObjectField({
     description:
       'By type. webhook: `{url, secret?}` (`secret` a Standard Webhooks `whsec_` key; generated and answered once when omitted). slack: `{webhook_url}`. ' +
-      'Secrets (the webhook secret, the Slack URL) are stored sealed and never shown again.',
+      'email: `{host, port?, security?, username?, password?, from, to}`: `host` the SMTP server (hostname or IP address); `security` `starttls` (default: ' +
+      'plain connection upgraded with STARTTLS, refused when the server does not offer it), `tls` (TLS from the start) or `none`; `port` defaults to 465 ' +
+      'for `tls`, 587 otherwise; `username` and `password` (SMTP AUTH) go together; `from` one address (`addr@example.org` or `Name <addr@example.org>`); ' +
+      '`to` 1 to 50 addresses (repeats dropped). Secrets (the webhook secret, the Slack URL, the SMTP password) are stored sealed and never shown again.',
     example: { url: 'https://alerts.example.com/hooks/pif' },
   })
   config: Record<string, unknown>;
@@ -66,7 +72,7 @@ export class UpdateNotificationChannelDto {
   name?: string;
 
   @JsonObjectField({
-    description: "The whole new config for the channel's type. A webhook config without `secret` keeps the current secret.",
+    description: "The whole new config for the channel's type. A webhook config without `secret` keeps the current secret; an email config with `username` but without `password` keeps the current password.",
     example: { url: 'https://alerts.example.com/hooks/pif-v2' },
     optional: true,
   })
@@ -113,7 +119,7 @@ export class UpdateNotificationChannelDto {
   group_window_seconds?: number;
 }
 
-/** A channel as shown: its secrets never (a webhook's URL is shown, a Slack URL is masked: it is the credential). */
+/** A channel as shown: its secrets never (a webhook's URL is shown, a Slack URL is masked: it is the credential; an SMTP password is masked). */
 export class NotificationChannelDto {
   @ApiProperty({ format: 'uuid', example: '1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c' })
   id: string;
@@ -127,10 +133,12 @@ export class NotificationChannelDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`.',
+    description:
+      'The config with its secrets masked as `********`: webhook `{url, secret}`, slack `{webhook_url}`, email `{host, port, security, username?, password?, from, to}` ' +
+      '(port and security with their defaults filled in).',
     example: { url: 'https://alerts.example.com/hooks/pif', secret: '********' },
   })
-  config: Record<string, string>;
+  config: Record<string, unknown>;
 
   @ApiProperty({ type: [String], enum: CHANNEL_EVENTS, example: ['execution.failed', 'execution.recovered'] })
   events: ChannelEvent[];
@@ -158,7 +166,7 @@ export class NotificationChannelDto {
       id: entity.id,
       name: entity.name,
       type: entity.type,
-      config: 'url' in entity.config ? { url: entity.config.url, secret: MASK } : { webhook_url: MASK },
+      config: maskedConfig(entity.config),
       events: entity.events,
       instance_ids: entity.instance_ids,
       template_ids: entity.template_ids,
@@ -168,6 +176,13 @@ export class NotificationChannelDto {
       created_at: epochSecondsToIso(entity.created_at),
     };
   }
+}
+
+function maskedConfig(config: StoredChannelConfig): Record<string, unknown> {
+  if ('url' in config) return { url: config.url, secret: MASK };
+  if ('webhook_url' in config) return { webhook_url: MASK };
+  const { host, port, security, username, password, from, to } = config;
+  return { host, port, security, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password: MASK } : {}), from, to };
 }
 
 /** The answer to creating a channel: a generated webhook secret is shown this once. */

@@ -20,7 +20,7 @@ export class NotificationDeliveryDto {
   @ApiProperty({ format: 'uuid', example: '1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c' })
   channel_id: string;
 
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The outbox message (also the `webhook-id` a webhook receiver sees); null for a test send.', example: 'e2a4c6b8-0d1f-4e3a-9c5b-7d9f1b3e5a70' })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The outbox message (also the `webhook-id` a webhook receiver sees, and the local part of an email Message-ID); null for a test send.', example: 'e2a4c6b8-0d1f-4e3a-9c5b-7d9f1b3e5a70' })
   message_id: string | null;
 
   @ApiProperty({ example: 'execution.failed', description: '`execution.failed`, `execution.succeeded` or `notification.test`.' })
@@ -32,7 +32,7 @@ export class NotificationDeliveryDto {
   @ApiProperty({ enum: ['delivered', 'failed', 'dead'], description: '`failed`: retried later; `dead`: the last attempt failed, no more are made.', example: 'delivered' })
   outcome: 'delivered' | 'failed' | 'dead';
 
-  @ApiProperty({ type: 'integer', nullable: true, description: "The receiver's HTTP status; null when no answer came.", example: 200 })
+  @ApiProperty({ type: 'integer', nullable: true, description: "The receiver's HTTP status (webhook, Slack) or the SMTP server's reply code (email); null when no answer came.", example: 200 })
   status_code: number | null;
 
   @ApiProperty({ type: String, nullable: true, description: 'Why it failed.', example: null })
@@ -59,13 +59,13 @@ export class NotificationDeliveryListDto {
 
 /** How a test send went. */
 export class TestSendResultDto {
-  @ApiProperty({ description: 'The receiver answered 2xx.', example: true })
+  @ApiProperty({ description: 'The receiver answered 2xx, or the SMTP server accepted the message.', example: true })
   delivered: boolean;
 
-  @ApiProperty({ type: 'integer', nullable: true, example: 200 })
+  @ApiProperty({ type: 'integer', nullable: true, description: 'The HTTP status or SMTP reply code; null when no answer came.', example: 200 })
   status_code: number | null;
 
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiProperty({ type: String, nullable: true, description: 'Why it failed.', example: null })
   error: string | null;
 
   static from(result: SendResult): TestSendResultDto {

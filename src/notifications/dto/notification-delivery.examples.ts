@@ -16,4 +16,5 @@ export const DELIVERY_LIST_EXAMPLES: ApiExamples<NotificationDeliveryListDto> = 
 export const TEST_SEND_EXAMPLES: ApiExamples<TestSendResultDto> = {
   delivered: { summary: 'The receiver took it', value: { delivered: true, status_code: 200, error: null } },
   refused: { summary: 'The receiver answered an error', value: { delivered: false, status_code: 401, error: 'answered 401' } },
+  smtpLogin: { summary: 'The SMTP server refused the login (email)', value: { delivered: false, status_code: 535, error: 'Invalid login: 535 5.7.8 Authentication credentials invalid' } },
 };
