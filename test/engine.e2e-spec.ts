@@ -14,7 +14,7 @@ const INSTANCES = '/api/plugins/instances';
 const EXECUTIONS = '/api/plugins/executions';
 const ASYNC = { prefer: 'respond-async' };
 const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted'];
-const DEFAULT_POLICY = { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 };
+const DEFAULT_POLICY = { timeout_ms: null, max_attempts: 1, backoff_ms: 1000, disable_after_failures: null };
 
 interface Execution {
   id: string;
@@ -465,7 +465,7 @@ describe('execution engine (e2e)', () => {
     });
 
     it('keeps a full policy given on create, fills a partial one, and merges partial updates on PUT', async () => {
-      const full = { timeout_ms: 5000, max_attempts: 4, backoff_ms: 250 };
+      const full = { timeout_ms: 5000, max_attempts: 4, backoff_ms: 250, disable_after_failures: 3 };
       const created = await app.post(INSTANCES, { template_id: 'fixture_function', name: h.unique('Full policy'), config: { mode: 'ok' }, execution_policy: full });
       expect(created.status).toBe(201);
       expect(created.body.execution_policy).toEqual(full);
@@ -475,17 +475,19 @@ describe('execution engine (e2e)', () => {
 
       const withTimeout = await app.put(`${INSTANCES}/${id}`, { execution_policy: { timeout_ms: 60000 } });
       expect(withTimeout.status).toBe(200);
-      expect(withTimeout.body.execution_policy).toEqual({ timeout_ms: 60000, max_attempts: 3, backoff_ms: 1000 });
+      expect(withTimeout.body.execution_policy).toEqual({ ...DEFAULT_POLICY, timeout_ms: 60000, max_attempts: 3 });
 
-      const cleared = await app.put(`${INSTANCES}/${id}`, { execution_policy: { timeout_ms: null, backoff_ms: 0 } });
+      const cleared = await app.put(`${INSTANCES}/${id}`, { execution_policy: { timeout_ms: null, backoff_ms: 0, disable_after_failures: 2 } });
       expect(cleared.status).toBe(200);
-      expect(cleared.body.execution_policy).toEqual({ timeout_ms: null, max_attempts: 3, backoff_ms: 0 });
-      expect((await app.get(`${INSTANCES}/${id}`)).body.execution_policy).toEqual({ timeout_ms: null, max_attempts: 3, backoff_ms: 0 });
+      expect(cleared.body.execution_policy).toEqual({ timeout_ms: null, max_attempts: 3, backoff_ms: 0, disable_after_failures: 2 });
+      const never = await app.put(`${INSTANCES}/${id}`, { execution_policy: { disable_after_failures: null } });
+      expect(never.body.execution_policy).toEqual({ timeout_ms: null, max_attempts: 3, backoff_ms: 0, disable_after_failures: null });
+      expect((await app.get(`${INSTANCES}/${id}`)).body.execution_policy).toEqual({ timeout_ms: null, max_attempts: 3, backoff_ms: 0, disable_after_failures: null });
     });
 
     it('accepts the boundary values', async () => {
-      const low = { timeout_ms: 100, max_attempts: 1, backoff_ms: 0 };
-      const high = { timeout_ms: 86_400_000, max_attempts: 10, backoff_ms: 3_600_000 };
+      const low = { timeout_ms: 100, max_attempts: 1, backoff_ms: 0, disable_after_failures: 1 };
+      const high = { timeout_ms: 86_400_000, max_attempts: 10, backoff_ms: 3_600_000, disable_after_failures: 1000 };
       const id = await h.createInstance('Boundary policy', { mode: 'ok' }, low);
       expect((await app.get(`${INSTANCES}/${id}`)).body.execution_policy).toEqual(low);
       const updated = await app.put(`${INSTANCES}/${id}`, { execution_policy: high });
@@ -501,6 +503,9 @@ describe('execution engine (e2e)', () => {
       [{ backoff_ms: 3_600_001 }, '/execution_policy/backoff_ms'],
       [{ timeout_ms: 99 }, '/execution_policy/timeout_ms'],
       [{ timeout_ms: 86_400_001 }, '/execution_policy/timeout_ms'],
+      [{ disable_after_failures: 0 }, '/execution_policy/disable_after_failures'],
+      [{ disable_after_failures: 1001 }, '/execution_policy/disable_after_failures'],
+      [{ disable_after_failures: '5' }, '/execution_policy/disable_after_failures'],
       ['fast', '/execution_policy'],
     ])('rejects execution_policy %j with 400 at %s on POST and PUT, changing nothing', async (policy, pointer) => {
       const name = h.unique('Bad policy');

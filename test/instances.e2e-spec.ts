@@ -43,12 +43,13 @@ describe('instances (e2e)', () => {
         status: 'pending',
         last_run: null,
         last_result: null,
+        consecutive_failures: 0,
         created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         updated_at: expect.any(String),
         version: 1,
         template_version: '2.1.0', // fixture_greeter's version
         config_error: null,
-        execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
+        execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000, disable_after_failures: null },
         created_by: null, // no key: loopback before any key exists
         depends_on: [],
         schedule: null,
@@ -282,6 +283,7 @@ describe('instances (e2e)', () => {
       template_version: "TEXT NOT NULL DEFAULT '1.0.0'",
       config_error: 'TEXT',
       provisioned_from: 'TEXT',
+      consecutive_failures: 'INTEGER NOT NULL DEFAULT 0',
     });
     const [mode] = await querySqlite<{ journal_mode: string }>(file, 'PRAGMA journal_mode');
     expect(mode.journal_mode).toBe('wal');

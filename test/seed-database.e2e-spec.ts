@@ -50,12 +50,13 @@ const SEED_2 = '9f8e7d6c-5b4a-4c3d-9e2f-1a0b9c8d7e6f';
         status: 'active',
         last_run: '2023-11-14T22:15:00.500Z',
         last_result: { rows_imported: 12 },
+        consecutive_failures: 0, // no failure streak is known for seed rows
         created_at: '2023-11-14T22:13:20.250Z',
         updated_at: '2023-11-14T22:15:00.500Z',
         version: 1,
         template_version: '1.0.0', // rows from before template versions were recorded
         config_error: null,
-        execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000 },
+        execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000, disable_after_failures: null },
         created_by: null, // seed rows predate API keys
         depends_on: [],
         schedule: null,
