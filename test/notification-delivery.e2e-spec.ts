@@ -1,8 +1,7 @@
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { ManualClock } from '../src/common/clock';
+import { NotificationReceiver, waitFor } from './helpers/notification-receiver';
 import { expectProblem, TestApp } from './helpers/test-app';
 
 /**
@@ -16,60 +15,13 @@ const ALLOW_LOOPBACK = { FETCH_ALLOW_HOSTS: '127.0.0.1' };
 let counter = 0;
 const unique = (prefix: string) => `${prefix}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
 
-interface Received {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A receiver on 127.0.0.1 that answers the statuses it is given in turn (then 200). */
-class Receiver {
-  readonly received: Received[] = [];
-  statuses: number[] = [];
-  private server: http.Server | null = null;
-  port = 0;
-
-  async start(port = 0): Promise<this> {
-    this.server = http.createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        this.received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-        response.writeHead(this.statuses.shift() ?? 200).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-    this.server = null;
-  }
-
-  at(path: string): Received[] {
-    return this.received.filter((r) => r.path === path);
-  }
-}
-
-async function waitFor<T>(what: string, read: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(25);
-  }
-}
-
 describe('notification delivery', () => {
   let app: TestApp;
   let clock: ManualClock;
-  let receiver: Receiver;
+  let receiver: NotificationReceiver;
 
   beforeAll(async () => {
-    receiver = await new Receiver().start();
+    receiver = await new NotificationReceiver().start();
     clock = new ManualClock(Date.now());
     app = await TestApp.start({ clock, env: ALLOW_LOOPBACK });
   });
@@ -212,7 +164,7 @@ describe('notification delivery', () => {
 
   it('keeps the outbox row committed with the run: after a restart the notification still goes out, once', async () => {
     // The receiver is down while the first app runs: the run's notice can only wait in the outbox.
-    const down = await new Receiver().start();
+    const down = await new NotificationReceiver().start();
     const port = down.port;
     await down.stop();
     const restartClock = new ManualClock(Date.now());
@@ -223,7 +175,7 @@ describe('notification delivery', () => {
     await waitFor('the refused attempt', async () => (await deliveries(channel.id, first)).length > 0);
     await first.close();
 
-    const back = await new Receiver().start(port);
+    const back = await new NotificationReceiver().start(port);
     restartClock.advance(11_000);
     const second = await TestApp.start({ clock: restartClock, env: ALLOW_LOOPBACK, dataDir: first.dataDir });
     try {

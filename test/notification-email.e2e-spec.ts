@@ -5,6 +5,7 @@ import { AddressObject, ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, SMTPServerAddress, SMTPServerOptions } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { ManualClock } from '../src/common/clock';
+import { waitFor } from './helpers/notification-receiver';
 import { expectProblem, TestApp } from './helpers/test-app';
 
 /**
@@ -79,16 +80,6 @@ class MailServer {
 
   to(address: string): Received[] {
     return this.received.filter((r) => r.rcptTo.includes(address));
-  }
-}
-
-async function waitFor<T>(what: string, read: () => Promise<T | undefined | false> | T | undefined | false, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(25);
   }
 }
 

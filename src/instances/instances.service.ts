@@ -254,7 +254,7 @@ export class InstancesService implements OnApplicationBootstrap {
 
   /**
    * Records a finished run on its instance, inside the caller's transaction, and counts its failure streak. A failure
-   * that reaches `execution_policy.disable_after_failures` disables the instance as a new version (change_kind
+   * that makes the streak a multiple of `execution_policy.disable_after_failures` disables the instance as a new version (change_kind
    * `auto_disable`, by `system`). Null when the streak was not read (a success nobody asked about) or the instance is gone.
    */
   async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<RunStreak | null> {
@@ -266,7 +266,8 @@ export class InstancesService implements OnApplicationBootstrap {
     const streak = outcome.failed ? before.consecutive_failures + 1 : 0;
     const limit = executionPolicyOf(before).disable_after_failures;
     let autoDisabledAfter: number | null = null;
-    if (outcome.failed && before.enabled && limit !== null && streak >= limit) {
+    // Every `limit` failures in a row: an instance enabled again that keeps failing gets `limit` more runs.
+    if (outcome.failed && before.enabled && limit !== null && streak % limit === 0) {
       const current = await this.instances.findInTransaction(manager, instanceId);
       if (current) {
         await this.applyChange(manager, current, { enabled: false }, 'auto_disable', 'system');
