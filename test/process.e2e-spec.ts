@@ -1,39 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { listeningUrl, MAIN, startMain } from './helpers/server-process';
 
 /**
  * The real entry point (dist/src/main.js, built by `npm test`'s pretest step) as a user runs it:
  * boot validation, listening, and shutdown on signals.
  */
-const ROOT = path.resolve(__dirname, '..');
-const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startMain(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, output: () => output, exited };
-}
-
-async function listeningUrl(started: Started): Promise<string> {
-  for (let i = 0; i < 300; i++) {
-    const match = started.output().match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    if (match) return match[1];
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`server did not start:\n${started.output()}`);
-}
-
 describe('the server process', () => {
   let dataDir: string;
 

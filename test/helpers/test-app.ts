@@ -31,9 +31,7 @@ export class TestApp {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pif-test-'));
     const settings = loadSettings({
       DATA_DIR: dataDir,
-      ...(process.env.TEST_DATABASE_URL
-        ? { DATABASE_URL: await postgresDatabaseFor(path.basename(dataDir)), DATA_STORE_URL: await postgresDatabaseFor(`${path.basename(dataDir)}_tables`) }
-        : {}),
+      ...(await databaseEnvFor(dataDir)),
       PLUGIN_PATHS: (options.pluginRoots ?? [FIXTURE_ROOTS.good]).join(':'),
       LOG_LEVEL: 'silent',
       LOG_FORMAT: 'json',
@@ -84,6 +82,12 @@ export class TestApp {
 
 /** True when the suites run against PostgreSQL (scripts/test-postgres.sh) instead of SQLite files. */
 export const ON_POSTGRES = Boolean(process.env.TEST_DATABASE_URL);
+
+/** The database settings for a data directory: none on SQLite (the files live in it); its own databases under scripts/test-postgres.sh. */
+export async function databaseEnvFor(dataDir: string): Promise<Record<string, string>> {
+  if (!process.env.TEST_DATABASE_URL) return {};
+  return { DATABASE_URL: await postgresDatabaseFor(path.basename(dataDir)), DATA_STORE_URL: await postgresDatabaseFor(`${path.basename(dataDir)}_tables`) };
+}
 
 /**
  * Under scripts/test-postgres.sh each data directory gets its own database, named after it, so a
