@@ -915,7 +915,7 @@ export interface components {
          * @description create, update, rollback (content of an earlier version), migration (the template's config migration), provisioning (from a file), baseline (the definition when history began).
          * @enum {string}
          */
-        ChangeKind: "create" | "update" | "rollback" | "migration" | "provisioning" | "baseline";
+        ChangeKind: "create" | "update" | "rollback" | "migration" | "provisioning" | "baseline" | "auto_disable";
         /** @enum {string} */
         ColumnType: "INTEGER" | "REAL" | "TEXT";
         ConfigErrorDto: {
@@ -1066,12 +1066,25 @@ export interface components {
              */
             enabled?: boolean;
             /**
-             * @description Which run outcomes it announces.
+             * @description Which events it announces. `execution.failed`: a run failed, timed out or was interrupted (after its retries); `execution.succeeded`: a run succeeded; `execution.recovered`: the first success after failures this channel announced; `instance.auto_disabled`: `execution_policy.disable_after_failures` disabled an instance.
              * @example [
-             *       "execution.failed"
+             *       "execution.failed",
+             *       "execution.recovered"
              *     ]
              */
-            events: ("execution.failed" | "execution.succeeded")[];
+            events: ("execution.failed" | "execution.succeeded" | "execution.recovered" | "instance.auto_disabled")[];
+            /**
+             * @description Announce `execution.failed` only from the N-th failed run in a row of an instance (its `consecutive_failures`); `execution.recovered` is then sent only after a streak this long. 1: every failure.
+             * @default 1
+             * @example 3
+             */
+            failure_threshold?: number;
+            /**
+             * @description Repeats of one event for one instance within this many seconds are sent as one message: the first at once, the repeats together when the window ends (with `occurrences`, `first_at`, `last_at` and the newest `execution_ids`). 0: every event is its own message.
+             * @default 300
+             * @example 600
+             */
+            group_window_seconds?: number;
             /**
              * @description Only runs of these instances; omit for any instance.
              * @example [
@@ -1182,10 +1195,21 @@ export interface components {
             enabled: boolean;
             /**
              * @example [
-             *       "execution.failed"
+             *       "execution.failed",
+             *       "execution.recovered"
              *     ]
              */
-            events: ("execution.failed" | "execution.succeeded")[];
+            events: ("execution.failed" | "execution.succeeded" | "execution.recovered" | "instance.auto_disabled")[];
+            /**
+             * @description Failures are announced from the N-th in a row of an instance.
+             * @example 1
+             */
+            failure_threshold: number;
+            /**
+             * @description Repeats within this many seconds become one message; 0: none grouped.
+             * @example 300
+             */
+            group_window_seconds: number;
             /**
              * Format: uuid
              * @example 1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c
@@ -1411,6 +1435,11 @@ export interface components {
              */
             backoff_ms: number;
             /**
+             * @description Disabled after this many failed runs in a row; null: never.
+             * @example null
+             */
+            disable_after_failures: number | null;
+            /**
              * @description Attempts in all (1 = no retries).
              * @example 1
              */
@@ -1428,6 +1457,11 @@ export interface components {
              * @example 1000
              */
             backoff_ms?: number;
+            /**
+             * @description Disable the instance after this many failed runs in a row (a run counts once, after its retries); null: never. Emits `instance.auto_disabled` to notification channels.
+             * @example 5
+             */
+            disable_after_failures?: number | null;
             /**
              * @description Attempts in all (1 = no retries). Failed, timed-out and interrupted runs are retried; cancelled ones are not.
              * @default 1
@@ -1627,6 +1661,11 @@ export interface components {
              */
             config_error: components["schemas"]["ConfigErrorDto"] | (never | null);
             /**
+             * @description Runs that failed in a row, counted once each after its retries (failed, timed out, interrupted); a success resets it, a cancelled run leaves it. Notification channels' `failure_threshold` and `execution_policy.disable_after_failures` read it. Read-only.
+             * @example 0
+             */
+            consecutive_failures: number;
+            /**
              * Format: date-time
              * @example 2026-11-24T10:00:00.000Z
              */
@@ -1774,10 +1813,21 @@ export interface components {
             enabled: boolean;
             /**
              * @example [
-             *       "execution.failed"
+             *       "execution.failed",
+             *       "execution.recovered"
              *     ]
              */
-            events: ("execution.failed" | "execution.succeeded")[];
+            events: ("execution.failed" | "execution.succeeded" | "execution.recovered" | "instance.auto_disabled")[];
+            /**
+             * @description Failures are announced from the N-th in a row of an instance.
+             * @example 1
+             */
+            failure_threshold: number;
+            /**
+             * @description Repeats within this many seconds become one message; 0: none grouped.
+             * @example 300
+             */
+            group_window_seconds: number;
             /**
              * Format: uuid
              * @example 1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c
@@ -2537,13 +2587,24 @@ export interface components {
              */
             enabled?: boolean;
             /**
-             * @description Which run outcomes it announces.
+             * @description Which events it announces. `execution.failed`: a run failed, timed out or was interrupted (after its retries); `execution.succeeded`: a run succeeded; `execution.recovered`: the first success after failures this channel announced; `instance.auto_disabled`: `execution_policy.disable_after_failures` disabled an instance.
              * @example [
              *       "execution.failed",
-             *       "execution.succeeded"
+             *       "execution.recovered",
+             *       "instance.auto_disabled"
              *     ]
              */
-            events?: ("execution.failed" | "execution.succeeded")[];
+            events?: ("execution.failed" | "execution.succeeded" | "execution.recovered" | "instance.auto_disabled")[];
+            /**
+             * @description Announce `execution.failed` only from the N-th failed run in a row of an instance (its `consecutive_failures`); `execution.recovered` is then sent only after a streak this long. 1: every failure.
+             * @example 3
+             */
+            failure_threshold?: number;
+            /**
+             * @description Repeats of one event for one instance within this many seconds are sent as one message: the first at once, the repeats together when the window ends (with `occurrences`, `first_at`, `last_at` and the newest `execution_ids`). 0: every event is its own message.
+             * @example 600
+             */
+            group_window_seconds?: number;
             /**
              * @description Only runs of these instances; null: any.
              * @example null
