@@ -543,7 +543,7 @@ async function notifyCase(): Promise<void> {
     const channel = await fetch(`${sides.ours.server.baseUrl}/api/notifications/channels`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench receiver', type: 'webhook', config: { url: `http://127.0.0.1:${receiverPort}/hook` }, events: ['execution.succeeded'] }),
+      body: JSON.stringify({ name: 'bench receiver', type: 'webhook', config: { url: `http://127.0.0.1:${receiverPort}/hook` }, events: ['execution.succeeded'], group_window_seconds: 0 }), // one message per run: the most the outbox does
     });
     if (channel.status !== 201) throw new Error(`notify: creating the channel answered ${channel.status}: ${await channel.text()}`);
     let next = 0;

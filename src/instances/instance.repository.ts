@@ -4,7 +4,7 @@ import { Brackets, EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { KeysetQuery, keysetPage, Page } from '../common/pagination';
 import { READER_CONNECTION } from '../database/database.options';
 import { EntityStatements } from '../database/entity-statements';
-import { jsonText } from '../database/json.transformer';
+import { booleanInteger, jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
 import { TemplateUsage } from '../templates/template-usage';
 import { ConfigError } from './config-error';
@@ -20,6 +20,11 @@ const APPLY_RUN_OUTCOME = new NamedSql(`UPDATE plugin_instances
     consecutive_failures = CASE WHEN CAST(:failed AS INTEGER) = 1 THEN consecutive_failures + 1 ELSE 0 END,
     status = CASE WHEN config_error IS NOT NULL THEN 'error' WHEN enabled = 1 THEN CAST(:statusIfEnabled AS TEXT) ELSE 'inactive' END
   WHERE id = :id`);
+
+/** What a finishing run needs of its instance to count its failure streak (not the config: runs finish often). */
+const READ_STREAK = new NamedSql(`SELECT name, enabled, consecutive_failures, execution_policy FROM plugin_instances WHERE id = :id`);
+
+export type InstanceStreak = Pick<PluginInstanceEntity, 'name' | 'enabled' | 'consecutive_failures' | 'execution_policy'>;
 
 /** Records (or clears) why the config cannot be migrated, only if the definition is still the one judged. Not a new version: the config is unchanged. */
 const SAVE_CONFIG_ERROR = new NamedSql(`UPDATE plugin_instances SET config_error = :configError, status = CAST(:status AS TEXT)
@@ -160,6 +165,18 @@ export class InstanceRepository implements TemplateUsage {
   /** Deletes the row; its runs go with it (plugin_executions.instance_id is ON DELETE CASCADE). */
   async delete(manager: EntityManager, id: string): Promise<void> {
     await manager.delete(PluginInstanceEntity, { id });
+  }
+
+  /** The failure streak and what decides on it, inside the caller's transaction; null when the instance is gone. */
+  async streakOf(manager: EntityManager, id: string): Promise<InstanceStreak | null> {
+    const [row] = await READ_STREAK.rows<{ name: string; enabled: unknown; consecutive_failures: number | string; execution_policy: string | null }>(manager, { id });
+    if (!row) return null;
+    return {
+      name: row.name,
+      enabled: booleanInteger.from(row.enabled) as boolean,
+      consecutive_failures: Number(row.consecutive_failures),
+      execution_policy: jsonText.from(row.execution_policy) as InstanceStreak['execution_policy'],
+    };
   }
 
   /** Records a finished run, inside the caller's transaction. */

@@ -260,7 +260,7 @@ export class InstancesService implements OnApplicationBootstrap {
   async applyRunOutcome(manager: EntityManager, instanceId: string, outcome: RunOutcome): Promise<RunStreak | null> {
     const statusIfEnabled = impliedStatus({ enabled: true, last_run: outcome.finishedAt, last_result: outcome.lastResult });
     // Runs of one instance finish one at a time (one unfinished run each), so the streak read here is the one the update moves on.
-    const before = outcome.failed || outcome.readStreak ? await this.instances.findInTransaction(manager, instanceId) : null;
+    const before = outcome.failed || outcome.readStreak ? await this.instances.streakOf(manager, instanceId) : null;
     await this.instances.applyRunOutcome(manager, instanceId, { finishedAt: outcome.finishedAt, lastResult: outcome.lastResult, failed: outcome.failed, statusIfEnabled });
     if (!before) return null;
     const streak = outcome.failed ? before.consecutive_failures + 1 : 0;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { TransactionService } from '../database/transaction.service';
 import { NotificationChannelEntity } from './notification-channel.entity';
 import { NotificationDeliveryEntity, NotificationOutboxEntity } from './notification-outbox.entity';
@@ -28,6 +28,10 @@ export class NotificationChannelRepository {
 
   findById(id: string): Promise<NotificationChannelEntity | null> {
     return this.channels.findOneBy({ id });
+  }
+
+  findByIds(ids: string[]): Promise<NotificationChannelEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.channels.findBy({ id: In(ids) });
   }
 
   /** Replaces a channel's changeable fields; false when it no longer exists. */

@@ -1,8 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { NotificationChannelEntity } from './notification-channel.entity';
 import { NotificationChannelRepository } from './notification-channel.repository';
 import { NotificationOutboxEntity } from './notification-outbox.entity';
-import { NotificationOutboxRepository } from './notification-outbox.repository';
+import { NotificationOutboxRepository, OutboxAttempt } from './notification-outbox.repository';
 import { NotificationSender } from './notification-sender';
 
 /** Attempts before a message is dead-lettered. */
@@ -10,7 +11,7 @@ export const MAX_DELIVERY_ATTEMPTS = 5;
 /** Wait after the n-th failed attempt: 10 s, 20 s, 40 s, ... capped at an hour. */
 export const retryDelaySeconds = (attempts: number) => Math.min(3600, 10 * 2 ** (attempts - 1));
 const POLL_MS = 100;
-const BATCH = 20;
+const BATCH = 50;
 
 /**
  * Sends due outbox rows, one tick at a time (a tick that comes while the last still runs is skipped, so a row is
@@ -61,9 +62,12 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     this.nextDueAt = null;
     try {
       const due = await this.outbox.due(this.clock.nowSeconds(), BATCH);
+      if (due.length === 0) return;
+      const channels = new Map((await this.channels.findByIds([...new Set(due.map((row) => row.channel_id))])).map((channel) => [channel.id, channel]));
       for (const row of due) {
         if (!this.timer) return;
-        await this.attempt(row);
+        const { id, changes, attempt } = await this.attempt(row, channels.get(row.channel_id) ?? null);
+        await this.outbox.recordAttempt(id, changes, attempt);
       }
     } finally {
       const earliest = await this.outbox.earliestPending().catch(() => this.clock.nowSeconds());
@@ -71,17 +75,16 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     }
   }
 
-  private async attempt(row: NotificationOutboxEntity): Promise<void> {
-    const channel = await this.channels.findById(row.channel_id);
+  private async attempt(row: NotificationOutboxEntity, channel: NotificationChannelEntity | null): Promise<OutboxAttempt> {
     const attempts = row.attempts + 1;
     const result = channel ? await this.sender.send(channel, row.id, row.payload) : { delivered: false, statusCode: null, error: 'the channel no longer exists' };
     const at = this.clock.nowSeconds();
     const dead = !result.delivered && (attempts >= MAX_DELIVERY_ATTEMPTS || !channel);
     const status = result.delivered ? 'delivered' : dead ? 'dead' : 'pending';
-    await this.outbox.recordAttempt(
-      row.id,
-      { status, attempts, next_attempt_at: status === 'pending' ? at + retryDelaySeconds(attempts) : null },
-      { channel_id: row.channel_id, outbox_id: row.id, event: row.event, at, outcome: result.delivered ? 'delivered' : dead ? 'dead' : 'failed', status_code: result.statusCode, error: result.error },
-    );
+    return {
+      id: row.id,
+      changes: { status, attempts, next_attempt_at: status === 'pending' ? at + retryDelaySeconds(attempts) : null },
+      attempt: { channel_id: row.channel_id, outbox_id: row.id, event: row.event, at, outcome: result.delivered ? 'delivered' : dead ? 'dead' : 'failed', status_code: result.statusCode, error: result.error },
+    };
   }
 }

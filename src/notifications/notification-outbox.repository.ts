@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThanOrEqual, Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { EntityStatements } from '../database/entity-statements';
 import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
 import { TransactionService } from '../database/transaction.service';
@@ -11,6 +11,10 @@ import { DeliveryOutcome, NotificationDeliveryEntity, NotificationOutboxEntity, 
 /** A repeat joins a message only while nothing of it has been sent and it is not due yet (so no dispatcher holds it). */
 const JOIN_GROUP = new NamedSql(`UPDATE notification_outbox SET payload = :payload
   WHERE id = :id AND status = 'pending' AND attempts = 0 AND next_attempt_at > CAST(:now AS DOUBLE PRECISION)`);
+
+/** An attempt's outcome on its row: a fixed statement (the dispatcher writes one per message). */
+const RECORD_ATTEMPT = new NamedSql(`UPDATE notification_outbox SET status = CAST(:status AS TEXT), attempts = CAST(:attempts AS INTEGER),
+  next_attempt_at = CAST(:nextAttemptAt AS DOUBLE PRECISION) WHERE id = :id`);
 
 export interface AttemptRecord {
   channel_id: string;
@@ -22,19 +26,32 @@ export interface AttemptRecord {
   error: string | null;
 }
 
+/** One send of an outbox row: the row's new state and the delivery log's line. */
+export interface OutboxAttempt {
+  id: string;
+  changes: Pick<NotificationOutboxEntity, 'status' | 'attempts' | 'next_attempt_at'>;
+  attempt: AttemptRecord;
+}
+
 /** Every statement on `notification_outbox` and `notification_deliveries` (but a channel's delete, which takes its rows). */
 @Injectable()
 export class NotificationOutboxRepository {
+  // Prepared once: a row goes in with every subscribed run and every attempt to send it.
+  private readonly outboxStatements: EntityStatements<NotificationOutboxEntity>;
+  private readonly deliveryStatements: EntityStatements<NotificationDeliveryEntity>;
+
   constructor(
     @InjectRepository(NotificationOutboxEntity) private readonly outbox: Repository<NotificationOutboxEntity>,
     @InjectRepository(NotificationDeliveryEntity) private readonly deliveries: Repository<NotificationDeliveryEntity>,
     private readonly transactions: TransactionService,
-  ) {}
+  ) {
+    this.outboxStatements = new EntityStatements(outbox.manager.connection, NotificationOutboxEntity);
+    this.deliveryStatements = new EntityStatements(deliveries.manager.connection, NotificationDeliveryEntity);
+  }
 
   /** Inside the caller's transaction (the run's finish). */
   async insert(manager: EntityManager, rows: NotificationOutboxEntity[]): Promise<void> {
-    // The payload is free-form JSON, which TypeORM's deep-partial type cannot follow.
-    await manager.insert(NotificationOutboxEntity, rows as QueryDeepPartialEntity<NotificationOutboxEntity>[]);
+    for (const row of rows) await this.outboxStatements.insert(manager, row);
   }
 
   /** The newest message of one channel about one event of one instance (the group a repeat may join). */
@@ -59,18 +76,18 @@ export class NotificationOutboxRepository {
   }
 
   /** The row's new state and the attempt's log line, together. */
-  async recordAttempt(id: string, changes: Pick<NotificationOutboxEntity, 'status' | 'attempts' | 'next_attempt_at'>, attempt: AttemptRecord): Promise<void> {
+  async recordAttempt(id: string, changes: OutboxAttempt['changes'], attempt: AttemptRecord): Promise<void> {
     await this.transactions.run(
       async (manager) => {
-        await manager.update(NotificationOutboxEntity, { id }, changes);
-        await manager.insert(NotificationDeliveryEntity, attempt);
+        await RECORD_ATTEMPT.execute(manager, { id, status: changes.status, attempts: changes.attempts, nextAttemptAt: changes.next_attempt_at });
+        await this.deliveryStatements.insert(manager, attempt as NotificationDeliveryEntity);
       },
       { unrefusable: true },
     );
   }
 
   async logAttempt(attempt: AttemptRecord): Promise<void> {
-    await this.transactions.run((manager) => manager.insert(NotificationDeliveryEntity, attempt), { singleWrite: true });
+    await this.transactions.run((manager) => this.deliveryStatements.insert(manager, attempt as NotificationDeliveryEntity), { singleWrite: true });
   }
 
   /** Newest first. */
