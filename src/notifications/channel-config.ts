@@ -4,10 +4,8 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { Webhook } from 'standardwebhooks';
 import type { FieldError } from '../common/domain-errors';
 import { isHostname } from '../outbound-http/address-policy';
-import type { ChannelType } from './notification-channel.entity';
+import { ChannelType, SMTP_SECURITY, SmtpSecurity } from './notification-channel.entity';
 
-export const SMTP_SECURITY = ['starttls', 'tls', 'none'] as const;
-export type SmtpSecurity = (typeof SMTP_SECURITY)[number];
 
 /** An email channel's config after the check: defaults filled in, recipients without duplicates. */
 export interface EmailConfigInput {

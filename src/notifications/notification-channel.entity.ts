@@ -1,7 +1,13 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { booleanInteger, jsonText, realNumber } from '../database/json.transformer';
 import type { SecretEnvelope } from '../secrets/secret-cipher';
-import type { SmtpSecurity } from './channel-config';
+
+/** How an email channel secures its SMTP session. */
+export const SMTP_SECURITY = ['starttls', 'tls', 'none'] as const;
+export type SmtpSecurity = (typeof SMTP_SECURITY)[number];
+
+/** Sealed under the channel's id, so a sealed value cannot be moved to another channel. */
+export const channelSecretAad = (channelId: string) => `pif-notification-channel:${channelId}`;
 
 export const CHANNEL_TYPES = ['webhook', 'slack', 'email'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationFailedError } from '../common/d
 import { isUniqueViolation } from '../database/unique-violation';
 import { SecretsService } from '../secrets/secrets.service';
 import { ChannelConfigInput, checkChannelConfig } from './channel-config';
-import { ChannelEvent, ChannelType, DEFAULT_FAILURE_THRESHOLD, DEFAULT_GROUP_WINDOW_SECONDS, NotificationChannelEntity, StoredChannelConfig } from './notification-channel.entity';
+import { ChannelEvent, ChannelType, channelSecretAad, DEFAULT_FAILURE_THRESHOLD, DEFAULT_GROUP_WINDOW_SECONDS, NotificationChannelEntity, StoredChannelConfig } from './notification-channel.entity';
 import { NotificationChannelRepository } from './notification-channel.repository';
 import { NotificationDeliveryEntity } from './notification-outbox.entity';
 import { NotificationOutbox } from './notification-outbox';
@@ -34,9 +34,6 @@ export interface ChannelUpdate {
   failure_threshold?: number;
   group_window_seconds?: number;
 }
-
-/** Sealed under the channel's id, so a sealed value cannot be moved to another channel. */
-export const channelSecretAad = (channelId: string) => `pif-notification-channel:${channelId}`;
 
 /** Notification channels: create (config checked per type, secrets sealed), update, list, get, delete, test-send; the delivery log. */
 @Injectable()

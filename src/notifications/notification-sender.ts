@@ -5,8 +5,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { Webhook } from 'standardwebhooks';
 import { OutboundHttpService } from '../outbound-http/outbound-http.service';
 import { SecretsService } from '../secrets/secrets.service';
-import { NotificationChannelEntity, StoredEmailConfig } from './notification-channel.entity';
-import { channelSecretAad } from './notification-channels.service';
+import { channelSecretAad, NotificationChannelEntity, StoredEmailConfig } from './notification-channel.entity';
 import { describeNotification } from './notification-message';
 import type { NotificationPayload } from './notification-outbox.entity';
 
