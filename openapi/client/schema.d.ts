@@ -760,6 +760,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/schedule/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a schedule before saving it
+         * @description The next `count` fire times of a schedule given in the body, as an instance's `schedule` would take it: the same checks and 400 errors (JSON Pointers under `/schedule`), and the same DST flags as an instance's preview. Nothing is saved; for an editor that shows what a cron means while it is typed.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        post: operations["previewDraftSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/templates": {
         parameters: {
             query?: never;
@@ -1327,6 +1349,28 @@ export interface components {
             edges: components["schemas"]["GraphEdgeDto"][];
             /** @description Instances with at least one dependency or dependent, by name. */
             nodes: components["schemas"]["GraphNodeDto"][];
+        };
+        DraftSchedulePreviewDto: {
+            /** @description The next fires after now, oldest first. */
+            items: components["schemas"]["PreviewFireDto"][];
+            /** @description The schedule as it would be saved, defaults filled in. */
+            schedule: components["schemas"]["ScheduleDto"];
+        };
+        DraftSchedulePreviewRequestDto: {
+            /**
+             * @description How many fire times.
+             * @default 10
+             * @example 5
+             */
+            count?: number;
+            /**
+             * @description The schedule as an instance would take it (same rules and errors, at `/schedule/...`).
+             * @example {
+             *       "cron": "30 2 * * *",
+             *       "timezone": "Europe/Berlin"
+             *     }
+             */
+            schedule: components["schemas"]["ScheduleInputDto"];
         };
         ExecutionDto: {
             /** @example 1 */
@@ -6541,6 +6585,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpcomingScheduleDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    previewDraftSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftSchedulePreviewRequestDto"];
+            };
+        };
+        responses: {
+            /** @description The schedule as it would be saved and its next fire times. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftSchedulePreviewDto"];
                 };
             };
             /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
