@@ -305,7 +305,7 @@ export interface paths {
         };
         /**
          * Follow a run's status and progress
-         * @description Server-sent events until the run ends: `status` events carry the execution (the current one first), `progress` events carry `{current, total?, message?}`. The stream closes after the final status; for a run already finished it sends that one event. A comment line every 15 s keeps idle connections open.
+         * @description Server-sent events until the run ends: `status` events carry the execution, `progress` events `{current, total?, message?}`. Each of them has an `id` (`3f9a1c02-57-r`: server process, position, phase), increasing through the stream. A stream starts with `retry: 1000` (reconnect after 1 s) and the run as it is now: its status, then its latest progress while it runs. It closes after the final status, so for a finished run it is that one event. A comment line every 15 s keeps idle connections open. To resume after a dropped connection, send the id of the last event received as `Last-Event-ID` (EventSource does this when it reconnects) or as `last_event_id`: the stream then starts with what the client missed, every status it has not seen in order and the latest progress reported after its id (progress in between is coalesced), never an event it had, and goes on live. When that cannot be told, a `resync` event `{reason}` comes first and the run as it is now follows; `reason` is `other_process` (an id from another server process, as after a restart), `expired` (the run ended more than 5 minutes ago, or more than 1000 runs have ended since, and its events are no longer kept), `invalid_id` (a header that is no id of this API) or `unknown_id` (an id this process did not send for this run). A client that already has the final status gets 204, which stops EventSource reconnecting.
          *
          *     Requires an API key with the `read` scope (or `admin`).
          */
@@ -4375,8 +4375,14 @@ export interface operations {
     };
     streamExecutionEvents: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description For clients that cannot set the `Last-Event-ID` header: the `id` of the last event received, to resume after it (the header wins when both are sent). Ids look like `3f9a1c02-57-r`; a value that is not one is refused with 400. */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description The `id` of the last event received, to resume after it. A value that is no id of this API gets a `resync` event and the current state rather than a 400, because EventSource sends back whatever id it last saw (from an older server version, say) and stops for good on a 4xx. */
+                "Last-Event-ID"?: string;
+            };
             path: {
                 /** @description Execution id (uuid). */
                 execution_id: string;
@@ -4385,21 +4391,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An event stream. */
+            /** @description An event stream: `status`, `progress` and `resync` events, and `: keep-alive` comments. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example event: status
-                     *     data: {"id":"8a0e6c52-...","status":"running",...}
-                     *
-                     *     event: progress
-                     *     data: {"current":500,"total":1000}
-                     */
                     "text/event-stream": string;
                 };
+            };
+            /** @description The client already has the final status (its Last-Event-ID says so): there is nothing more to send. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
             400: {
