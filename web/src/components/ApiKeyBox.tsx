@@ -37,7 +37,7 @@ export function ApiKeyBox() {
         {hasKey ? 'API key set' : 'API key'}
       </button>
       {boxOpen ? (
-        <div id="api-key-panel" ref={panel} className="key-panel" role="region" aria-label="API key">
+        <div id="api-key-panel" ref={panel} className="key-panel">
           <form onSubmit={save}>
             <label htmlFor="api-key-input">API key</label>
             <input id="api-key-input" ref={input} type="password" autoComplete="off" spellCheck={false} placeholder="pif_…" value={draft} onChange={(event) => setDraft(event.target.value)} aria-describedby="api-key-help" />

@@ -42,6 +42,11 @@ describe('the form schema: name, enabled and the config, shaped like the request
     expect(relocateRefs({ $ref: 'http://elsewhere/schema' }, '#/x')).toEqual({ $ref: 'http://elsewhere/schema' });
   });
 
+  it('drops examples (rjsf would list them as suggestions), but not a property that happens to be called examples', () => {
+    const schema = instanceFormSchema({ type: 'object', examples: [{}], properties: { examples: { type: 'array', examples: [['a']] }, path: { type: 'string', examples: ['a.csv'] } }, allOf: [{ then: { properties: { x: { examples: [1] } } } }] });
+    expect(schema.properties!.config).toEqual({ type: 'object', properties: { examples: { type: 'array' }, path: { type: 'string' } }, allOf: [{ then: { properties: { x: {} } } }] });
+  });
+
   it('gives secrets (writeOnly or format password, in any branch, array item or map value) the write-only secret field', () => {
     const ui = uiSchemaFor(AUTH_LIKE_API_FETCHER, AUTH_LIKE_API_FETCHER) as Record<string, Record<string, unknown>>;
     expect(ui.auth.token).toEqual({ 'ui:field': 'secret' });

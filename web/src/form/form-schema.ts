@@ -35,6 +35,28 @@ export function relocateRefs(schema: unknown, base: string): unknown {
   );
 }
 
+/** Keywords whose value is one subschema, a list of them, or a map of them (JSON Schema draft-07 to 2020-12). */
+const ONE_SCHEMA = ['additionalProperties', 'items', 'additionalItems', 'contains', 'propertyNames', 'not', 'if', 'then', 'else', 'unevaluatedProperties', 'unevaluatedItems'];
+const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items'];
+const SCHEMA_MAPS = ['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas', 'dependencies'];
+
+/**
+ * The schema without `examples`: rjsf would offer them as the input's suggestion list, and a sample path such as
+ * `imports/equipment.csv` is not a file the user has. The first example becomes the placeholder instead (uiSchemaFor).
+ */
+export function withoutExamples(schema: unknown): unknown {
+  if (!isObject(schema)) return schema;
+  const result: JsonObject = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'examples') continue;
+    if (SCHEMA_MAPS.includes(key) && isObject(value)) result[key] = Object.fromEntries(Object.entries(value).map(([name, child]) => [name, withoutExamples(child)]));
+    else if (SCHEMA_LISTS.includes(key) && Array.isArray(value)) result[key] = value.map(withoutExamples);
+    else if (ONE_SCHEMA.includes(key)) result[key] = withoutExamples(value);
+    else result[key] = value;
+  }
+  return result;
+}
+
 /**
  * The schema of the whole form: name and enabled beside the template's config schema, shaped like the body of
  * POST /instances so that a problem's JSON Pointers (`/name`, `/config/table_name`) map onto fields one to one.
@@ -46,7 +68,7 @@ export function instanceFormSchema(configSchema: JsonObject): RJSFSchema {
     properties: {
       name: { type: 'string', title: 'Name', description: 'Unique among all instances (compared trimmed and ignoring case).', minLength: 1, maxLength: 200 },
       enabled: { type: 'boolean', title: 'Enabled', description: 'A disabled instance does not run, neither when asked nor on its schedule.', default: true },
-      config: relocateRefs(configSchema, '#/properties/config') as RJSFSchema,
+      config: relocateRefs(withoutExamples(configSchema), '#/properties/config') as RJSFSchema,
     },
   };
 }

@@ -180,10 +180,10 @@ export function InstancePage() {
             <dd>{current.next_run_at ? <Time value={current.next_run_at} /> : 'Not scheduled'}</dd>
             <dt>Schedule</dt>
             <dd>{current.schedule ? `${current.schedule.cron ? `cron ${current.schedule.cron}` : `every ${current.schedule.every}`} (${current.schedule.timezone})${current.schedule.enabled ? '' : ', paused'}` : 'None: it runs when asked, by webhook or after its upstream instances'}</dd>
-            <dt>Retries</dt>
-            <dd>
-              {current.execution_policy.max_attempts === 1 ? 'None' : `Up to ${current.execution_policy.max_attempts} attempts`}; timeout {current.execution_policy.timeout_ms ? formatDuration(current.execution_policy.timeout_ms) : 'the template’s default'}
-            </dd>
+            <dt>Attempts</dt>
+            <dd>{current.execution_policy.max_attempts === 1 ? '1 (no retries)' : `Up to ${current.execution_policy.max_attempts}`}</dd>
+            <dt>Timeout</dt>
+            <dd>{current.execution_policy.timeout_ms ? formatDuration(current.execution_policy.timeout_ms) : 'The template’s default'}</dd>
             <dt>Created</dt>
             <dd>
               <Time value={current.created_at} />
