@@ -23,7 +23,7 @@ describe('Serving the web console (e2e)', () => {
     const response = await app.get('/', { accept: 'text/html' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(response.text).toContain('<div id="root"></div>');
+    expect(response.text).toContain('<div id="app"></div>');
     expect(response.headers.get('cache-control')).toBe('no-cache');
     const csp = response.headers.get('content-security-policy')!;
     expect(csp).toMatch(/^default-src 'self';script-src 'self';style-src 'self';/);
@@ -37,7 +37,7 @@ describe('Serving the web console (e2e)', () => {
   it("answers the console's own routes with index.html for a browser, so a reload lands on the same page", async () => {
     for (const route of ['/instances', '/instances/5ba98613-c1c4-4396-9321-e636334d1888', '/instances/new?template=table_loader', '/templates']) {
       const response = await app.get(route, { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
-      expect({ route, status: response.status, root: response.text.includes('<div id="root"></div>') }).toEqual({ route, status: 200, root: true });
+      expect({ route, status: response.status, root: response.text.includes('<div id="app"></div>') }).toEqual({ route, status: 200, root: true });
     }
     // A client that does not ask for HTML gets the JSON 404 as before.
     expectProblem(await app.get('/instances/x', { accept: 'application/json' }), 404, 'not-found');

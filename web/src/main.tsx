@@ -5,7 +5,7 @@ import { ApiKeyProvider } from './api/api-key';
 import { App } from './App';
 import './styles.css';
 
-createRoot(document.getElementById('root')!).render(
+createRoot(document.getElementById('app')!).render(
   <StrictMode>
     <BrowserRouter>
       <ApiKeyProvider>

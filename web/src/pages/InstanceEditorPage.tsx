@@ -260,7 +260,7 @@ function Editor({ template, instance, etag, onReload }: Loaded & { onReload: () 
       {saveError ? <ErrorNotice error={saveError} titlePrefix={creating ? 'Not created' : 'Not saved'} /> : null}
 
       <InstanceForm configSchema={configSchema} creating={creating} data={data} onChange={setData} onSubmit={submit} errors={shown} storedSecrets={storedSecrets} showOptional={setsOptional} disabled={saving || provisioned !== null}>
-        <div className="form-actions sticky-actions">
+        <div className="form-actions">
           <button type="submit" className="button primary" disabled={saving || provisioned !== null}>
             {saving ? 'Saving…' : creating ? 'Create instance' : 'Save changes'}
           </button>
