@@ -49,6 +49,8 @@ describe('the request built from the form', () => {
     const baseline = { stored: {}, defaulted: created.config };
     expect(configToSend({ ...created.config, file_path: 'examples/equipment.csv', table_name: 'lab_equipment' }, baseline)).toEqual({ file_path: 'examples/equipment.csv', table_name: 'lab_equipment' });
     expect(configToSend({ ...created.config, has_header: false, retries: { max_attempts: 5, backoff_ms: 500 } }, baseline)).toEqual({ has_header: false, retries: { max_attempts: 5 } });
+    // A field typed into and cleared again is as untouched as one never typed into.
+    expect(configToSend({ ...created.config, retries: { max_attempts: 3, backoff_ms: 500, jitter: undefined } }, baseline)).toEqual({});
 
     const stored = { file_path: 'a.csv', table_name: 't', file_type: 'auto' };
     const edited = withDefaults(formSchema, form(stored));
