@@ -6,16 +6,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule, AppOptions } from './app.module';
 import { registerHttpHardening, registerWebhookBodyParsers, securityHeadersFor, SERVER_LIMITS } from './common/http-hardening';
 import { clientErrorResponse, ProblemDetailsFilter, sendProblem } from './common/problem-details.filter';
+import { registerConsole } from './console/console-static';
 import { RequestValidationPipe } from './common/request-validation.pipe';
 import { Settings } from './config/settings';
 import { createLogger, PinoNestLogger, requestIdFrom } from './logging/logger';
 import { buildOpenApiDocument, setupSwaggerUi } from './openapi/openapi';
 
+export interface CreateAppOptions extends AppOptions {
+  /** The built web console to serve at `/`; by default the project's dist/web (tests point it elsewhere). */
+  consoleRoot?: string;
+}
+
 /**
  * Builds the whole application: Fastify adapter, logging with request ids, validation, the problem+json
- * filter and Swagger. main.ts listens on it; tests and the spec generator use it as is.
+ * filter, Swagger and the web console. main.ts listens on it; tests and the spec generator use it as is.
  */
-export async function createApp(settings: Settings, options: AppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = createLogger(settings);
   const frameworkLogger = new Logger('Fastify');
   const adapter = new FastifyAdapter({
@@ -36,7 +42,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
       socket.destroy(error);
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(settings, options), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(settings, { clock: options.clock }), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
@@ -50,6 +56,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
   await registerHttpHardening(app, settings);
   app.useGlobalFilters(new ProblemDetailsFilter());
   setupSwaggerUi(app, buildOpenApiDocument(app));
+  await registerConsole(app, options.consoleRoot);
   await app.init();
   // JSON is the only request body this API takes: anything else is a 415, not a string to validate. The one
   // exception, webhook deliveries, gets form and text parsers that refuse every other route.

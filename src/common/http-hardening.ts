@@ -93,11 +93,40 @@ const docsHeaders = helmet({
   },
 });
 
+/**
+ * The web console (src/console): one bundled script and stylesheet from this origin, no inline script or style, API
+ * calls and event streams to this origin only. React sets element styles through the DOM, which style-src allows.
+ */
+const consoleHeaders = helmet({
+  ...COMMON_HEADERS,
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      connectSrc: ["'self'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+  },
+});
+
 const isDocsPage = (url: string): boolean => /^\/docs(\/|$|\?)/.test(url);
+
+/** Paths the server answers itself: the API, webhook deliveries, health and the API docs. Every other path is the console's. */
+const SERVER_PATH = /^\/(?:api|health|docs(?:-json|-yaml)?)(?:[/?]|$)/;
+
+export const isServerPath = (url: string): boolean => SERVER_PATH.test(url);
 
 /** Security headers on a raw response; called for every request, and for errors raised before routing. */
 export function applySecurityHeaders(request: IncomingMessage, response: ServerResponse): void {
-  const apply = isDocsPage(request.url ?? '') ? docsHeaders : apiHeaders;
+  const url = request.url ?? '';
+  const apply = isDocsPage(url) ? docsHeaders : isServerPath(url) ? apiHeaders : consoleHeaders;
   apply(request, response, () => undefined);
 }
 

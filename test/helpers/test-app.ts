@@ -27,7 +27,7 @@ export class TestApp {
     readonly dataDir: string,
   ) {}
 
-  static async start(options: { dataDir?: string; pluginRoots?: string[]; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+  static async start(options: { dataDir?: string; pluginRoots?: string[]; env?: Record<string, string>; clock?: Clock; consoleRoot?: string } = {}): Promise<TestApp> {
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pif-test-'));
     const settings = loadSettings({
       DATA_DIR: dataDir,
@@ -37,7 +37,7 @@ export class TestApp {
       LOG_FORMAT: 'json',
       ...options.env,
     });
-    const app = await createApp(settings, { clock: options.clock });
+    const app = await createApp(settings, { clock: options.clock, consoleRoot: options.consoleRoot });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address() as { port: number };
     return new TestApp(app, `http://127.0.0.1:${address.port}`, dataDir);

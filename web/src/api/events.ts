@@ -1,0 +1,80 @@
+import type { Execution } from '../../../openapi/client';
+import { api, callWithResponse, isAbort } from './client';
+import { EventStreamParser } from './event-stream';
+import { ApiError } from './problem';
+
+export interface Progress {
+  current: number;
+  total?: number;
+  message?: string;
+}
+
+const FINAL_STATUSES = new Set(['succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted']);
+export const isFinal = (status: string): boolean => FINAL_STATUSES.has(status);
+
+export interface FollowHandlers {
+  onStatus: (execution: Execution) => void;
+  onProgress: (progress: Progress) => void;
+  /** live: events are flowing; reconnecting: the stream dropped and the console is trying again. */
+  onConnection?: (state: 'live' | 'reconnecting') => void;
+  /** A failure that ends following (the run is gone, no access). */
+  onError: (error: ApiError) => void;
+}
+
+const wait = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+/**
+ * Follows one run's status and progress over GET /executions/{id}/events until its final status, or until `signal`
+ * aborts. Read through fetch, not EventSource: EventSource cannot send the Authorization header an API key needs.
+ * A dropped stream is reopened (1 s, 2 s, 4 s ... up to 15 s apart) with Last-Event-ID when the server sent ids;
+ * its first event is the run as it is then, so nothing that matters is lost in between.
+ */
+export async function followExecution(executionId: string, handlers: FollowHandlers, signal: AbortSignal): Promise<void> {
+  const parser = new EventStreamParser();
+  let delay = 1000;
+  while (!signal.aborted) {
+    let finished = false;
+    try {
+      const { data: stream } = await callWithResponse(
+        api.GET('/api/plugins/executions/{execution_id}/events', {
+          params: { path: { execution_id: executionId } },
+          parseAs: 'stream',
+          signal,
+          headers: parser.lastEventId !== undefined ? { 'Last-Event-ID': parser.lastEventId } : {},
+        }),
+      );
+      handlers.onConnection?.('live');
+      if (!stream) throw new ApiError(0, { title: 'The event stream was empty', detail: '' });
+      const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        delay = 1000;
+        for (const event of parser.push(value)) {
+          if (event.event === 'status') {
+            const execution = JSON.parse(event.data) as Execution;
+            handlers.onStatus(execution);
+            if (isFinal(execution.status)) finished = true;
+          } else if (event.event === 'progress') {
+            handlers.onProgress(JSON.parse(event.data) as Progress);
+          }
+        }
+      }
+    } catch (error) {
+      if (isAbort(error) || signal.aborted) return;
+      // The run is gone, or the key may not see it: trying again will not help.
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+        handlers.onError(error);
+        return;
+      }
+    }
+    if (finished) return;
+    handlers.onConnection?.('reconnecting');
+    await wait(delay, signal);
+    delay = Math.min(delay * 2, 15_000);
+  }
+}
