@@ -171,3 +171,20 @@ export function errorsByField(errors: readonly FieldError[], fieldIds: ReadonlyS
   }
   return { byField, other };
 }
+
+/** The channel types, as the console names and explains them. */
+export const CHANNEL_TYPES: Record<ChannelType, { label: string; meaning: string }> = {
+  webhook: { label: 'Webhook', meaning: 'A JSON POST to your URL, signed per Standard Webhooks so the receiver can verify it.' },
+  slack: { label: 'Slack', meaning: 'A message through a Slack incoming webhook.' },
+  email: { label: 'Email', meaning: 'A plain-text email through your SMTP server.' },
+};
+
+export const eventLabel = (event: string): string => CHANNEL_EVENTS.find((item) => item.value === event)?.label ?? (event === 'notification.test' ? 'Test' : event);
+
+/** "Any instance", "2 instances", "Templates: table_loader". */
+export function filterSummary(instanceIds: string[] | null, templateIds: string[] | null): string {
+  const parts: string[] = [];
+  if (instanceIds !== null) parts.push(`${instanceIds.length} instance${instanceIds.length === 1 ? '' : 's'}`);
+  if (templateIds !== null) parts.push(`templates: ${templateIds.join(', ') || 'none'}`);
+  return parts.length === 0 ? 'Any instance' : parts.join('; ');
+}
