@@ -11,10 +11,10 @@ export function DiffList({ lines, label }: { lines: DiffLine[]; label: string })
     <ul className="diff-list" aria-label={label}>
       {lines.map((line, index) => (
         <li key={`${index} ${line.path}`} className={`diff-line diff-${line.kind}`}>
-          <span className="diff-kind">{KIND_WORD[line.kind]}</span>
+          <span className="diff-kind">{KIND_WORD[line.kind]}</span>{' '}
           <code className="diff-field" title={line.path}>
             {line.field}
-          </code>
+          </code>{' '}
           {line.secret ? (
             <span className="diff-secret">secret {line.kind === 'added' ? 'set' : line.kind === 'removed' ? 'removed' : 'changed'} (value not shown)</span>
           ) : (

@@ -192,12 +192,24 @@ function ChannelEditor({ channel }: { channel?: Channel }) {
           <fieldset id="channel-type" className="choice-group">
             <legend>Type</legend>
             {(Object.keys(CHANNEL_TYPES) as ChannelType[]).map((type) => (
-              <label key={type} className="choice">
-                <input type="radio" name="channel-type" value={type} checked={form.type === type} onChange={() => set({ type })} />
-                <span>
-                  <strong>{CHANNEL_TYPES[type].label}</strong> <span className="muted">{CHANNEL_TYPES[type].meaning}</span>
+              <div key={type} className="choice">
+                <input
+                  id={`channel-type-${type}`}
+                  type="radio"
+                  name="channel-type"
+                  value={type}
+                  checked={form.type === type}
+                  aria-describedby={`channel-type-${type}__meaning`}
+                  onChange={() => {
+                    set({ type });
+                    setServerErrors([]); // they named the other type's settings
+                  }}
+                />
+                <label htmlFor={`channel-type-${type}`}>{CHANNEL_TYPES[type].label}</label>
+                <span id={`channel-type-${type}__meaning`} className="choice-meaning">
+                  {CHANNEL_TYPES[type].meaning}
                 </span>
-              </label>
+              </div>
             ))}
           </fieldset>
         ) : (
@@ -246,17 +258,21 @@ function ChannelEditor({ channel }: { channel?: Channel }) {
             Announce<span className="required">*</span>
           </legend>
           {CHANNEL_EVENTS.map((event) => (
-            <label key={event.value} className="choice">
+            <div key={event.value} className="choice">
               <input
+                id={`channel-event-${event.value}`}
                 type="checkbox"
                 checked={form.events.includes(event.value)}
+                aria-describedby={`channel-event-${event.value}__meaning`}
                 onChange={(change) => set({ events: change.target.checked ? CHANNEL_EVENTS.map((item) => item.value).filter((value) => value === event.value || form.events.includes(value)) : form.events.filter((value) => value !== event.value) })}
               />
-              <span>
-                <strong>{event.label}</strong> <code className="small">{event.value}</code>
-                <span className="choice-meaning">{event.meaning}</span>
+              <label htmlFor={`channel-event-${event.value}`}>
+                {event.label} <code className="small">{event.value}</code>
+              </label>
+              <span id={`channel-event-${event.value}__meaning`} className="choice-meaning">
+                {event.meaning}
               </span>
-            </label>
+            </div>
           ))}
           <FieldErrors id="channel-events" messages={errorsOf('/events')} />
         </fieldset>
