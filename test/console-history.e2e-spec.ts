@@ -250,7 +250,7 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     expect(await toError.textContent()).toContain('must be one email address');
     expect(await page.locator('#channel-config-to-2').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#channel-config-to-1__error').count()).toBe(0);
-    await page.locator('.error-summary').getByRole('link', { name: '/config/to/2' }).click();
+    await page.locator('.error-summary').getByRole('link', { name: 'Recipient 3' }).click();
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('channel-config-to-2');
     await screenshot('channel-error-1280');
     expect((await app.get('/api/notifications/channels')).body.items).toEqual([]);
@@ -322,7 +322,7 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
       { name: 'instance-versions', path: `/instances/${ids.equipment}`, ready: '.versions-table' },
       { name: 'version', path: `/instances/${ids.equipment}/versions/1`, ready: '.diff-list' },
       { name: 'data', path: '/data', ready: '.tables-table' },
-      { name: 'table', path: '/data/sensor_readings', ready: '.rows-table' },
+      { name: 'table', path: '/data/lab_equipment', ready: '.rows-table' },
       { name: 'channels', path: '/notifications', ready: '.channels-table' },
       { name: 'channel', path: `/notifications/${ids.channel}`, ready: '.deliveries-table' },
       { name: 'channel-edit', path: `/notifications/${ids.channel}/edit`, ready: '#channel-name' },
@@ -378,12 +378,15 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
           const width = await page.evaluate(() => document.documentElement.scrollWidth);
           expect({ route, width }).toEqual({ route, width: 390 });
           await screenshot(`${name}-390`);
+          if (name === 'table') {
+            // The equipment table is wider than a phone: its box scrolls, the page does not.
+            const box = await page.evaluate(() => {
+              const scroller = document.querySelector('.table-scroll');
+              return { scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth };
+            });
+            expect(box.scrollWidth).toBeGreaterThan(box.clientWidth);
+          }
         }
-        const box = await page.evaluate(() => {
-          const scroller = document.querySelector('.table-scroll');
-          return { scrollWidth: scroller.scrollWidth, clientWidth: scroller.clientWidth };
-        });
-        expect(box.scrollWidth).toBeGreaterThanOrEqual(box.clientWidth);
       } finally {
         await page.setViewportSize({ width: 1280, height: 900 });
       }

@@ -1,4 +1,4 @@
-import { channelConfig, channelFieldId, channelForm, createChannelBody, errorsByField, localErrors, updateChannelBody, type ChannelForm } from './channel-form';
+import { channelConfig, channelFieldId, channelFieldTitle, channelForm, createChannelBody, errorsByField, localErrors, updateChannelBody, type ChannelForm } from './channel-form';
 
 const channel = (type: 'webhook' | 'slack' | 'email', config: Record<string, unknown>) => ({
   id: '1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c',
@@ -94,5 +94,13 @@ describe('the notification channel form', () => {
     );
     expect(byField.get('channel-config-to-2')).toEqual(['must be one email address', 'again']);
     expect(other.map((error) => error.path)).toEqual(['/config/nonsense']);
+  });
+
+  it('names the controls in the error summary as their labels do', () => {
+    expect(channelFieldTitle('/config/to/2')).toBe('Recipient 3');
+    expect(channelFieldTitle('/config/to')).toBe('To');
+    expect(channelFieldTitle('/events/1')).toBe('Announce');
+    expect(channelFieldTitle('/config/url')).toBe('URL');
+    expect(channelFieldTitle('/config/nonsense')).toBe('/config/nonsense');
   });
 });

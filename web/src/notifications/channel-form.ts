@@ -160,6 +160,35 @@ export function channelFieldId(pointer: string): string {
   return ['channel', ...segments].join('-').replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
+const FIELD_TITLES: Record<string, string> = {
+  name: 'Name',
+  type: 'Type',
+  events: 'Announce',
+  instance_ids: 'Instances',
+  template_ids: 'Templates',
+  failure_threshold: 'Failures before announcing',
+  group_window_seconds: 'Group repeats within',
+  enabled: 'Enabled',
+  'config/url': 'URL',
+  'config/secret': 'Signing secret',
+  'config/webhook_url': 'Slack incoming-webhook URL',
+  'config/host': 'SMTP server',
+  'config/port': 'Port',
+  'config/security': 'Security',
+  'config/username': 'Username',
+  'config/password': 'Password',
+  'config/from': 'From',
+  'config/to': 'To',
+};
+
+/** The label of the control a pointer names, as the error summary shows it: `/config/to/2` → "Recipient 3". */
+export function channelFieldTitle(pointer: string): string {
+  const segments = pointerSegments(pointer);
+  if (segments[0] === 'config' && segments[1] === 'to' && segments.length === 3 && /^\d+$/.test(segments[2])) return `Recipient ${Number(segments[2]) + 1}`;
+  if (segments[0] !== 'config') return FIELD_TITLES[segments[0]] ?? pointer;
+  return FIELD_TITLES[segments.slice(0, 2).join('/')] ?? pointer;
+}
+
 /** Errors by the control they belong to: each message under its field, the rest (no such control) in `other`. */
 export function errorsByField(errors: readonly FieldError[], fieldIds: ReadonlySet<string>): { byField: Map<string, string[]>; other: FieldError[] } {
   const byField = new Map<string, string[]>();

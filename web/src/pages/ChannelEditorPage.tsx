@@ -10,6 +10,7 @@ import {
   CHANNEL_EVENTS,
   CHANNEL_TYPES,
   channelFieldId,
+  channelFieldTitle,
   channelForm,
   createChannelBody,
   errorsByField,
@@ -162,7 +163,7 @@ function ChannelEditor({ channel }: { channel?: Channel }) {
                         }
                       }}
                     >
-                      <code>{error.path}</code>
+                      {channelFieldTitle(error.path)}
                     </a>
                   ) : (
                     <code>{error.path}</code>
@@ -289,14 +290,12 @@ function ChannelEditor({ channel }: { channel?: Channel }) {
           </Field>
         </div>
 
-        <div className="form-group checkbox">
-          <label htmlFor="channel-enabled">
-            <input id="channel-enabled" type="checkbox" checked={form.enabled} onChange={(event) => set({ enabled: event.target.checked })} aria-describedby="channel-enabled__hint" />
-            Enabled
-          </label>
-          <p id="channel-enabled__hint" className="field-hint">
+        <div className="form-group choice">
+          <input id="channel-enabled" type="checkbox" checked={form.enabled} onChange={(event) => set({ enabled: event.target.checked })} aria-describedby="channel-enabled__hint" />
+          <label htmlFor="channel-enabled">Enabled</label>
+          <span id="channel-enabled__hint" className="choice-meaning">
             A disabled channel announces nothing.
-          </p>
+          </span>
         </div>
 
         <div className="form-actions">
@@ -332,11 +331,12 @@ function EmailFields({ form, setEmail, errorsOf, creatingPassword }: { form: Cha
         </Field>
         {text('channel-config-port', '/config/port', 'Port', email.port, (port) => setEmail({ port }), { hint: `Empty: ${email.security === 'tls' ? 465 : 587}.`, type: 'text' })}
       </div>
-      <div className="form-group checkbox">
-        <label htmlFor="channel-login">
-          <input id="channel-login" type="checkbox" checked={email.login} onChange={(event) => setEmail({ login: event.target.checked, password: event.target.checked && email.password === 'keep' ? 'keep' : email.password })} />
-          Log in (SMTP AUTH)
-        </label>
+      <div className="form-group choice">
+        <input id="channel-login" type="checkbox" checked={email.login} onChange={(event) => setEmail({ login: event.target.checked })} aria-describedby="channel-login__hint" />
+        <label htmlFor="channel-login">Log in (SMTP AUTH)</label>
+        <span id="channel-login__hint" className="choice-meaning">
+          With a username and password. Without, no login is attempted (and a stored password is dropped on saving).
+        </span>
       </div>
       {email.login ? (
         <div className="form-row">

@@ -8,6 +8,8 @@ import { useLoad, useMore, useTitle } from '../hooks';
 
 const PAGE = 50;
 
+const numeric = (type: string | undefined): boolean => type === 'INTEGER' || type === 'REAL';
+
 /** One cell as text: null shows as a dimmed "null", objects as JSON. */
 function Cell({ value }: { value: unknown }) {
   if (value === null || value === undefined) return <span className="muted">null</span>;
@@ -69,7 +71,7 @@ export function DataTablePage() {
                     #
                   </th>
                   {columns.map((column) => (
-                    <th scope="col" key={column.name}>
+                    <th scope="col" key={column.name} className={numeric(column.type) ? 'numeric' : undefined}>
                       <span className="column-name">{column.name}</span>
                       {column.type ? <span className="column-type">{column.type}</span> : null}
                     </th>
@@ -81,7 +83,7 @@ export function DataTablePage() {
                   <tr key={index}>
                     <td className="row-number">{index + 1}</td>
                     {columns.map((column) => (
-                      <td key={column.name}>
+                      <td key={column.name} className={numeric(column.type) ? 'numeric' : undefined}>
                         <Cell value={row[column.name]} />
                       </td>
                     ))}

@@ -100,7 +100,7 @@ export function ProvisioningPage() {
                 <p>{data.error.message}</p>
               </div>
             ) : null}
-            {data.status === 'failed' ? <p>Fix the file named below, then reload. The instances stay as the last successful apply left them.</p> : null}
+            {data.status === 'failed' ? <p className="panel-note">Fix the file named below, then reload. The instances stay as the last successful apply left them.</p> : null}
           </section>
           {data.files.length === 0 ? (
             <EmptyState title="No provisioning files in the folder">

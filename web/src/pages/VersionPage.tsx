@@ -148,7 +148,7 @@ export function VersionPage() {
         <div className="panel-head">
           <h2 id="diff-heading">{from !== undefined && to !== undefined && from >= 1 && from !== to ? `What changed from version ${from} to version ${to}` : 'Compare'}</h2>
         </div>
-        <div className="filters">
+        <div className="compare-picker">
           <div className="filter">
             <label htmlFor="compare-with">Compare version {number} with</label>
             <select
