@@ -68,6 +68,8 @@ describe('Serving the web console (e2e)', () => {
     expect((await app.get('/docs-json')).body.openapi).toMatch(/^3\./);
     expectProblem(await app.post('/api/hooks/pif_nothing_here_00000000000000000000000000000'), 404, 'webhook-not-found');
     expectProblem(await app.request('POST', '/instances'), 404, 'not-found');
+    // The router's own answers stand: an over-long id is still a 414, for a browser too.
+    expectProblem(await app.get(`/api/plugins/instances/${'a'.repeat(5000)}`, { accept: 'text/html' }), 414, 'uri-too-long');
     // Paths that try to leave the console's folder find nothing.
     for (const sneaky of ['/..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/package.json', '/.vite/manifest.json']) expect((await app.get(sneaky, { accept: 'application/json' })).status).toBe(404);
   });

@@ -311,12 +311,19 @@ describe('Web console in a real browser (e2e)', () => {
           .map((control: any) => control.outerHTML.slice(0, 120) as string),
       );
 
-    it('gives every input, select and text area an accessible label', async () => {
+    /** Links and buttons with no text or aria-label: nothing for a screen reader to say. */
+    const nameless = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('a, button')].filter((element: any) => !element.textContent.trim() && !element.getAttribute('aria-label')).map((element: any) => element.outerHTML.slice(0, 120) as string),
+      );
+
+    it('gives every input, select and text area an accessible label, and every link and button a name', async () => {
       for (const { path: route, ready, open } of pages()) {
         await page.goto(`${app.baseUrl}${route}`);
         await page.locator(ready).first().waitFor();
         if (open) await page.getByText(open).click();
         expect({ route, unlabelled: await unlabelled() }).toEqual({ route, unlabelled: [] });
+        expect({ route, nameless: await nameless() }).toEqual({ route, nameless: [] });
         expect(await page.locator('main h1').count()).toBe(1);
         expect(await page.locator('header nav[aria-label="Main"]').count()).toBe(1);
       }

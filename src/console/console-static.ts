@@ -47,27 +47,34 @@ function fileUnder(root: string, pathname: string): string | null {
  * Serves the web console at `/`: its files from `root` (hashed assets cached for good, everything else revalidated),
  * and index.html for any other GET that asks for HTML, so the console's own routes (`/instances/<id>`) survive a
  * reload. API, health and docs paths are left alone: an unknown one still gets the 404 problem. Call before app.init().
+ *
+ * It answers in an onRequest hook, and only requests no route matched, rather than from a catch-all route: a `/*`
+ * route would become the router's fallback for every path, so an API path with an over-long id would reach it
+ * instead of getting its 414.
  */
 export async function registerConsole(app: NestFastifyApplication, root: string = DEFAULT_CONSOLE_ROOT): Promise<void> {
-  // serve: false: only reply.sendFile (path checks, ETag, ranges, pre-compressed .br/.gz); the route below decides what to send.
+  // serve: false: only reply.sendFile (path checks, ETag, ranges, pre-compressed .br/.gz); the hook decides what to send.
   await app.register(fastifyStatic, { root, serve: false, preCompressed: true, index: false, dotfiles: 'deny', suppressWarning: true });
   const fastify = app.getHttpAdapter().getInstance();
   const index = path.join(root, 'index.html');
   if (!fs.existsSync(index)) fastify.log.warn(`the web console is not built (no ${index}): run npm run build to serve it at /`);
 
-  fastify.get('/*', (request: FastifyRequest, reply: FastifyReply) => {
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (!request.is404 || (request.method !== 'GET' && request.method !== 'HEAD')) return done();
     const pathname = request.url.split('?')[0];
-    if (isServerPath(pathname)) return reply.callNotFound();
+    if (isServerPath(pathname)) return done();
     if (!fs.existsSync(index)) {
-      return reply.code(404).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT_PAGE);
+      void reply.code(404).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(NOT_BUILT_PAGE);
+      return;
     }
     const file = pathname === '/' ? null : fileUnder(root, pathname);
     if (file !== null && file !== 'index.html') {
-      return pathname.startsWith(ASSETS_PREFIX) ? reply.sendFile(file, { immutable: true, maxAge: '365d' }) : reply.sendFile(file, { maxAge: 0 });
+      void (pathname.startsWith(ASSETS_PREFIX) ? reply.sendFile(file, { immutable: true, maxAge: '365d' }) : reply.sendFile(file, { maxAge: 0 }));
+      return;
     }
     // A missing script or stylesheet stays a 404: answering it with HTML would only hide the mistake.
-    if (pathname !== '/' && (pathname.startsWith(ASSETS_PREFIX) || !acceptsHtml(request))) return reply.callNotFound();
+    if (pathname !== '/' && (pathname.startsWith(ASSETS_PREFIX) || !acceptsHtml(request))) return done();
     // no-cache: a new build's index.html (with new asset names) is picked up at the next load.
-    return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+    void reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
   });
 }

@@ -1,10 +1,11 @@
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const toMinute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const toSecond = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
-/** A moment in the reader's time zone; null/undefined as an em dash. */
-export function formatTime(iso: string | null | undefined): string {
+/** A moment in the reader's time zone, to the minute (lists) or to the second (a run's times, log lines); null as an em dash. */
+export function formatTime(iso: string | null | undefined, precise = false): string {
   if (!iso) return '—';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTime.format(date);
+  return Number.isNaN(date.getTime()) ? iso : (precise ? toSecond : toMinute).format(date);
 }
 
 /** "12 ms", "4.2 s", "3 min 5 s", "2 h 4 min". */

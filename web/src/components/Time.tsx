@@ -1,10 +1,11 @@
 import { formatTime } from '../format';
 
-export function Time({ value }: { value: string | null | undefined }) {
+/** A moment, with its exact UTC time on hover. */
+export function Time({ value, precise = false }: { value: string | null | undefined; precise?: boolean }) {
   if (!value) return <span className="muted">—</span>;
   return (
     <time dateTime={value} title={value}>
-      {formatTime(value)}
+      {formatTime(value, precise)}
     </time>
   );
 }

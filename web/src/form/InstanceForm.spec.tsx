@@ -72,7 +72,7 @@ describe('the generated instance form, rendered (react-dom/server)', () => {
 
   it("offers the sheet's two kinds (name or index) with a labelled option select", () => {
     const { byId } = labels(render(SCHEMAS.table_loader));
-    expect(byId.get('root_config_sheet__oneof_select')).toBe('Sheet: kind');
+    expect(byId.get('root_config_sheet__oneof_select')).toBe('Sheet: Kind');
     expect(byId.get('root_config_sheet')).toBe('Sheet');
   });
 

@@ -4,7 +4,7 @@ import type { RJSFSchema } from '@rjsf/utils';
 import type { FieldError } from '../api/problem';
 import { errorSchemaFrom } from './errors';
 import { FORM_FIELDS, FORM_TEMPLATES, FORM_WIDGETS, type InstanceFormContext } from './fields';
-import { instanceFormSchema, instanceUiSchema, type InstanceFormData, type JsonObject } from './form-schema';
+import { DEFAULTS_BEHAVIOR, instanceFormSchema, instanceUiSchema, type InstanceFormData, type JsonObject } from './form-schema';
 import { consoleValidator } from './schema-check';
 
 export interface InstanceFormProps {
@@ -46,6 +46,7 @@ export function InstanceForm({ configSchema, creating, data, onChange, onSubmit,
       widgets={FORM_WIDGETS}
       templates={FORM_TEMPLATES}
       extraErrors={extraErrors}
+      experimental_defaultFormStateBehavior={DEFAULTS_BEHAVIOR}
       noHtml5Validate
       showErrorList={false}
       disabled={disabled}

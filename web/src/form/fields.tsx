@@ -142,7 +142,7 @@ export function SelectWithLabel(props: WidgetProps) {
     <>
       {picksOption ? (
         <label className="control-label option-label" htmlFor={props.id}>
-          <span className="visually-hidden">{props.label}: </span>kind
+          <span className="visually-hidden">{props.label}: </span>Kind
         </label>
       ) : null}
       <Select {...props} />

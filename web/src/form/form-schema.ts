@@ -13,6 +13,12 @@ export interface InstanceFormData extends JsonObject {
   config: JsonObject;
 }
 
+/**
+ * How rjsf fills defaults: also those inside `allOf` branches. api_fetcher declares its pagination and auth variants
+ * as `allOf` of `if`/`then`, and choosing a variant should bring its defaults (page parameter "page", first page 1).
+ */
+export const DEFAULTS_BEHAVIOR = { allOf: 'populateDefaults' } as const;
+
 export const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A secret as the server defines it (docs/configuration.md#secrets): `writeOnly: true` or `format: "password"`. */

@@ -49,10 +49,31 @@ describe('the request built from the form', () => {
     const baseline = { stored: {}, defaulted: created.config };
     expect(configToSend({ ...created.config, file_path: 'examples/equipment.csv', table_name: 'lab_equipment' }, baseline)).toEqual({ file_path: 'examples/equipment.csv', table_name: 'lab_equipment' });
     expect(configToSend({ ...created.config, has_header: false, retries: { max_attempts: 5, backoff_ms: 500 } }, baseline)).toEqual({ has_header: false, retries: { max_attempts: 5 } });
+    // A field typed into and cleared again is as untouched as one never typed into.
+    expect(configToSend({ ...created.config, retries: { max_attempts: 3, backoff_ms: 500, jitter: undefined } }, baseline)).toEqual({});
 
     const stored = { file_path: 'a.csv', table_name: 't', file_type: 'auto' };
     const edited = withDefaults(formSchema, form(stored));
     expect(configToSend({ ...edited.config, table_name: 't2' }, { stored, defaulted: edited.config })).toEqual({ file_path: 'a.csv', table_name: 't2', file_type: 'auto' });
+  });
+
+  it("fills in the defaults of the if/then variant chosen inside an allOf (as api_fetcher's pagination)", () => {
+    const schema: JsonObject = {
+      type: 'object',
+      properties: {
+        pagination: {
+          type: 'object',
+          default: { type: 'none' },
+          properties: { type: { type: 'string', enum: ['none', 'page'], default: 'none' } },
+          allOf: [{ if: { properties: { type: { const: 'page' } } }, then: { properties: { param: { type: 'string', default: 'page' }, start: { type: 'integer', default: 1 } } } }],
+        },
+      },
+    };
+    const formSchema = instanceFormSchema(schema);
+    const shown = (config: JsonObject) => withoutExtraData(formSchema, withDefaults(formSchema, form(config))).config;
+    expect(shown({ pagination: { type: 'page' } })).toEqual({ pagination: { type: 'page', param: 'page', start: 1 } });
+    // The defaults of a variant not chosen never reach the request.
+    expect(shown({})).toEqual({ pagination: { type: 'none' } });
   });
 
   it('drops what a branch the user switched away from left behind, so the server does not refuse it', () => {

@@ -1,10 +1,10 @@
 import { createSchemaUtils, type RJSFSchema } from '@rjsf/utils';
 import { consoleValidator, deepEqual } from './schema-check';
-import { isObject, SECRET_MASK, type InstanceFormData, type JsonObject } from './form-schema';
+import { DEFAULTS_BEHAVIOR, isObject, SECRET_MASK, type InstanceFormData, type JsonObject } from './form-schema';
 
 /** The form data with the schema's defaults filled in, as rjsf shows them: computed up front so they do not count as edits. */
 export function withDefaults(formSchema: RJSFSchema, data: InstanceFormData): InstanceFormData {
-  return createSchemaUtils(consoleValidator, formSchema).getDefaultFormState(formSchema, data) as InstanceFormData;
+  return createSchemaUtils(consoleValidator, formSchema, DEFAULTS_BEHAVIOR).getDefaultFormState(formSchema, data) as InstanceFormData;
 }
 
 /**
@@ -12,7 +12,7 @@ export function withDefaults(formSchema: RJSFSchema, data: InstanceFormData): In
  * `if`/`then` whose `then` forbids other keys would refuse it).
  */
 export function withoutExtraData(formSchema: RJSFSchema, data: InstanceFormData): InstanceFormData {
-  return createSchemaUtils(consoleValidator, formSchema).omitExtraData(formSchema, data) as InstanceFormData;
+  return createSchemaUtils(consoleValidator, formSchema, DEFAULTS_BEHAVIOR).omitExtraData(formSchema, data) as InstanceFormData;
 }
 
 /**

@@ -12,12 +12,14 @@ type Schema = boolean | Record<string, unknown>;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Equality of JSON values; a key holding undefined counts as absent, as it would once sent. */
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => deepEqual(item, b[index]));
   if (isObject(a) && isObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => key in b && deepEqual(a[key], b[key]));
+    const defined = (value: Record<string, unknown>) => Object.keys(value).filter((key) => value[key] !== undefined);
+    const keys = defined(a);
+    return keys.length === defined(b).length && keys.every((key) => deepEqual(a[key], b[key]));
   }
   return false;
 }

@@ -74,7 +74,7 @@ function Editor({ template, instance, etag, onReload }: Loaded & { onReload: () 
   const configSchema = template.config_schema as JsonObject;
   const formSchema = useMemo(() => instanceFormSchema(configSchema), [configSchema]);
   const initial = useMemo(() => withDefaults(formSchema, instance ? { name: instance.name, enabled: instance.enabled, config: structuredClone(instance.config) } : { name: '', enabled: true, config: {} }), [formSchema, instance]);
-  const baseline = useMemo<ConfigBaseline>(() => ({ stored: instance?.config ?? {}, defaulted: initial.config }), [instance, initial]);
+  const baseline = useMemo<ConfigBaseline>(() => ({ stored: instance?.config ?? {}, defaulted: withoutExtraData(formSchema, initial).config }), [formSchema, instance, initial]);
   const storedSecrets = useMemo(() => new Set(maskedPointers(instance?.config ?? {})), [instance]);
   const required = Array.isArray(configSchema.required) ? (configSchema.required as string[]) : [];
   const setsOptional = Object.keys(instance?.config ?? {}).some((key) => !required.includes(key));

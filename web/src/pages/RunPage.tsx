@@ -75,7 +75,7 @@ export function RunPage() {
         <p className="lead">
           {shown.started_at ? (
             <>
-              Started <Time value={shown.started_at} />
+              Started <Time value={shown.started_at} precise />
             </>
           ) : (
             'Not started yet'
@@ -112,11 +112,11 @@ export function RunPage() {
             <dd>{shown.config_version}</dd>
             <dt>Started</dt>
             <dd>
-              <Time value={shown.started_at} />
+              <Time value={shown.started_at} precise />
             </dd>
             <dt>Finished</dt>
             <dd>
-              <Time value={shown.finished_at} />
+              <Time value={shown.finished_at} precise />
             </dd>
             <dt>Duration</dt>
             <dd>{formatDuration(shown.duration_ms)}</dd>
@@ -179,7 +179,7 @@ export function RunPage() {
               {logs.data.items.map((line, index) => (
                 <tr key={index} className={`log-${line.level}`}>
                   <td data-label="Time">
-                    <Time value={line.at} />
+                    <Time value={line.at} precise />
                   </td>
                   <td data-label="Level">{line.level}</td>
                   <td data-label="Message" className="log-message">
