@@ -2,11 +2,19 @@ import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { Layout } from './components/Layout';
 import { Loading } from './components/Loading';
+import { ChannelEditorPage } from './pages/ChannelEditorPage';
+import { ChannelPage } from './pages/ChannelPage';
+import { ChannelsPage } from './pages/ChannelsPage';
+import { DataTablePage } from './pages/DataTablePage';
+import { DataTablesPage } from './pages/DataTablesPage';
 import { InstancePage } from './pages/InstancePage';
 import { InstancesPage } from './pages/InstancesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RunPage } from './pages/RunPage';
+import { LoadErrorsPage } from './pages/LoadErrorsPage';
+import { ProvisioningPage } from './pages/ProvisioningPage';
 import { TemplatesPage } from './pages/TemplatesPage';
+import { VersionPage } from './pages/VersionPage';
 
 // The form generator is most of the bundle: the lists load without it, the editor fetches it when opened.
 const InstanceEditorPage = lazy(() => import('./pages/InstanceEditorPage').then((module) => ({ default: module.InstanceEditorPage })));
@@ -31,7 +39,16 @@ export function App() {
         <Route path="instances/:id" element={<InstancePage />} />
         <Route path="instances/:id/edit" element={editor} />
         <Route path="instances/:id/runs/:executionId" element={<RunPage />} />
+        <Route path="instances/:id/versions/:version" element={<VersionPage />} />
         <Route path="templates" element={<TemplatesPage />} />
+        <Route path="templates/load-errors" element={<LoadErrorsPage />} />
+        <Route path="data" element={<DataTablesPage />} />
+        <Route path="data/:name" element={<DataTablePage />} />
+        <Route path="notifications" element={<ChannelsPage />} />
+        <Route path="notifications/new" element={<ChannelEditorPage />} />
+        <Route path="notifications/:id" element={<ChannelPage />} />
+        <Route path="notifications/:id/edit" element={<ChannelEditorPage />} />
+        <Route path="provisioning" element={<ProvisioningPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -41,5 +41,11 @@ export function runOutcome(execution: { status: string; result: Record<string, u
   return text.length > 120 ? `${text.slice(0, 117)}…` : text;
 }
 
+/** The data-store table a run's result names (`table_name`, or a transformer's `target_table`), if any. */
+export function resultTable(result: Record<string, unknown> | null | undefined): string | undefined {
+  const table = result?.table_name ?? result?.target_table;
+  return typeof table === 'string' && table !== '' ? table : undefined;
+}
+
 /** How a run started: "Manual", "Schedule", "Webhook", "Upstream", "Retry". */
 export const triggerLabel = (trigger: { type: string }): string => humanize(trigger.type);

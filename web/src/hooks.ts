@@ -57,3 +57,33 @@ export function useTitle(title: string): void {
     document.title = `${title} · Plugin Instance Framework`;
   }, [title]);
 }
+
+export interface More<T> {
+  /** The first page's items and every page loaded after it. */
+  items: T[];
+  /** Whether the server has more after these. */
+  hasMore: boolean;
+  loading: boolean;
+  error?: ApiError;
+  loadMore: () => Promise<void>;
+}
+
+/**
+ * "Load more" under a cursor-paged list: the pages after `first` (a useLoad answer), appended as asked for. Starts over
+ * whenever `first` changes (a reload, other filters).
+ */
+export function useMore<T>(first: { items: T[]; next_cursor: string | null } | undefined, next: (cursor: string) => Promise<{ items: T[]; next_cursor: string | null }>): More<T> {
+  const [more, setMore] = useState<{ items: T[]; cursor: string | null; loading: boolean; error?: ApiError }>({ items: [], cursor: null, loading: false });
+  useEffect(() => setMore({ items: [], cursor: first?.next_cursor ?? null, loading: false }), [first]);
+  const loadMore = async () => {
+    if (!more.cursor || more.loading) return;
+    setMore((current) => ({ ...current, loading: true, error: undefined }));
+    try {
+      const page = await next(more.cursor);
+      setMore((current) => ({ items: [...current.items, ...page.items], cursor: page.next_cursor, loading: false }));
+    } catch (error) {
+      setMore((current) => ({ ...current, loading: false, error: asApiError(error) }));
+    }
+  };
+  return { items: [...(first?.items ?? []), ...more.items], hasMore: more.cursor !== null, loading: more.loading, error: more.error, loadMore };
+}

@@ -39,6 +39,15 @@ export function Layout() {
               <li>
                 <NavLink to="/templates">Templates</NavLink>
               </li>
+              <li>
+                <NavLink to="/data">Data</NavLink>
+              </li>
+              <li>
+                <NavLink to="/notifications">Notifications</NavLink>
+              </li>
+              <li>
+                <NavLink to="/provisioning">Provisioning</NavLink>
+              </li>
             </ul>
           </nav>
           <ApiKeyBox />

@@ -11,6 +11,8 @@ import { Loading } from '../components/Loading';
 import { RunProgress } from '../components/RunProgress';
 import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';
+import { resultTable } from '../format';
+import { VersionList } from '../history/VersionList';
 import { formatDuration, humanize, runOutcome, triggerLabel } from '../format';
 import { asApiError, useLoad, useTitle } from '../hooks';
 
@@ -143,6 +145,12 @@ export function InstancePage() {
           </p>
         </div>
       ) : null}
+      {current.provisioned_from ? (
+        <p className="notice warning" role="status">
+          This instance is declared in the provisioning file <code>{current.provisioned_from}</code>: it runs as any other, but edits and rollbacks here are refused. Change the file,
+          then <Link to="/provisioning">reload provisioning</Link>.
+        </p>
+      ) : null}
       {runError ? <ErrorNotice error={runError} titlePrefix="Could not run" /> : null}
 
       {run.execution ? (
@@ -176,6 +184,14 @@ export function InstancePage() {
             <dd>
               <Time value={current.last_run} />
             </dd>
+            {resultTable(current.last_result) ? (
+              <>
+                <dt>Last imported table</dt>
+                <dd>
+                  <Link to={`/data/${encodeURIComponent(resultTable(current.last_result)!)}`}>{resultTable(current.last_result)}</Link>
+                </dd>
+              </>
+            ) : null}
             <dt>Next run</dt>
             <dd>{current.next_run_at ? <Time value={current.next_run_at} /> : 'Not scheduled'}</dd>
             <dt>Schedule</dt>
@@ -212,6 +228,7 @@ export function InstancePage() {
       </div>
 
       <History instanceId={current.id} page={history.data} error={history.error} loading={history.loading} onReload={reloadHistory} />
+      <VersionList instanceId={current.id} current={current.version} />
     </>
   );
 }

@@ -30,14 +30,17 @@ export function TemplatesPage() {
       <div className="page-head">
         <h1>Templates</h1>
         <p className="lead">A template is plugin code with a config schema. Create an instance of one to give it a name and a config, then run it.</p>
+        <p className="small">
+          A template missing? See the <Link to="/templates/load-errors">plugins that failed to load</Link>.
+        </p>
       </div>
       {templates.error ? <ErrorNotice error={templates.error} onRetry={templates.reload} /> : null}
       {templates.loading && !templates.data ? <Loading what="templates" /> : null}
       {templates.data && templates.data.items.length === 0 ? (
         <EmptyState title="No templates are loaded">
           <p>
-            The server found no plugins. Templates are folders under <code>plugins/</code> (or a root in <code>PLUGIN_PATHS</code>); check the server log for plugins
-            that failed to load, then restart the server.
+            The server found no plugins. Templates are folders under <code>plugins/</code> (or a root in <code>PLUGIN_PATHS</code>); see the{' '}
+            <Link to="/templates/load-errors">plugins that failed to load</Link>, fix them, then restart the server.
           </p>
         </EmptyState>
       ) : null}
