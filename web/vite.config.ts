@@ -42,9 +42,6 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     rolldownOptions: {
-      // Only @rjsf/core's getTestRegistry imports it, and the console never uses that (it is tree-shaken away); the
-      // package is not installed since the console validates with its own checker (web/src/form/schema-check.ts).
-      external: ['@rjsf/validator-ajv8'],
       onwarn(warning, warn) {
         // rjsf marks its hooks 'use client' for React Server Components; this bundle has no server components.
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
