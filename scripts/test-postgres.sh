@@ -33,5 +33,5 @@ as_pg "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w \
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
 echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
-npx jest test/instances.e2e-spec.ts test/executions.e2e-spec.ts test/engine.e2e-spec.ts test/schedules.e2e-spec.ts test/webhooks.e2e-spec.ts test/dependencies.e2e-spec.ts test/versions.e2e-spec.ts test/templates.e2e-spec.ts test/data-store.e2e-spec.ts \
+npx jest test/instances.e2e-spec.ts test/executions.e2e-spec.ts test/execution-events.e2e-spec.ts test/engine.e2e-spec.ts test/schedules.e2e-spec.ts test/webhooks.e2e-spec.ts test/dependencies.e2e-spec.ts test/versions.e2e-spec.ts test/templates.e2e-spec.ts test/data-store.e2e-spec.ts \
   test/table-loader.e2e-spec.ts test/file-importer.e2e-spec.ts test/api-fetcher.e2e-spec.ts test/exporter.e2e-spec.ts test/transformer.e2e-spec.ts test/secrets.e2e-spec.ts test/auth.e2e-spec.ts test/fuzz.e2e-spec.ts test/template-migrations.e2e-spec.ts test/provisioning.e2e-spec.ts test/notification-channels.e2e-spec.ts test/notification-delivery.e2e-spec.ts test/notification-policies.e2e-spec.ts test/notification-crash.e2e-spec.ts test/notification-email.e2e-spec.ts "$@"

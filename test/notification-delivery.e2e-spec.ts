@@ -115,6 +115,27 @@ describe('notification delivery', () => {
     expect(second.headers['webhook-id']).toBe(first.headers['webhook-id']);
   });
 
+  it('a receiver that does not answer holds up only its own channel: another channel\'s message goes out meanwhile', async () => {
+    const silent = await new NotificationReceiver().start();
+    silent.hold();
+    try {
+      const slowInstance = await createInstance();
+      const slow = await createChannel({ instance_ids: [slowInstance] }, app, silent.port);
+      await run(slowInstance, 'throw');
+      await waitFor('the unanswered request', () => silent.at(slow.path).length === 1);
+
+      const quickInstance = await createInstance();
+      const quick = await createChannel({ instance_ids: [quickInstance] });
+      const failed = await run(quickInstance, 'throw');
+      // Well inside the 10 s the held request may take: the quick channel does not wait for it.
+      const [message] = await waitFor('the other channel\'s message', () => receiver.at(quick.path).length > 0 && receiver.at(quick.path), 3000);
+      expect((new Webhook(quick.secret).verify(message.body, message.headers as Record<string, string>) as any).data.execution_id).toBe(failed.id);
+      expect(await deliveries(slow.id)).toEqual([]);
+    } finally {
+      await silent.stop();
+    }
+  });
+
   it('dead-letters a message after five failed attempts and tries no more', async () => {
     const instanceId = await createInstance();
     const channel = await createChannel({ instance_ids: [instanceId] });

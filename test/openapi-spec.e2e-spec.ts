@@ -46,6 +46,7 @@ describe('openapi/openapi.json', () => {
       'listTemplates',
       'listUpcomingFires',
       'listWebhooks',
+      'previewDraftSchedule',
       'previewInstanceSchedule',
       'reloadProvisioning',
       'revokeApiKey',

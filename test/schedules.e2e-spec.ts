@@ -252,4 +252,40 @@ describe('schedules', () => {
     const plain = await create(null);
     expect((await app.get(`${INSTANCES}/${plain.id}/schedule/preview`)).body).toEqual({ instance_id: plain.id, schedule: null, items: [] });
   });
+
+  it('POST /schedule/preview previews a schedule that is not saved: the same fires and DST flags, the same 400s at /schedule, nothing written', async () => {
+    clock.set('2027-03-26T12:00:00Z');
+    const before = (await app.get(`${INSTANCES}/stats`)).body.total;
+    const preview = await app.post('/api/plugins/schedule/preview', { schedule: { cron: '30 2 * * *', timezone: 'Europe/Berlin' }, count: 3 });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toEqual({
+      schedule: { cron: '30 2 * * *', timezone: 'Europe/Berlin', catch_up: 'once', enabled: true },
+      items: [
+        { scheduled_for: '2027-03-27T01:30:00.000Z', local_time: '2027-03-27T02:30:00+01:00', dst: null },
+        { scheduled_for: '2027-03-28T01:30:00.000Z', local_time: '2027-03-28T03:30:00+02:00', dst: 'nonexistent' },
+        { scheduled_for: '2027-03-29T00:30:00.000Z', local_time: '2027-03-29T02:30:00+02:00', dst: null },
+      ],
+    });
+    // Fall back in New York: 01:30 happens twice and fires once, at the first.
+    clock.set('2027-11-06T12:00:00Z');
+    const fallBack = await app.post('/api/plugins/schedule/preview', { schedule: { cron: '30 1 * * *', timezone: 'America/New_York' }, count: 1 });
+    expect(fallBack.body.items).toEqual([{ scheduled_for: '2027-11-07T05:30:00.000Z', local_time: '2027-11-07T01:30:00-04:00', dst: 'ambiguous' }]);
+    expect((await app.post('/api/plugins/schedule/preview', { schedule: { every: '15m' } })).body.items).toHaveLength(10);
+
+    for (const [body, pointer] of [
+      [{ schedule: { cron: '61 * * * *' } }, '/schedule/cron'],
+      [{ schedule: { cron: '* * *' } }, '/schedule/cron'],
+      [{ schedule: { every: '30s' } }, '/schedule/every'],
+      [{ schedule: { cron: '0 6 * * *', every: '1h' } }, '/schedule'],
+      [{ schedule: { cron: '0 6 * * *', timezone: 'Mars/Olympus' } }, '/schedule/timezone'],
+      [{ schedule: { cron: '0 6 * * *' }, count: 101 }, '/count'],
+      [{ schedule: 'daily' }, '/schedule'],
+      [{}, '/schedule'],
+    ] as const) {
+      const response = await app.post('/api/plugins/schedule/preview', body);
+      expectProblem(response, 400, 'validation-failed');
+      expect(response.body.errors.map((e: { path: string }) => e.path)).toContain(pointer);
+    }
+    expect((await app.get(`${INSTANCES}/stats`)).body.total).toBe(before);
+  });
 });

@@ -305,7 +305,7 @@ export interface paths {
         };
         /**
          * Follow a run's status and progress
-         * @description Server-sent events until the run ends: `status` events carry the execution (the current one first), `progress` events carry `{current, total?, message?}`. The stream closes after the final status; for a run already finished it sends that one event. A comment line every 15 s keeps idle connections open.
+         * @description Server-sent events until the run ends: `status` events carry the execution, `progress` events `{current, total?, message?}`. Each of them has an `id` (`3f9a1c02-57-r`: server process, position, phase), increasing through the stream. A stream starts with `retry: 1000` (reconnect after 1 s) and the run as it is now: its status, then its latest progress while it runs. It closes after the final status, so for a finished run it is that one event. A comment line every 15 s keeps idle connections open. To resume after a dropped connection, send the id of the last event received as `Last-Event-ID` (EventSource does this when it reconnects) or as `last_event_id`: the stream then starts with what the client missed, every status it has not seen in order and the latest progress reported after its id (progress in between is coalesced), never an event it had, and goes on live. When that cannot be told, a `resync` event `{reason}` comes first and the run as it is now follows; `reason` is `other_process` (an id from another server process, as after a restart), `expired` (the run ended more than 5 minutes ago, or more than 1000 runs have ended since, and its events are no longer kept), `invalid_id` (a header that is no id of this API) or `unknown_id` (an id this process did not send for this run). A client that already has the final status gets 204, which stops EventSource reconnecting.
          *
          *     Requires an API key with the `read` scope (or `admin`).
          */
@@ -754,6 +754,28 @@ export interface paths {
         get: operations["listUpcomingFires"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/schedule/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a schedule before saving it
+         * @description The next `count` fire times of a schedule given in the body, as an instance's `schedule` would take it: the same checks and 400 errors (JSON Pointers under `/schedule`), and the same DST flags as an instance's preview. Nothing is saved; for an editor that shows what a cron means while it is typed.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        post: operations["previewDraftSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1327,6 +1349,28 @@ export interface components {
             edges: components["schemas"]["GraphEdgeDto"][];
             /** @description Instances with at least one dependency or dependent, by name. */
             nodes: components["schemas"]["GraphNodeDto"][];
+        };
+        DraftSchedulePreviewDto: {
+            /** @description The next fires after now, oldest first. */
+            items: components["schemas"]["PreviewFireDto"][];
+            /** @description The schedule as it would be saved, defaults filled in. */
+            schedule: components["schemas"]["ScheduleDto"];
+        };
+        DraftSchedulePreviewRequestDto: {
+            /**
+             * @description How many fire times.
+             * @default 10
+             * @example 5
+             */
+            count?: number;
+            /**
+             * @description The schedule as an instance would take it (same rules and errors, at `/schedule/...`).
+             * @example {
+             *       "cron": "30 2 * * *",
+             *       "timezone": "Europe/Berlin"
+             *     }
+             */
+            schedule: components["schemas"]["ScheduleInputDto"];
         };
         ExecutionDto: {
             /** @example 1 */
@@ -4331,8 +4375,14 @@ export interface operations {
     };
     streamExecutionEvents: {
         parameters: {
-            query?: never;
-            header?: never;
+            query?: {
+                /** @description For clients that cannot set the `Last-Event-ID` header: the `id` of the last event received, to resume after it (the header wins when both are sent). Ids look like `3f9a1c02-57-r`; a value that is not one is refused with 400. */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description The `id` of the last event received, to resume after it. A value that is no id of this API gets a `resync` event and the current state rather than a 400, because EventSource sends back whatever id it last saw (from an older server version, say) and stops for good on a 4xx. */
+                "Last-Event-ID"?: string;
+            };
             path: {
                 /** @description Execution id (uuid). */
                 execution_id: string;
@@ -4341,21 +4391,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An event stream. */
+            /** @description An event stream: `status`, `progress` and `resync` events, and `: keep-alive` comments. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example event: status
-                     *     data: {"id":"8a0e6c52-...","status":"running",...}
-                     *
-                     *     event: progress
-                     *     data: {"current":500,"total":1000}
-                     */
                     "text/event-stream": string;
                 };
+            };
+            /** @description The client already has the final status (its Last-Event-ID says so): there is nothing more to send. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
             400: {
@@ -6541,6 +6591,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UpcomingScheduleDto"];
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    previewDraftSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftSchedulePreviewRequestDto"];
+            };
+        };
+        responses: {
+            /** @description The schedule as it would be saved and its next fire times. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftSchedulePreviewDto"];
                 };
             };
             /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */

@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { ManualClock } from '../common/clock';
 import { Settings } from '../config/settings';
 import { TransactionService } from '../database/transaction.service';
 import { InstancesService } from '../instances/instances.service';
@@ -45,7 +46,7 @@ function setUp(policy: { max_attempts?: number; backoff_ms?: number } = {}, opti
   } as unknown as InstancesService;
   const transactions = { run: async <T>(work: (manager: EntityManager) => Promise<T>) => work({} as EntityManager) } as unknown as TransactionService;
   const queue = { enqueue: (id: string, notBefore?: number | null) => void enqueued.push({ id, notBefore }) } as unknown as ExecutionQueue;
-  const events = new ExecutionEvents();
+  const events = new ExecutionEvents(new ManualClock());
   const registry = new RunRegistry();
   const counts = new HistoryCounts();
   const settings = { executionHistoryLimit: options.historyLimit ?? 100 } as Settings;

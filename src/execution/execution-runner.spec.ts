@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { ManualClock } from '../common/clock';
 import { Settings } from '../config/settings';
 import { TransactionService } from '../database/transaction.service';
 import { ConfigMigrationFailure, ConfigMigrationService } from '../instances/config-migration.service';
@@ -54,7 +55,7 @@ function setUp(handler: (config: Record<string, unknown>, ctx: ExecutionContext)
     insertLogs: async (_manager: EntityManager, _id: string, lines: StoredLogLine[]) => void logs.push(...lines),
   } as unknown as ExecutionRepository;
   const transactions = { run: async <T>(work: (manager: EntityManager) => Promise<T>) => work({} as EntityManager) } as unknown as TransactionService;
-  const events = new ExecutionEvents();
+  const events = new ExecutionEvents(new ManualClock());
   const registry = new RunRegistry();
   const settings = { cancelGraceMs: CANCEL_GRACE_MS } as Settings;
   const configMigrations = {
@@ -73,7 +74,7 @@ function setUp(handler: (config: Record<string, unknown>, ctx: ExecutionContext)
     execution_policy: options.timeoutMs ? { timeout_ms: options.timeoutMs } : null,
   });
   const execution = Object.assign(new PluginExecutionEntity(), { id: 'run-1', instance_id: instance.id, status: 'running', trigger: { type: 'manual' } });
-  events.onChange(execution.id, (change) => changes.push(change));
+  events.onChange(execution.id, (logged) => changes.push(logged.change));
   return { runner, registry, instance, execution, finished, logs, progressWrites, changes };
 }
 

@@ -21,10 +21,10 @@ import { UpstreamTrigger } from './upstream-trigger';
 /**
  * The run engine, by role: ExecutionService (admission, get/list/cancel/watch), RunRegistry (runs in flight
  * here), ExecutionOrchestrator (claims queued work, boot recovery, shutdown), ExecutionRunner (handler, ctx,
- * logs, timeouts), ExecutionRecorder (finish, retries, retention), ExecutionScheduler (schedule slots by the Clock, its tick figures in SchedulerFigures for /health); ExecutionRepository alone writes
  * logs, timeouts), ExecutionRecorder (finish, retries, retention), ExecutionScheduler (schedule slots by the
- * Clock), UpstreamTrigger (dependents' runs when their upstreams succeed); ExecutionRepository alone writes
- * `plugin_executions`. Global only so that the instances module below it can reach InstanceActivity, which
+ * Clock, its tick figures in SchedulerFigures for /health), UpstreamTrigger (dependents' runs when their
+ * upstreams succeed), ExecutionEvents (changes of runs, kept a while in its RunEventLog for event streams that
+ * resume); ExecutionRepository alone writes `plugin_executions`. Global only so that the instances module below it can reach InstanceActivity, which
  * this module binds, without importing upwards.
  */
 @Global()

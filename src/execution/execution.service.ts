@@ -10,13 +10,15 @@ import { PluginInstanceEntity } from '../instances/plugin-instance.entity';
 import { Principal } from '../auth/principal';
 import { ExecutionTrigger } from '../sdk/types';
 import { TemplateRegistryService } from '../templates/template-registry.service';
-import { ExecutionChange, ExecutionEvents } from './execution-events';
+import { itemOf, planStream, positionOf, StreamItem, StreamPlan } from './event-replay';
+import { ExecutionEvents, LoggedChange } from './execution-events';
 import { ExecutionQueue, QueueSlot } from './execution-queue';
 import { ExecutionRecorder } from './execution-recorder';
 import { MAX_LOG_LINES, ExecutionRunner } from './execution-runner';
 import { ExecutionCounts, ExecutionRepository, ListExecutionsQuery } from './execution.repository';
 import { HistoryCounts } from './history-counts';
 import { PluginExecutionEntity, PluginExecutionLogEntity, UNFINISHED_EXECUTION_STATUSES } from './plugin-execution.entity';
+import { isAhead, phaseOf } from './run-event-log';
 import { RunOutcome } from './run-outcome';
 import { RunRegistry } from './run-registry';
 
@@ -117,40 +119,52 @@ export class ExecutionService {
   }
 
   /**
-   * The changes of one execution as they happen: its current row first, then every status change and
-   * progress report, ending with its final row. Throws 404 before yielding anything.
+   * The changes of one execution as they happen, for a client that has seen up to `lastEventId` (see
+   * planStream): what it missed or a snapshot, then every status change and progress report, ending with
+   * the final status. Null when the client already has the final status. Throws 404 before yielding anything.
    */
-  async watch(executionId: string, signal: AbortSignal): Promise<AsyncIterable<ExecutionChange>> {
-    const pending: ExecutionChange[] = [];
+  async watch(executionId: string, lastEventId: string | undefined, signal: AbortSignal): Promise<AsyncIterable<StreamItem> | null> {
+    const from = positionOf(lastEventId);
+    const log = this.events.log;
+    // Forget what is due first: once subscribed, the run is watched and kept.
+    log.sweep();
+    const pending: LoggedChange[] = [];
     let wake: (() => void) | null = null;
     const unsubscribe = this.events.onChange(executionId, (change) => {
       pending.push(change);
       wake?.();
     });
-    let current: PluginExecutionEntity;
+    let plan: StreamPlan;
     try {
-      current = await this.get(executionId);
+      plan = planStream(log, executionId, await this.get(executionId), from);
     } catch (error) {
       unsubscribe();
       throw error;
     }
+    if (plan.done) {
+      unsubscribe();
+      return null;
+    }
+    const { items, after } = plan;
+    let phase = plan.phase;
     signal.addEventListener('abort', () => wake?.(), { once: true });
     const events = this.events;
     void events.whenClosed().then(() => wake?.());
     return (async function* () {
       try {
-        yield { type: 'status', execution: current } as ExecutionChange;
-        let finished = !UNFINISHED_EXECUTION_STATUSES.includes(current.status);
-        while (!finished && !signal.aborted && !events.closed) {
+        yield* items;
+        while (phase !== 'f' && !signal.aborted && !events.closed) {
           if (pending.length === 0) await new Promise<void>((resolve) => (wake = resolve));
           wake = null;
-          while (pending.length > 0) {
-            const change = pending.shift()!;
-            yield change;
-            if (change.type === 'status' && !UNFINISHED_EXECUTION_STATUSES.includes(change.execution.status)) {
-              finished = true;
-              break;
+          while (pending.length > 0 && phase !== 'f') {
+            const logged = pending.shift()!;
+            // Already in the plan, or a status the client has (from a row read just after it was committed).
+            if (logged.seq <= after) continue;
+            if (logged.change.type === 'status') {
+              if (!isAhead(phaseOf(logged.change.execution), phase)) continue;
+              phase = phaseOf(logged.change.execution);
             }
+            yield itemOf(log, logged, phase);
           }
         }
       } finally {

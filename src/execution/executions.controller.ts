@@ -7,14 +7,25 @@ import type { Principal } from '../auth/principal';
 import { ValidationFailedError } from '../common/domain-errors';
 import { mapPage } from '../common/pagination';
 import { ExecutionIdParam, INSTANCE_ID_PARAM, UuidParam } from '../common/path-params.dto';
-import { ExecuteQueryDto, ListExecutionsQueryDto } from './dto/execution-requests.dto';
+import { ExecuteQueryDto, ExecutionEventsQueryDto, ListExecutionsQueryDto } from './dto/execution-requests.dto';
 import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDto, ExecutionStatsDto } from './dto/execution.dto';
 import { ExecutionService } from './execution.service';
-import { EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES, EXECUTION_STATS_EXAMPLES } from './dto/execution.examples';
+import { EXECUTION_EVENT_STREAM_EXAMPLES, EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES, EXECUTION_STATS_EXAMPLES } from './dto/execution.examples';
+import { StreamItem } from './event-replay';
 
 const EXECUTION_ID_PARAM = { execution_id: { description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } };
 const LOCATION_HEADER = { Location: { description: 'URL of the execution.', schema: { type: 'string', example: '/api/plugins/executions/8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } } };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/** How long EventSource waits before reconnecting (its own default is about 3 s). */
+const SSE_RETRY_MS = 1000;
+const SSE_KEEP_ALIVE_MS = 15_000;
+
+/** One event on the wire; JSON keeps the data on one line. */
+function serverSentEvent(item: StreamItem): string {
+  if (item.type === 'resync') return `event: resync\ndata: ${JSON.stringify({ reason: item.reason })}\n\n`;
+  const data = item.type === 'status' ? ExecutionDto.from(item.execution) : item.progress;
+  return `id: ${item.id}\nevent: ${item.type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
 
 /** RFC 7240: does the Prefer header ask for respond-async? */
 const prefersAsync = (prefer: string | undefined): boolean =>
@@ -144,31 +155,62 @@ export class ExecutionsController {
     operationId: 'streamExecutionEvents',
     summary: "Follow a run's status and progress",
     description:
-      'Server-sent events until the run ends: `status` events carry the execution (the current one first), `progress` events carry `{current, total?, message?}`. ' +
-      'The stream closes after the final status; for a run already finished it sends that one event. A comment line every 15 s keeps idle connections open.',
+      'Server-sent events until the run ends: `status` events carry the execution, `progress` events `{current, total?, message?}`. ' +
+      'Each of them has an `id` (`3f9a1c02-57-r`: server process, position, phase), increasing through the stream. ' +
+      'A stream starts with `retry: 1000` (reconnect after 1 s) and the run as it is now: its status, then its latest progress while it runs. ' +
+      'It closes after the final status, so for a finished run it is that one event. A comment line every 15 s keeps idle connections open. ' +
+      'To resume after a dropped connection, send the id of the last event received as `Last-Event-ID` (EventSource does this when it reconnects) or as `last_event_id`: ' +
+      'the stream then starts with what the client missed, every status it has not seen in order and the latest progress reported after its id (progress in between is coalesced), never an event it had, and goes on live. ' +
+      'When that cannot be told, a `resync` event `{reason}` comes first and the run as it is now follows; `reason` is `other_process` (an id from another server process, as after a restart), ' +
+      '`expired` (the run ended more than 5 minutes ago, or more than 1000 runs have ended since, and its events are no longer kept), `invalid_id` (a header that is no id of this API) or `unknown_id` (an id this process did not send for this run). ' +
+      'A client that already has the final status gets 204, which stops EventSource reconnecting.',
     scope: 'read',
     params: EXECUTION_ID_PARAM,
-    ok: {
-      status: 200,
-      description: 'An event stream.',
-      content: { 'text/event-stream': { schema: { type: 'string' }, example: 'event: status\ndata: {"id":"8a0e6c52-...","status":"running",...}\n\nevent: progress\ndata: {"current":500,"total":1000}\n\n' } },
-    },
-    problems: ['execution-not-found'],
+    // No example: Swagger UI would pre-fill it into every "Try it out" request.
+    headers: [
+      {
+        name: 'Last-Event-ID',
+        required: false,
+        description:
+          'The `id` of the last event received, to resume after it. A value that is no id of this API gets a `resync` event and the current state rather than a 400, ' +
+          'because EventSource sends back whatever id it last saw (from an older server version, say) and stops for good on a 4xx.',
+        schema: { type: 'string' },
+      },
+    ],
+    ok: [
+      {
+        status: 200,
+        description: 'An event stream: `status`, `progress` and `resync` events, and `: keep-alive` comments.',
+        content: { 'text/event-stream': { schema: { type: 'string' }, examples: EXECUTION_EVENT_STREAM_EXAMPLES } },
+      },
+      { status: 204, description: 'The client already has the final status (its Last-Event-ID says so): there is nothing more to send.' },
+    ],
+    problems: ['validation-failed', 'execution-not-found'],
   })
-  async events(@Param() { execution_id: executionId }: ExecutionIdParam, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async events(
+    @Param() { execution_id: executionId }: ExecutionIdParam,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Query() query: ExecutionEventsQueryDto,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const closed = new AbortController();
-    const changes = await this.executions.watch(executionId, closed.signal);
+    // Listening before the run is read: a client that leaves meanwhile ends the stream at once.
+    reply.raw.on('close', () => closed.abort());
+    // The header is what EventSource sends on reconnecting, newer than the URL it was opened with.
+    const stream = await this.executions.watch(executionId, lastEventId ?? query.last_event_id, closed.signal);
+    if (!stream) {
+      await reply.status(204).send();
+      return;
+    }
     reply.hijack();
     const raw = reply.raw;
     // No Connection header of our own: node keeps the connection open unless the client asked to close it.
     raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': String(request.id) });
-    raw.on('close', () => closed.abort());
-    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+    raw.write(`retry: ${SSE_RETRY_MS}\n\n`);
+    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), SSE_KEEP_ALIVE_MS);
     try {
-      for await (const change of changes) {
-        const data = change.type === 'status' ? ExecutionDto.from(change.execution) : change.progress;
-        raw.write(`event: ${change.type}\ndata: ${JSON.stringify(data)}\n\n`);
-      }
+      for await (const item of stream) raw.write(serverSentEvent(item));
     } finally {
       clearInterval(heartbeat);
       raw.end();

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { NotFoundError } from '../common/domain-errors';
+import { NotFoundError, ValidationFailedError } from '../common/domain-errors';
 import { epochSecondsToIso } from '../common/time';
 import { InstanceRepository } from './instance.repository';
-import { dstFlag, DstFlag, localIso, Schedule, ScheduleTimes } from './schedule';
+import { dstFlag, DstFlag, localIso, normaliseSchedule, Schedule, ScheduleInput, ScheduleTimes } from './schedule';
 
 export interface UpcomingFire {
   instance_id: string;
@@ -47,11 +47,22 @@ export class ScheduleViewService {
     const instance = await this.instances.findCommitted(id);
     if (!instance) throw new NotFoundError('instance-not-found', 'instance', id);
     if (!instance.schedule) return { schedule: null, items: [] };
-    const times = ScheduleTimes.of(instance.schedule);
+    return { schedule: instance.schedule, items: this.nextFires(instance.schedule, count) };
+  }
+
+  /** The same for a schedule not saved anywhere (an editor showing fires as one types); invalid: the field errors at `/schedule/...`. */
+  previewDraft(input: ScheduleInput, count: number): { schedule: Schedule; items: PreviewFire[] } {
+    const checked = normaliseSchedule(input);
+    if (!checked.schedule) throw new ValidationFailedError('schedule is not valid', checked.errors);
+    return { schedule: checked.schedule, items: this.nextFires(checked.schedule, count) };
+  }
+
+  private nextFires(schedule: Schedule, count: number): PreviewFire[] {
+    const times = ScheduleTimes.of(schedule);
     const items: PreviewFire[] = [];
     for (let at = times.nextAfter(this.clock.nowSeconds()); at !== null && items.length < count; at = times.nextAfter(at)) {
-      items.push({ scheduled_for: epochSecondsToIso(at), local_time: localIso(at, instance.schedule.timezone), dst: dstFlag(times, at) });
+      items.push({ scheduled_for: epochSecondsToIso(at), local_time: localIso(at, schedule.timezone), dst: dstFlag(times, at) });
     }
-    return { schedule: instance.schedule, items };
+    return items;
   }
 }

@@ -1,10 +1,10 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Endpoint } from '../auth/endpoint.decorator';
 import { Clock } from '../common/clock';
 import { INSTANCE_ID_PARAM, UuidParam } from '../common/path-params.dto';
-import { SchedulePreviewDto, SchedulePreviewQueryDto, UpcomingScheduleDto, UpcomingScheduleQueryDto } from './dto/schedule-view.dto';
-import { PREVIEW_EXAMPLES, UPCOMING_EXAMPLES } from './dto/schedule.examples';
+import { DraftSchedulePreviewDto, DraftSchedulePreviewRequestDto, SchedulePreviewDto, SchedulePreviewQueryDto, UpcomingScheduleDto, UpcomingScheduleQueryDto } from './dto/schedule-view.dto';
+import { DRAFT_PREVIEW_EXAMPLES, DRAFT_PREVIEW_REQUEST_EXAMPLES, PREVIEW_EXAMPLES, UPCOMING_EXAMPLES } from './dto/schedule.examples';
 import { ScheduleViewService } from './schedule-view.service';
 
 const DAY_SECONDS = 86_400;
@@ -45,5 +45,20 @@ export class ScheduleController {
   async preview(@Param() { id }: UuidParam, @Query() query: SchedulePreviewQueryDto): Promise<SchedulePreviewDto> {
     const preview = await this.schedules.preview(id, query.count ?? 10);
     return { instance_id: id, ...preview };
+  }
+
+  @Post('schedule/preview')
+  @Endpoint({
+    operationId: 'previewDraftSchedule',
+    summary: 'Preview a schedule before saving it',
+    description:
+      "The next `count` fire times of a schedule given in the body, as an instance's `schedule` would take it: the same checks and 400 errors (JSON Pointers under `/schedule`), and the same DST flags as an instance's preview. Nothing is saved; for an editor that shows what a cron means while it is typed.",
+    scope: 'read',
+    body: { type: DraftSchedulePreviewRequestDto, examples: DRAFT_PREVIEW_REQUEST_EXAMPLES },
+    ok: { status: 200, type: DraftSchedulePreviewDto, description: 'The schedule as it would be saved and its next fire times.', examples: DRAFT_PREVIEW_EXAMPLES },
+    problems: ['validation-failed'],
+  })
+  previewDraft(@Body() body: DraftSchedulePreviewRequestDto): DraftSchedulePreviewDto {
+    return this.schedules.previewDraft(body.schedule, body.count ?? 10);
   }
 }

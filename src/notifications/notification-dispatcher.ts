@@ -14,16 +14,21 @@ const POLL_MS = 100;
 const BATCH = 50;
 
 /**
- * Sends due outbox rows, one tick at a time (a tick that comes while the last still runs is skipped, so a row is
- * never sent twice by this process). Due means `next_attempt_at` has come by the Clock, so tests hold retries back
- * by not moving a ManualClock. Each attempt is logged; after MAX_DELIVERY_ATTEMPTS the row is dead.
+ * Sends due outbox rows. Each channel's rows go one at a time, in order, by a worker of its own; channels go side by
+ * side, so a slow receiver (an SMTP server taking its 10 s per step) holds up only its own channel. A tick starts
+ * workers for due rows of channels that have none and returns at once; a row is never sent twice by this process
+ * because a channel's rows are read only while it has no worker. Due means `next_attempt_at` has come by the Clock,
+ * so tests hold retries back by not moving a ManualClock. Each attempt is logged; after MAX_DELIVERY_ATTEMPTS the
+ * row is dead.
  */
 @Injectable()
 export class NotificationDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(NotificationDispatcher.name);
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  /** When the earliest pending row is due, as far as this process knows; null: nothing pending. Idle ticks read nothing. */
+  private ticking: Promise<void> | null = null;
+  /** Channels whose rows are being sent, with the worker sending them. */
+  private readonly workers = new Map<string, Promise<void>>();
+  /** When the earliest pending row of an idle channel is due, as far as this process knows; null: nothing to do. Idle ticks read nothing. */
   private nextDueAt: number | null = null;
 
   constructor(
@@ -38,10 +43,10 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     const earliest = await this.outbox.earliestPending();
     if (earliest !== null) this.wake(earliest);
     this.timer = setInterval(() => {
-      if (this.running || this.nextDueAt === null || this.nextDueAt > this.clock.nowSeconds()) return;
-      this.running = this.tick()
+      if (this.ticking || this.nextDueAt === null || this.nextDueAt > this.clock.nowSeconds()) return;
+      this.ticking = this.tick()
         .catch((error: Error) => this.logger.warn(`notification dispatch failed: ${error.message}`))
-        .finally(() => (this.running = null));
+        .finally(() => (this.ticking = null));
     }, POLL_MS);
     this.timer.unref();
   }
@@ -49,7 +54,8 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    await this.ticking;
+    await Promise.all(this.workers.values());
   }
 
   /** A row is due at `at` (epoch seconds by the Clock). */
@@ -57,21 +63,36 @@ export class NotificationDispatcher implements OnApplicationBootstrap, OnApplica
     this.nextDueAt = this.nextDueAt === null ? at : Math.min(this.nextDueAt, at);
   }
 
-  /** Sends what is due now, then learns when the next row is due (a wake meanwhile is kept by wake's minimum). */
+  /** Starts a worker per idle channel with due rows, then learns when the next row of an idle channel is due. */
   async tick(): Promise<void> {
     this.nextDueAt = null;
     try {
-      const due = await this.outbox.due(this.clock.nowSeconds(), BATCH);
+      const due = await this.outbox.due(this.clock.nowSeconds(), BATCH, [...this.workers.keys()]);
       if (due.length === 0) return;
       const channels = new Map((await this.channels.findByIds([...new Set(due.map((row) => row.channel_id))])).map((channel) => [channel.id, channel]));
-      for (const row of due) {
-        if (!this.timer) return;
-        const { id, changes, attempt } = await this.attempt(row, channels.get(row.channel_id) ?? null);
-        await this.outbox.recordAttempt(id, changes, attempt);
+      const byChannel = new Map<string, NotificationOutboxEntity[]>();
+      for (const row of due) byChannel.set(row.channel_id, [...(byChannel.get(row.channel_id) ?? []), row]);
+      for (const [channelId, rows] of byChannel) {
+        const worker = this.send(rows, channels.get(channelId) ?? null)
+          .catch((error: Error) => this.logger.warn(`notification dispatch failed: ${error.message}`))
+          .finally(() => {
+            this.workers.delete(channelId);
+            // Its channel's later rows (and any left by a batch limit) are read again now.
+            this.wake(this.clock.nowSeconds());
+          });
+        this.workers.set(channelId, worker);
       }
     } finally {
-      const earliest = await this.outbox.earliestPending().catch(() => this.clock.nowSeconds());
+      const earliest = await this.outbox.earliestPending([...this.workers.keys()]).catch(() => this.clock.nowSeconds());
       if (earliest !== null) this.wake(earliest);
+    }
+  }
+
+  private async send(rows: NotificationOutboxEntity[], channel: NotificationChannelEntity | null): Promise<void> {
+    for (const row of rows) {
+      if (!this.timer) return;
+      const { id, changes, attempt } = await this.attempt(row, channel);
+      await this.outbox.recordAttempt(id, changes, attempt);
     }
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, LessThanOrEqual, Repository } from 'typeorm';
+import { EntityManager, In, LessThanOrEqual, Not, Repository } from 'typeorm';
 import { EntityStatements } from '../database/entity-statements';
 import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
@@ -65,13 +65,13 @@ export class NotificationOutboxRepository {
   }
 
   /** Pending rows whose time has come, oldest first. */
-  due(now: number, limit: number): Promise<NotificationOutboxEntity[]> {
-    return this.outbox.find({ where: { status: 'pending', next_attempt_at: LessThanOrEqual(now) }, order: { created_at: 'ASC', id: 'ASC' }, take: limit });
+  due(now: number, limit: number, exceptChannels: string[] = []): Promise<NotificationOutboxEntity[]> {
+    return this.outbox.find({ where: { status: 'pending', next_attempt_at: LessThanOrEqual(now), ...channelsOtherThan(exceptChannels) }, order: { created_at: 'ASC', id: 'ASC' }, take: limit });
   }
 
-  /** When the earliest pending row is due; null when none is pending. */
-  async earliestPending(): Promise<number | null> {
-    const row = await this.outbox.findOne({ where: { status: 'pending' }, order: { next_attempt_at: 'ASC' }, select: { next_attempt_at: true } });
+  /** When the earliest pending row (of a channel not excepted) is due; null when none is pending. */
+  async earliestPending(exceptChannels: string[] = []): Promise<number | null> {
+    const row = await this.outbox.findOne({ where: { status: 'pending', ...channelsOtherThan(exceptChannels) }, order: { next_attempt_at: 'ASC' }, select: { next_attempt_at: true } });
     return row?.next_attempt_at ?? null;
   }
 
@@ -95,3 +95,5 @@ export class NotificationOutboxRepository {
     return this.deliveries.find({ where: channelId ? { channel_id: channelId } : {}, order: { id: 'DESC' }, take: limit });
   }
 }
+
+const channelsOtherThan = (channelIds: string[]) => (channelIds.length > 0 ? { channel_id: Not(In(channelIds)) } : {});

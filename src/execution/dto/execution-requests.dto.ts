@@ -2,6 +2,7 @@ import { EnumField, QueryIntField, StringField } from '../../common/field.decora
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../common/pagination';
 import { TRIGGER_TYPES, TriggerType } from '../../sdk/types';
 import { EXECUTION_STATUSES, ExecutionStatus } from '../plugin-execution.entity';
+import { EVENT_ID_PATTERN } from '../run-event-log';
 
 export class ExecuteQueryDto {
   // No example: Swagger UI would pre-fill it into every "Try it out" run.
@@ -24,4 +25,18 @@ export class ListExecutionsQueryDto {
 
   @StringField({ description: 'The `next_cursor` of the previous page.', optional: true, maxLength: 1000 })
   cursor?: string;
+}
+
+export class ExecutionEventsQueryDto {
+  // No example: Swagger UI would pre-fill it, and an id from another server process only gets a snapshot.
+  @StringField({
+    description:
+      'For clients that cannot set the `Last-Event-ID` header: the `id` of the last event received, to resume after it (the header wins when both are sent). ' +
+      'Ids look like `3f9a1c02-57-r`; a value that is not one is refused with 400.',
+    optional: true,
+    maxLength: 40,
+    pattern: EVENT_ID_PATTERN,
+    patternMessage: 'last_event_id must be the id of an event of this stream, e.g. 3f9a1c02-57-r',
+  })
+  last_event_id?: string;
 }

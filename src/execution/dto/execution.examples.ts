@@ -109,3 +109,29 @@ export const EXECUTION_STATS_EXAMPLES: ApiExamples<ExecutionStatsDto> = {
     },
   },
 };
+
+/** One event as GET .../events writes it. */
+const sse = (id: string | null, event: string, data: unknown) => `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+const STARTED: ExecutionDto = { ...RUNNING_EXECUTION, progress: null };
+const HALF_WAY = { current: 6, total: 12, message: '6 rows imported' };
+
+export const EXECUTION_EVENT_STREAM_EXAMPLES = {
+  follow: {
+    summary: 'Following a run from its start to its end',
+    value:
+      'retry: 1000\n\n' +
+      sse('3f9a1c02-41-r', 'status', STARTED) +
+      sse('3f9a1c02-57-r', 'progress', HALF_WAY) +
+      ': keep-alive\n\n' +
+      sse('3f9a1c02-60-r', 'progress', SUCCEEDED_EXECUTION.progress) +
+      sse('3f9a1c02-63-f', 'status', SUCCEEDED_EXECUTION),
+  },
+  resumed: {
+    summary: 'Resumed with Last-Event-ID: 3f9a1c02-57-r after the run went on and ended',
+    value: 'retry: 1000\n\n' + sse('3f9a1c02-60-r', 'progress', SUCCEEDED_EXECUTION.progress) + sse('3f9a1c02-63-f', 'status', SUCCEEDED_EXECUTION),
+  },
+  resync: {
+    summary: 'Resumed with an id from before a restart: a resync event, then the run as it is now',
+    value: 'retry: 1000\n\n' + sse(null, 'resync', { reason: 'other_process' }) + sse('5b7e0d91-0-f', 'status', SUCCEEDED_EXECUTION),
+  },
+};

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { DateTimeField, QueryIntField } from '../../common/field.decorators';
-import { ScheduleDto } from './schedule.dto';
+import { DateTimeField, IntField, NestedField, QueryIntField } from '../../common/field.decorators';
+import { ScheduleDto, ScheduleInputDto } from './schedule.dto';
 
 export class UpcomingScheduleQueryDto {
   @DateTimeField({ description: 'List fires up to this time (inclusive). Default: 24 hours from now.', example: '2026-11-25T00:00:00Z', optional: true })
@@ -12,6 +12,15 @@ export class UpcomingScheduleQueryDto {
 
 export class SchedulePreviewQueryDto {
   @QueryIntField({ description: 'How many fire times.', example: 10, min: 1, max: 100, default: 10 })
+  count?: number;
+}
+
+/** A schedule to preview before it is saved. */
+export class DraftSchedulePreviewRequestDto {
+  @NestedField(ScheduleInputDto, { description: 'The schedule as an instance would take it (same rules and errors, at `/schedule/...`).', example: { cron: '30 2 * * *', timezone: 'Europe/Berlin' } })
+  schedule: ScheduleInputDto;
+
+  @IntField({ description: 'How many fire times.', example: 5, min: 1, max: 100, optional: true, default: 10 })
   count?: number;
 }
 
@@ -56,6 +65,14 @@ export class PreviewFireDto {
     example: 'nonexistent',
   })
   dst: 'nonexistent' | 'ambiguous' | null;
+}
+
+export class DraftSchedulePreviewDto {
+  @ApiProperty({ type: ScheduleDto, description: 'The schedule as it would be saved, defaults filled in.' })
+  schedule: ScheduleDto;
+
+  @ApiProperty({ type: [PreviewFireDto], description: 'The next fires after now, oldest first.' })
+  items: PreviewFireDto[];
 }
 
 export class SchedulePreviewDto {

@@ -1,5 +1,5 @@
 import { ApiExamples, EXAMPLE_IDS } from '../../common/api-examples';
-import { SchedulePreviewDto, UpcomingScheduleDto } from './schedule-view.dto';
+import { DraftSchedulePreviewDto, DraftSchedulePreviewRequestDto, SchedulePreviewDto, UpcomingScheduleDto } from './schedule-view.dto';
 
 export const UPCOMING_EXAMPLES: ApiExamples<UpcomingScheduleDto> = {
   upcoming: {
@@ -27,5 +27,17 @@ export const PREVIEW_EXAMPLES: ApiExamples<SchedulePreviewDto> = {
         { scheduled_for: '2027-03-29T00:30:00.000Z', local_time: '2027-03-29T02:30:00+02:00', dst: null },
       ],
     },
+  },
+};
+
+export const DRAFT_PREVIEW_REQUEST_EXAMPLES: ApiExamples<DraftSchedulePreviewRequestDto> = {
+  cron: { summary: 'A daily 02:30 job in Berlin, before saving it', value: { schedule: { cron: '30 2 * * *', timezone: 'Europe/Berlin' }, count: 3 } },
+  every: { summary: 'Every 15 minutes', value: { schedule: { every: '15m' }, count: 3 } },
+};
+
+export const DRAFT_PREVIEW_EXAMPLES: ApiExamples<DraftSchedulePreviewDto> = {
+  spring_forward: {
+    summary: 'Across the spring-forward night: the 02:30 that does not exist fires at 03:30',
+    value: { schedule: PREVIEW_EXAMPLES.spring_forward.value.schedule!, items: PREVIEW_EXAMPLES.spring_forward.value.items },
   },
 };
