@@ -2,11 +2,13 @@ import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes } from 'react-router-dom';
 import { Layout } from './components/Layout';
 import { Loading } from './components/Loading';
+import { DependencyGraphPage } from './pages/DependencyGraphPage';
 import { InstancePage } from './pages/InstancePage';
 import { InstancesPage } from './pages/InstancesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { RunPage } from './pages/RunPage';
 import { TemplatesPage } from './pages/TemplatesPage';
+import { UpcomingPage } from './pages/UpcomingPage';
 
 // The form generator is most of the bundle: the lists load without it, the editor fetches it when opened.
 const InstanceEditorPage = lazy(() => import('./pages/InstanceEditorPage').then((module) => ({ default: module.InstanceEditorPage })));
@@ -32,6 +34,8 @@ export function App() {
         <Route path="instances/:id/edit" element={editor} />
         <Route path="instances/:id/runs/:executionId" element={<RunPage />} />
         <Route path="templates" element={<TemplatesPage />} />
+        <Route path="upcoming" element={<UpcomingPage />} />
+        <Route path="dependencies" element={<DependencyGraphPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -25,6 +25,12 @@ export function Layout() {
               <li>
                 <NavLink to="/templates">Templates</NavLink>
               </li>
+              <li>
+                <NavLink to="/upcoming">Upcoming</NavLink>
+              </li>
+              <li>
+                <NavLink to="/dependencies">Dependencies</NavLink>
+              </li>
             </ul>
           </nav>
           <ApiKeyBox />

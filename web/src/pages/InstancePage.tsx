@@ -13,6 +13,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';
 import { formatDuration, humanize, runOutcome, triggerLabel } from '../format';
 import { asApiError, useLoad, useTitle } from '../hooks';
+import { InstanceTriggers } from '../triggers/InstanceTriggers';
 
 const HISTORY_PAGE = 20;
 
@@ -210,6 +211,8 @@ export function InstancePage() {
           </pre>
         </section>
       </div>
+
+      <InstanceTriggers instance={current} onSaved={instance.setData} onReload={reloadInstance} />
 
       <History instanceId={current.id} page={history.data} error={history.error} loading={history.loading} onReload={reloadHistory} />
     </>
