@@ -111,8 +111,8 @@ export function DependencyGraphPage() {
               <ul className="edge-list">
                 {graph.data.edges.map((edge) => (
                   <li key={`${edge.from} ${edge.to}`}>
-                    <Link to={`/instances/${edge.from}`}>{names.get(edge.from) ?? edge.from}</Link> <span aria-hidden="true">→</span>
-                    <span className="visually-hidden">starts</span> <Link to={`/instances/${edge.to}`}>{names.get(edge.to) ?? edge.to}</Link>
+                    <Link to={`/instances/${edge.from}`}>{names.get(edge.from) ?? edge.from}</Link> <span aria-hidden="true">→</span> <span className="visually-hidden">starts</span>{' '}
+                    <Link to={`/instances/${edge.to}`}>{names.get(edge.to) ?? edge.to}</Link>
                     <span className={`edge-state small ${edge.satisfied_by ? 'satisfied' : 'waiting'}`}>{edgeState(edge, names.get(edge.from) ?? edge.from, names.get(edge.to) ?? edge.to)}</span>
                   </li>
                 ))}

@@ -25,6 +25,8 @@ export function DependenciesSection({ instance, onSaved, onReload }: { instance:
     setEditing(false);
     setTimeout(() => editButton.current?.focus());
   };
+  // A new version (saved here, or reloaded after someone else's change) ends editing: the page shows it as it is now.
+  useEffect(() => setEditing(false), [instance.version]);
 
   return (
     <section className="panel dependencies-panel" aria-labelledby="dependencies-heading">

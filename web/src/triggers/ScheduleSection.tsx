@@ -33,6 +33,11 @@ export function ScheduleSection({ instance, onSaved, onReload }: { instance: Ins
     setEditing(false);
     setTimeout(() => editButton.current?.focus());
   };
+  // A new version (saved here, or reloaded after someone else's change) ends editing: the page shows it as it is now.
+  useEffect(() => {
+    setEditing(false);
+    setRemoveError(null);
+  }, [instance.version]);
   const remove = async () => {
     setRemoveError(null);
     try {
