@@ -7,6 +7,7 @@ import { ChannelPage } from './pages/ChannelPage';
 import { ChannelsPage } from './pages/ChannelsPage';
 import { DataTablePage } from './pages/DataTablePage';
 import { DataTablesPage } from './pages/DataTablesPage';
+import { DependencyGraphPage } from './pages/DependencyGraphPage';
 import { InstancePage } from './pages/InstancePage';
 import { InstancesPage } from './pages/InstancesPage';
 import { NotFoundPage } from './pages/NotFoundPage';
@@ -15,6 +16,7 @@ import { LoadErrorsPage } from './pages/LoadErrorsPage';
 import { ProvisioningPage } from './pages/ProvisioningPage';
 import { TemplatesPage } from './pages/TemplatesPage';
 import { VersionPage } from './pages/VersionPage';
+import { UpcomingPage } from './pages/UpcomingPage';
 
 // The form generator is most of the bundle: the lists load without it, the editor fetches it when opened.
 const InstanceEditorPage = lazy(() => import('./pages/InstanceEditorPage').then((module) => ({ default: module.InstanceEditorPage })));
@@ -49,6 +51,8 @@ export function App() {
         <Route path="notifications/:id" element={<ChannelPage />} />
         <Route path="notifications/:id/edit" element={<ChannelEditorPage />} />
         <Route path="provisioning" element={<ProvisioningPage />} />
+        <Route path="upcoming" element={<UpcomingPage />} />
+        <Route path="dependencies" element={<DependencyGraphPage />} />
         <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>

@@ -40,6 +40,12 @@ export function Layout() {
                 <NavLink to="/templates">Templates</NavLink>
               </li>
               <li>
+                <NavLink to="/upcoming">Upcoming</NavLink>
+              </li>
+              <li>
+                <NavLink to="/dependencies">Dependencies</NavLink>
+              </li>
+              <li>
                 <NavLink to="/data">Data</NavLink>
               </li>
               <li>

@@ -15,6 +15,7 @@ import { resultTable } from '../format';
 import { VersionList } from '../history/VersionList';
 import { formatDuration, humanize, runOutcome, triggerLabel } from '../format';
 import { asApiError, useLoad, useTitle } from '../hooks';
+import { InstanceTriggers } from '../triggers/InstanceTriggers';
 
 const HISTORY_PAGE = 20;
 
@@ -226,6 +227,8 @@ export function InstancePage() {
           </pre>
         </section>
       </div>
+
+      <InstanceTriggers instance={current} onSaved={instance.setData} onReload={reloadInstance} />
 
       <History instanceId={current.id} page={history.data} error={history.error} loading={history.loading} onReload={reloadHistory} />
       <VersionList instanceId={current.id} current={current.version} />
