@@ -192,7 +192,7 @@ describe('access control (e2e)', () => {
     it.each(guarded.map((o) => [`${o.method} ${o.route}`, o] as const))('%s enforces its declared scope', async (_name, { route, method, operation }) => {
       const required = operation.description.match(/Requires an API key with the `(\w+)` scope/)[1] as Scope;
       // The policy, restated: the spec must say the same.
-      const policy: Scope = route.startsWith('/api/keys') || route === '/api/plugins/provisioning/reload' || (route.startsWith('/api/notifications/channels') && method !== 'GET') ? 'admin' : method === 'GET' || route.endsWith('/validate') ? 'read' : /\/(execute|cancel)$/.test(route) ? 'execute' : 'write';
+      const policy: Scope = route.startsWith('/api/keys') || route === '/api/plugins/provisioning/reload' || (route.startsWith('/api/notifications/channels') && method !== 'GET') ? 'admin' : method === 'GET' || route.endsWith('/validate') || route === '/api/plugins/schedule/preview' ? 'read' : /\/(execute|cancel)$/.test(route) ? 'execute' : 'write';
       expect(required).toBe(policy);
       const url = route.replace(/\{(\w+)\}/g, (_match: string, name: string) => (name === 'template_id' ? 'fixture_greeter' : name === 'name' ? 'no_such_table' : UNKNOWN_ID));
       const send = (headers: Record<string, string>) => app.request(method, url, { headers });
