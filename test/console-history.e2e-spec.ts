@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { ApiKeysService } from '../src/auth/api-keys.service';
-import { DEFAULT_CONSOLE_ROOT } from '../src/console/console-static';
-import { CHROMIUM_ARGS, ensureChromium } from './helpers/chromium';
+import { ConsoleBrowser, requireBuiltConsole, UUID } from './helpers/console-browser';
 import { NotificationReceiver } from './helpers/notification-receiver';
 import { FIXTURE_ROOTS, TestApp } from './helpers/test-app';
 
@@ -13,8 +12,6 @@ import { FIXTURE_ROOTS, TestApp } from './helpers/test-app';
 declare const document: any;
 declare const sessionStorage: any;
 
-const ARTIFACTS = path.resolve(__dirname, 'artifacts');
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /**
  * The built console (dist/web) in headless Chromium against the real server on loopback, for the seed's use case 1
@@ -24,29 +21,20 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
  */
 describe('Web console: history, data, notifications, provisioning (e2e)', () => {
   let app: TestApp;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: ConsoleBrowser;
   let page: Page;
   let receiver: NotificationReceiver;
   let provisioningDir: string;
-  const offOrigin: string[] = [];
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-  const requests: Request[] = [];
   const ids: Record<string, string> = {};
 
   const instance = async (id: string) => (await app.get(`/api/plugins/instances/${id}`)).body;
-  const apiRequests = (since: number) => requests.slice(since).filter((request) => new URL(request.url()).pathname.startsWith('/api/'));
-  const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+  const apiRequests = (since: number) => ui.apiRequests(since);
+  const nav = (name: string) => ui.nav(name);
 
-  async function screenshot(name: string) {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  }
+  const screenshot = (name: string) => ui.screenshot(name);
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(DEFAULT_CONSOLE_ROOT, 'index.html'))) throw new Error(`no built console in ${DEFAULT_CONSOLE_ROOT}: run npm run build first (npm test does)`);
-    const executablePath = ensureChromium();
+    requireBuiltConsole();
     receiver = await new NotificationReceiver().start();
     provisioningDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pif-console-provisioning-'));
     fs.writeFileSync(
@@ -61,18 +49,8 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     fs.cpSync(path.resolve(__dirname, '..', 'examples'), path.join(app.dataDir, 'examples'), { recursive: true });
     // A table of 120 rows: more than one page of the rows view.
     fs.writeFileSync(path.join(app.dataDir, 'examples', 'readings.csv'), ['sensor,reading,note', ...Array.from({ length: 120 }, (_, i) => `S-${String(i + 1).padStart(3, '0')},${(i * 0.5).toFixed(1)},${i % 7 === 0 ? '' : 'ok'}`)].join('\n'));
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-      offOrigin.push(route.request().url());
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('request', (request) => requests.push(request));
+    ui = await ConsoleBrowser.open(app.baseUrl);
+    page = ui.page;
 
     const created = await app.post('/api/plugins/instances', { template_id: 'table_loader', name: 'Lab equipment', config: { file_path: 'examples/equipment.csv', table_name: 'lab_equipment' } });
     expect(created.status).toBe(201);
@@ -86,7 +64,7 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.close();
     await app?.close();
     await receiver?.stop();
     app?.removeData();
@@ -163,7 +141,7 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     await page.getByRole('button', { name: 'Roll back to this version' }).click();
     const confirm = page.getByRole('alertdialog');
     expect(await confirm.textContent()).toContain('as a new version 3');
-    const before = requests.length;
+    const before = ui.requests.length;
     await confirm.getByRole('button', { name: 'Roll back to version 1' }).click();
     await page.waitForURL(new RegExp(`/instances/${ids.equipment}$`));
     await page.getByText('Rolled back: version 3 has the content of version 1.').waitFor();
@@ -262,7 +240,7 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     await page.getByLabel('URL').fill(`http://127.0.0.1:${receiver.port}/hook`);
     expect(await page.getByLabel('Signing secret').inputValue()).toBe('generate');
     await page.getByLabel(/Run succeeded/).check();
-    const before = requests.length;
+    const before = ui.requests.length;
     await page.getByRole('button', { name: 'Create channel' }).click();
     await page.getByText('Copy the signing secret now').waitFor();
     const secret = await page.getByLabel('Signing secret').inputValue();
@@ -299,7 +277,7 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     await page.getByRole('heading', { name: 'Edit lab-webhook' }).waitFor();
     expect(await page.getByLabel('Signing secret').inputValue()).toBe('keep');
     await page.getByLabel('Group repeats within (seconds)').fill('0');
-    const before = requests.length;
+    const before = ui.requests.length;
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Saved “lab-webhook”.').waitFor();
     const patch = apiRequests(before).find((request) => request.method() === 'PATCH')!;
@@ -409,8 +387,8 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
   }, 30_000);
 
   it('sent nothing off 127.0.0.1 and met no CSP violation or script error', () => {
-    expect(offOrigin).toEqual([]);
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(ui.offOrigin).toEqual([]);
+    expect(ui.cspViolations).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });

@@ -2,16 +2,14 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
-import { DEFAULT_CONSOLE_ROOT } from '../src/console/console-static';
-import { CHROMIUM_ARGS, ensureChromium } from './helpers/chromium';
+import { Page } from 'playwright-core';
+import { ConsoleBrowser, requireBuiltConsole } from './helpers/console-browser';
 import { TestApp } from './helpers/test-app';
 
 // The page's own globals, for the functions run in it (the server's tsconfig has no DOM types).
 declare const document: any;
 declare const navigator: any;
 
-const ARTIFACTS = path.resolve(__dirname, 'artifacts');
 
 /** Runs a shell command as a user would paste it. Asynchronously: the server answering it runs in this process. */
 const shell = async (command: string): Promise<string> => (await promisify(execFile)('bash', ['-c', command], { encoding: 'utf8', timeout: 15_000 })).stdout;
@@ -24,22 +22,14 @@ const shell = async (command: string): Promise<string> => (await promisify(execF
  */
 describe('Web console: schedules, webhooks and dependencies in a real browser (e2e)', () => {
   let app: TestApp;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: ConsoleBrowser;
   let page: Page;
-  const offOrigin: string[] = [];
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-  const requests: Request[] = [];
   const ids: Record<string, string> = {};
 
   const instance = async (id: string) => (await app.get(`/api/plugins/instances/${id}`)).body;
-  const apiRequests = (since: number) => requests.slice(since).filter((request) => new URL(request.url()).pathname.startsWith('/api/'));
+  const apiRequests = (since: number) => ui.apiRequests(since);
 
-  async function screenshot(name: string) {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  }
+  const screenshot = (name: string) => ui.screenshot(name);
 
   async function openInstance(id: string, name: string) {
     await page.goto(`${app.baseUrl}/instances/${id}`);
@@ -57,8 +47,7 @@ describe('Web console: schedules, webhooks and dependencies in a real browser (e
   }
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(DEFAULT_CONSOLE_ROOT, 'index.html'))) throw new Error(`no built console in ${DEFAULT_CONSOLE_ROOT}: run npm run build first (npm test does)`);
-    const executablePath = ensureChromium();
+    requireBuiltConsole();
     app = await TestApp.start();
     fs.cpSync(path.resolve(__dirname, '..', 'examples'), path.join(app.dataDir, 'examples'), { recursive: true });
     // Three table_loader instances, as the first steps of use case 1 leave them (console.e2e-spec creates them through the form).
@@ -71,23 +60,12 @@ describe('Web console: schedules, webhooks and dependencies in a real browser (e
       expect(created.status).toBe(201);
       ids[key] = created.body.id;
     }
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.baseUrl });
-    await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-      offOrigin.push(route.request().url());
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('request', (request) => requests.push(request));
+    ui = await ConsoleBrowser.open(app.baseUrl, { clipboard: true });
+    page = ui.page;
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.close();
     await app?.close();
     app?.removeData();
   });
@@ -128,7 +106,7 @@ describe('Web console: schedules, webhooks and dependencies in a real browser (e
     await screenshot('schedule-dst-1280');
 
     // Then the schedule the lab wants: every night at 02:00 in Berlin. The preview updates as it is typed.
-    const before = requests.length;
+    const before = ui.requests.length;
     await cron.fill('0 2 * * *');
     await page.waitForFunction(() => [...document.querySelectorAll('.schedule-preview tbody th')].every((cell: any) => /, 02:00 \(UTC\+0[12]:00\)$/.test(cell.textContent)));
     const previews = apiRequests(before).filter((request) => request.method() === 'POST' && request.url().endsWith('/api/plugins/schedule/preview'));
@@ -138,7 +116,7 @@ describe('Web console: schedules, webhooks and dependencies in a real browser (e
     await page.getByText('The next 5 runs are below.').waitFor();
     await screenshot('schedule-editor-1280');
 
-    const saving = requests.length;
+    const saving = ui.requests.length;
     await page.getByRole('button', { name: 'Save schedule' }).click();
     await panel.getByText('cron 0 2 * * * in Europe/Berlin').waitFor();
     const put = apiRequests(saving).find((request) => request.method() === 'PUT')!;
@@ -287,7 +265,7 @@ describe('Web console: schedules, webhooks and dependencies in a real browser (e
     await panel.getByRole('button', { name: 'Choose upstreams' }).click();
     await page.getByLabel('Add an upstream: search instances by name').fill('equip');
     await panel.getByRole('button', { name: 'Add Lab equipment' }).click();
-    const saving = requests.length;
+    const saving = ui.requests.length;
     await panel.getByRole('button', { name: 'Save upstreams' }).click();
     await panel.getByRole('heading', { name: 'Runs after' }).waitFor();
     const put = apiRequests(saving).find((request) => request.method() === 'PUT')!;
@@ -386,8 +364,8 @@ describe('Web console: schedules, webhooks and dependencies in a real browser (e
   });
 
   it('sent nothing off 127.0.0.1 and met no CSP violation or script error', () => {
-    expect(offOrigin).toEqual([]);
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(ui.offOrigin).toEqual([]);
+    expect(ui.cspViolations).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });

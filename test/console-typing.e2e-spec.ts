@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Browser, chromium } from 'playwright-core';
-import { DEFAULT_CONSOLE_ROOT } from '../src/console/console-static';
 import { CHROMIUM_ARGS, ensureChromium } from './helpers/chromium';
+import { requireBuiltConsole } from './helpers/console-browser';
 import { TestApp } from './helpers/test-app';
 
 // The page's own globals, for the functions run in it: the server's tsconfig has no DOM types.
@@ -23,7 +23,7 @@ describe('Web console: typing in the largest shipped form (e2e)', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(DEFAULT_CONSOLE_ROOT, 'index.html'))) throw new Error(`no built console in ${DEFAULT_CONSOLE_ROOT}: run npm run build first (npm test does)`);
+    requireBuiltConsole();
     app = await TestApp.start();
     browser = await chromium.launch({ executablePath: ensureChromium(), args: CHROMIUM_ARGS });
   }, 120_000);

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { ApiKeysService } from '../src/auth/api-keys.service';
-import { DEFAULT_CONSOLE_ROOT } from '../src/console/console-static';
 import { sha256 } from './fixtures/plugins/good/secret_holder';
-import { CHROMIUM_ARGS, ensureChromium } from './helpers/chromium';
+import { ConsoleBrowser, requireBuiltConsole, UUID } from './helpers/console-browser';
 import { TestApp } from './helpers/test-app';
 
 // The page's own globals, for the functions run in it: the server's tsconfig has no DOM types. (Functions, not strings:
@@ -12,8 +11,6 @@ import { TestApp } from './helpers/test-app';
 declare const document: any;
 declare const sessionStorage: any;
 
-const ARTIFACTS = path.resolve(__dirname, 'artifacts');
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /**
  * The built console (dist/web) in headless Chromium against the real server on loopback: the first steps of the
@@ -21,18 +18,12 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
  */
 describe('Web console in a real browser (e2e)', () => {
   let app: TestApp;
-  let browser: Browser;
-  let context: BrowserContext;
+  let ui: ConsoleBrowser;
   let page: Page;
-  /** Requests the page tried to send anywhere but the server on 127.0.0.1 (all refused). */
-  const offOrigin: string[] = [];
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
-  const requests: Request[] = [];
   const ids: Record<string, string> = {};
 
   const instance = async (id: string) => (await app.get(`/api/plugins/instances/${id}`)).body;
-  const apiRequests = (since: number) => requests.slice(since).filter((request) => new URL(request.url()).pathname.startsWith('/api/'));
+  const apiRequests = (since: number) => ui.apiRequests(since);
 
   /** Fills the generated form of a new table_loader instance (the page is on it). */
   async function fillTableLoader(name: string, file: string, table: string) {
@@ -53,36 +44,21 @@ describe('Web console in a real browser (e2e)', () => {
     return new URL(page.url()).pathname.split('/').pop()!;
   }
 
-  async function screenshot(name: string) {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  }
+  const screenshot = (name: string) => ui.screenshot(name);
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(DEFAULT_CONSOLE_ROOT, 'index.html'))) throw new Error(`no built console in ${DEFAULT_CONSOLE_ROOT}: run npm run build first (npm test does)`);
-    const executablePath = ensureChromium();
+    requireBuiltConsole();
     app = await TestApp.start();
     // The README's sample files, where relative import paths resolve (under DATA_DIR).
     fs.cpSync(path.resolve(__dirname, '..', 'examples'), path.join(app.dataDir, 'examples'), { recursive: true });
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    // Only loopback: anything else the page tries to load is refused before a packet leaves.
-    await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => {
-      offOrigin.push(route.request().url());
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('request', (request) => requests.push(request));
+    ui = await ConsoleBrowser.open(app.baseUrl);
+    page = ui.page;
     await page.goto(`${app.baseUrl}/`);
     await page.getByRole('heading', { name: 'Instances', level: 1 }).waitFor({ timeout: 20_000 });
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.close();
     await app?.close();
     app?.removeData();
   });
@@ -170,7 +146,7 @@ describe('Web console in a real browser (e2e)', () => {
   it('runs an instance and follows its progress over SSE to the end; the run shows in the history as succeeded', async () => {
     await page.locator('.instances-table').getByRole('link', { name: 'Lab equipment' }).click();
     await page.getByRole('heading', { name: /Lab equipment/, level: 1 }).waitFor();
-    const before = requests.length;
+    const before = ui.requests.length;
     await page.getByRole('button', { name: 'Run now' }).click();
     const panel = page.locator('.run-panel');
     await panel.locator('.status-succeeded').waitFor({ timeout: 15_000 });
@@ -188,7 +164,7 @@ describe('Web console in a real browser (e2e)', () => {
     await screenshot('instance-1280');
 
     // Nothing polls: once the run is over the page sends no request by itself.
-    const idle = requests.length;
+    const idle = ui.requests.length;
     await page.waitForTimeout(2_500);
     expect(apiRequests(idle).map((request) => request.url())).toEqual([]);
 
@@ -208,7 +184,7 @@ describe('Web console in a real browser (e2e)', () => {
     const etag = (await app.get(`/api/plugins/instances/${ids.equipment}`)).headers.get('etag');
     await page.getByText('More settings').click();
     await page.getByLabel('Write mode').selectOption('append');
-    const before = requests.length;
+    const before = ui.requests.length;
     await page.getByText('The server accepts this config.').waitFor();
     await submitAndOpen('Save changes');
     const put = apiRequests(before).find((request) => request.method() === 'PUT')!;
@@ -256,7 +232,7 @@ describe('Web console in a real browser (e2e)', () => {
     // Keep both, change another field.
     await page.locator('#root_config_endpoint').fill('https://example.org/v2');
     await page.getByText('The server accepts this config.').waitFor();
-    let before = requests.length;
+    let before = ui.requests.length;
     await submitAndOpen('Save changes');
     const kept = apiRequests(before).find((request) => request.method() === 'PUT')!;
     expect(kept.postData()).not.toContain('********');
@@ -269,7 +245,7 @@ describe('Web console in a real browser (e2e)', () => {
     await page.getByLabel('New value').fill('tok-second');
     await page.locator('#root_config_spare').selectOption('clear');
     await page.getByText('The server accepts this config.').waitFor();
-    before = requests.length;
+    before = ui.requests.length;
     await submitAndOpen('Save changes');
     const replaced = apiRequests(before).find((request) => request.method() === 'PUT')!;
     expect(replaced.postDataJSON().config).toEqual({ endpoint: 'https://example.org/v2', auth: { user: 'robot', token: 'tok-second' }, spare: null });
@@ -360,13 +336,13 @@ describe('Web console in a real browser (e2e)', () => {
     expect(await page.getByRole('button', { name: 'API key set' }).count()).toBe(1);
     // Kept for this tab only.
     expect(await page.evaluate(() => sessionStorage.getItem('pif.apiKey'))).toBe(token);
-    const sent = requests.filter((request) => request.url().includes('/api/plugins/instances?')).pop()!;
+    const sent = ui.requests.filter((request) => request.url().includes('/api/plugins/instances?')).pop()!;
     expect(sent.headers()['authorization']).toBe(`Bearer ${token}`);
   }, 30_000);
 
   it('sent nothing off 127.0.0.1 and met no CSP violation or script error', () => {
-    expect(offOrigin).toEqual([]);
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(ui.offOrigin).toEqual([]);
+    expect(ui.cspViolations).toEqual([]);
+    expect(ui.pageErrors).toEqual([]);
   });
 });

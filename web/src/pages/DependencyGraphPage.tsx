@@ -84,19 +84,23 @@ export function DependencyGraphPage() {
                     id={`node-${node.id}`}
                     href={`/instances/${node.id}`}
                     className={`graph-node status-${node.status}${hash === `#node-${node.id}` ? ' highlighted' : ''}`}
-                    aria-label={`${node.name}, ${humanize(node.status)}`}
+                    // The name holds the visible text in its order (WCAG 2.5.3, label in name), with the full name where the box cuts it;
+                    // no <title>: its text would count as content that the name leaves out.
+                    aria-label={`${node.name} ${humanize(node.status)} · ${node.template_id}`}
                     onClick={(event) => {
                       event.preventDefault();
                       navigate(`/instances/${node.id}`);
                     }}
                   >
-                    <title>{`${node.name} (${node.template_id}): ${humanize(node.status)}`}</title>
                     <rect x={node.x} y={node.y} width={DEFAULT_BOX.width} height={DEFAULT_BOX.height} rx="6" />
-                    <text x={node.x + 12} y={node.y + 23} className="node-name">
-                      {fitLabel(node.name, LABEL_CHARS)}
-                    </text>
-                    <text x={node.x + 12} y={node.y + 42} className="node-status">
-                      {humanize(node.status)} · {node.template_id}
+                    {/* One text with a space between its lines, so its words read apart (as the name says them). */}
+                    <text>
+                      <tspan x={node.x + 12} y={node.y + 23} className="node-name">
+                        {fitLabel(node.name, LABEL_CHARS)}
+                      </tspan>{' '}
+                      <tspan x={node.x + 12} y={node.y + 42} className="node-status">
+                        {humanize(node.status)} · {node.template_id}
+                      </tspan>
                     </text>
                   </a>
                 ))}
