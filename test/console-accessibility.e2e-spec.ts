@@ -5,6 +5,8 @@ import { ConsoleBrowser } from './helpers/console-browser';
 
 // The page's own globals, for the functions run in it (the server's tsconfig has no DOM types).
 declare const document: any;
+declare const getComputedStyle: any;
+declare const window: any;
 import { FIXTURE_ROOTS, TestApp } from './helpers/test-app';
 
 /**
@@ -143,6 +145,36 @@ describe('Web console accessibility: axe-core on every page (e2e)', () => {
       await empty.close();
     }
   }, 120_000);
+
+  it('walks every page by keyboard: Tab reaches each control with a visible focus ring and never gets stuck', async () => {
+    await browser.resize(1280);
+    const found: string[] = [];
+    for (const [name, pathname, heading, waitFor] of pages()) {
+      await visit(name, pathname, heading, waitFor);
+      const seen = new Set<string>();
+      for (let step = 0; step < 120; step += 1) {
+        await browser.page.keyboard.press('Tab');
+        const focused: { key: string; ring: boolean; visible: boolean } | null = await browser.page.evaluate(() => {
+          const element = document.activeElement;
+          if (!element || element === document.body) return null;
+          const style = getComputedStyle(element);
+          const box = element.getBoundingClientRect();
+          // An outline or a shadow; a node of the SVG graph shows focus as a thicker stroke of its box instead.
+          const shape = element.querySelector('rect');
+          const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none' || (shape !== null && parseFloat(getComputedStyle(shape).strokeWidth) >= 3);
+          const key = `${element.tagName.toLowerCase()}#${element.id}.${element.getAttribute('aria-label') ?? ''}:${(element.textContent ?? '').trim().slice(0, 40)}@${Math.round(box.x)},${Math.round(box.y + window.scrollY)}`;
+          return { key, ring, visible: box.width > 0 && box.height > 0 };
+        });
+        // Back at the top (the browser's own chrome had focus): every control on the page has been reached.
+        if (focused === null || seen.has(focused.key)) break;
+        seen.add(focused.key);
+        if (!focused.ring) found.push(`${name}: no focus ring on ${focused.key}`);
+        if (!focused.visible) found.push(`${name}: focus on an invisible element ${focused.key}`);
+      }
+      if (seen.size < 3) found.push(`${name}: Tab reached only ${seen.size} controls`);
+    }
+    expect(found).toEqual([]);
+  }, 300_000);
 
   it('reports a contrast failure when the page has one (the check can fail)', async () => {
     await visit('instances', '/instances', 'Instances', '.instances-table tbody tr');
