@@ -295,6 +295,38 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     expect(await page.locator('.deliveries-table tbody tr').first().locator('td').first().textContent()).toBe('Run succeeded');
   }, 30_000);
 
+  it('pages the delivery log back by cursor with “Load older deliveries”, 20 at a time', async () => {
+    // Two attempts so far (the test send, the run's delivery); 20 more test sends make 22: a page of 20 (the console's
+    // page size) and 2 older ones.
+    for (let i = 0; i < 20; i += 1) expect((await app.post(`/api/notifications/channels/${ids.channel}/test`)).body.delivered).toBe(true);
+    const all = (await app.get(`/api/notifications/deliveries?channel_id=${ids.channel}&limit=500`)).body.items as Array<{ id: number }>;
+    expect(all).toHaveLength(22);
+    const rows = page.locator('.deliveries-table tbody tr');
+    const before = requests.length;
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.deliveries-table tbody tr').length === 20);
+    const older = page.getByRole('button', { name: 'Load older deliveries' });
+    await older.waitFor();
+    await screenshot('channel-deliveries-1280');
+    await older.click();
+    await page.waitForFunction(() => document.querySelectorAll('.deliveries-table tbody tr').length === 22);
+    expect(await older.count()).toBe(0);
+    // The two oldest attempts at the end: the run's delivery, then the first test send.
+    expect(await rows.nth(20).locator('td').first().textContent()).toBe('Run succeeded');
+    expect(await rows.nth(21).locator('td').first().textContent()).toBe('Test');
+    const asked = apiRequests(before)
+      .filter((request) => new URL(request.url()).pathname === '/api/notifications/deliveries')
+      .map((request) => Object.fromEntries(new URL(request.url()).searchParams));
+    expect(asked).toEqual([
+      { channel_id: ids.channel, limit: '20' },
+      { channel_id: ids.channel, limit: '20', cursor: expect.any(String) },
+    ]);
+    // Refresh starts over from the newest page.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('.deliveries-table tbody tr').length === 20);
+    await older.waitFor();
+  }, 60_000);
+
   describe('at 390 px wide, and for every control', () => {
     const pages = () => [
       { name: 'instance-versions', path: `/instances/${ids.equipment}`, ready: '.versions-table' },

@@ -136,6 +136,20 @@ describe('Web console: schedules, webhooks and dependencies in a real browser (e
     await screenshot('instance-schedule-1280');
   }, 60_000);
 
+  it('shows the next run and the schedule once, in the Schedule panel, not again in the details', async () => {
+    const terms = () => page.locator('main dt').allTextContents();
+    await openInstance(ids.equipment, 'Lab equipment');
+    await page.locator('.schedule-panel table').waitFor();
+    expect((await terms()).filter((term) => /next run|schedule/i.test(term))).toEqual(['Next run']);
+    expect(await page.locator('.schedule-panel dt').first().textContent()).toBe('Next run');
+    expect(await page.locator('main').getByText(/^Runs by /).count()).toBe(1);
+    // Without a schedule: the panel says so, once.
+    await openInstance(ids.pis, 'PI directory');
+    await page.locator('.schedule-panel').getByText('No schedule').waitFor();
+    expect((await terms()).filter((term) => /next run|schedule/i.test(term))).toEqual([]);
+    expect(await page.locator('main').getByText(/runs when asked/).count()).toBe(1);
+  }, 30_000);
+
   it('explains a conflict when the instance changed meanwhile, and removes a schedule after asking', async () => {
     await openInstance(ids.pis, 'PI directory');
     expect((await app.put(`/api/plugins/instances/${ids.pis}`, { name: 'PI directory (2024)' })).status).toBe(200);

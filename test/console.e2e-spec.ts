@@ -269,6 +269,27 @@ describe('Web console in a real browser (e2e)', () => {
     expect(await page.getByRole('button', { name: 'Load 50 more' }).count()).toBe(0);
   }, 30_000);
 
+  it('pages the run history with "Load older runs", 20 at a time', async () => {
+    const [bulk] = (await app.get('/api/plugins/instances?q=Bulk%2000')).body.items as Array<{ id: string }>;
+    for (let i = 0; i < 22; i += 1) expect((await app.post(`/api/plugins/instances/${bulk.id}/execute`)).body.status).toBe('succeeded');
+    const runs = (await app.get(`/api/plugins/instances/${bulk.id}/executions?limit=500`)).body.items as Array<{ id: string }>;
+    expect(runs).toHaveLength(22);
+    const before = requests.length;
+    await page.goto(`${app.baseUrl}/instances/${bulk.id}`);
+    await page.waitForFunction(() => document.querySelectorAll('.history-table tbody tr').length === 20);
+    const older = page.getByRole('button', { name: 'Load older runs' });
+    await older.click();
+    await page.waitForFunction(() => document.querySelectorAll('.history-table tbody tr').length === 22);
+    expect(await older.count()).toBe(0);
+    // Newest first across both pages, each run once: the links name the runs in the API's order.
+    const links = await page.locator('.history-table tbody th a').evaluateAll((anchors: any[]) => anchors.map((anchor) => anchor.getAttribute('href').split('/').pop()));
+    expect(links).toEqual(runs.map((run) => run.id));
+    const asked = apiRequests(before)
+      .filter((request) => new URL(request.url()).pathname.endsWith('/executions'))
+      .map((request) => Object.fromEntries(new URL(request.url()).searchParams));
+    expect(asked).toEqual([{ limit: '20' }, { limit: '20', cursor: expect.any(String) }]);
+  }, 30_000);
+
   describe('at 390 px wide, and for every control', () => {
     const pages = () => [
       { name: 'instances', path: '/instances', ready: '.instances-table' },

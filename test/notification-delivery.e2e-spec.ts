@@ -170,6 +170,52 @@ describe('notification delivery', () => {
     expectProblem(await app.get('/api/notifications/deliveries?channel_id=nope'), 400, 'validation-failed');
   });
 
+  it('pages the delivery log newest first by cursor, stable while attempts are logged, and refuses a cursor it did not issue', async () => {
+    const channel = await createChannel({ instance_ids: ['00000000-0000-4000-8000-000000000000'] });
+    const other = await createChannel({ instance_ids: ['00000000-0000-4000-8000-000000000000'] });
+    const send = async (id: string) => expect((await app.post(`${CHANNELS}/${id}/test`)).body.delivered).toBe(true);
+    for (let i = 0; i < 7; i += 1) await send(channel.id);
+    await send(other.id);
+    const url = (query: string) => `/api/notifications/deliveries?channel_id=${channel.id}&${query}`;
+
+    // Without limit or cursor: every attempt of the channel (fewer than the default 50), and next_cursor null.
+    const all = (await app.get(url(''))).body;
+    expect(all.next_cursor).toBeNull();
+    expect(all.items).toHaveLength(7);
+    const ids: number[] = all.items.map((item: any) => item.id);
+    expect([...ids].sort((a, b) => b - a)).toEqual(ids);
+
+    // Pages of 3: 3, 3, 1. An attempt logged between two pages comes before the first page, so it neither repeats nor
+    // pushes an attempt onto the next page twice.
+    const first = (await app.get(url('limit=3'))).body;
+    expect(first.items.map((item: any) => item.id)).toEqual(ids.slice(0, 3));
+    expect(typeof first.next_cursor).toBe('string');
+    await send(channel.id);
+    const second = (await app.get(url(`limit=3&cursor=${first.next_cursor}`))).body;
+    expect(second.items.map((item: any) => item.id)).toEqual(ids.slice(3, 6));
+    const third = (await app.get(url(`limit=3&cursor=${second.next_cursor}`))).body;
+    expect(third).toEqual({ items: [expect.objectContaining({ id: ids[6], channel_id: channel.id, event: 'notification.test' })], next_cursor: null });
+    // The new attempt heads the log now; the other channel's never shows here.
+    const now = (await app.get(url('limit=1'))).body;
+    expect(now.items[0].id).toBeGreaterThan(ids[0]);
+    expect((await app.get(url('limit=500'))).body.items.every((item: any) => item.channel_id === channel.id)).toBe(true);
+    // Across channels too (no channel_id): pages of the whole log, newest first.
+    const everything = (await app.get('/api/notifications/deliveries?limit=2')).body;
+    expect(everything.items).toHaveLength(2);
+    const following = (await app.get(`/api/notifications/deliveries?limit=2&cursor=${everything.next_cursor}`)).body;
+    expect(following.items[0].id).toBeLessThan(everything.items[1].id);
+
+    // A cursor this server did not issue, a limit out of range: 400, and nothing else changes.
+    for (const bad of ['nope', Buffer.from('[-1]').toString('base64url'), Buffer.from('["x"]').toString('base64url'), Buffer.from('[1.5]').toString('base64url')]) {
+      const response = await app.get(url(`cursor=${encodeURIComponent(bad)}`));
+      expectProblem(response, 400, 'validation-failed');
+      expect(response.body.errors).toEqual([{ path: '/cursor', message: 'invalid cursor' }]);
+    }
+    expectProblem(await app.get(url(`cursor=${'x'.repeat(1001)}`)), 400, 'validation-failed');
+    for (const limit of ['0', '501', 'many']) expectProblem(await app.get(url(`limit=${limit}`)), 400, 'validation-failed');
+    expect((await app.get(url(''))).body.items).toHaveLength(8);
+  });
+
   it('a test send to a private address nobody allowed is refused by the outbound guard', async () => {
     const guarded = await TestApp.start();
     try {

@@ -217,7 +217,7 @@ export interface paths {
         };
         /**
          * List notification delivery attempts
-         * @description Every attempt to send a notification (delivered, failed and retried later, or dead: no more attempts), newest first.
+         * @description Every attempt to send a notification (delivered, failed and retried later, or dead: no more attempts), newest first; cursor-paginated. Attempts logged while a client pages are not repeated or skipped: they come before the first page.
          *
          *     Requires an API key with the `read` scope (or `admin`).
          */
@@ -1943,6 +1943,11 @@ export interface components {
         };
         NotificationDeliveryListDto: {
             items: components["schemas"]["NotificationDeliveryDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
         };
         PatchOperationDto: {
             /**
@@ -4048,8 +4053,10 @@ export interface operations {
             query?: {
                 /** @description Only attempts to this channel. */
                 channel_id?: string;
-                /** @description At most this many, newest first. */
+                /** @description Page size. */
                 limit?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
             };
             header?: never;
             path?: never;

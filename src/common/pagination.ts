@@ -64,13 +64,27 @@ export async function keysetPage<Row extends { created_at: number; id: string }>
   return toPage(rows, limit, (row) => ({ createdAt: row.created_at, id: row.id }), (row) => row);
 }
 
+/**
+ * One page of rows newest first by a unique integer column that only grows (an autoincrement id, a version number):
+ * the cursor holds the page's last value (in encodeOffsetCursor's format), so rows inserted meanwhile never shift a
+ * page. The builder brings its own filters; this adds the cursor condition, the order and limit+1.
+ */
+export async function integerKeyPage<Row extends object>(builder: SelectQueryBuilder<Row>, column: string, query: KeysetQuery, keyOf: (row: Row) => number): Promise<Page<Row>> {
+  const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+  if (query.cursor) builder.andWhere(`${column} < :before`, { before: decodeOffsetCursor(query.cursor) });
+  const rows = await builder.orderBy(column, 'DESC').take(limit + 1).getMany();
+  const items = rows.slice(0, limit);
+  return { items, next_cursor: rows.length > limit ? encodeOffsetCursor(keyOf(items[items.length - 1])) : null };
+}
+
 /** Maps the items of a page, keeping its cursor. */
 export function mapPage<From, To>(page: Page<From>, map: (item: From) => To): Page<To> {
   return { items: page.items.map(map), next_cursor: page.next_cursor };
 }
 
 /**
- * Opaque cursor for offset pagination (pages of a table in storage order): the offset of the next page's first row.
+ * Opaque cursor for offset pagination (pages of a table in storage order): the offset of the next page's first row;
+ * integerKeyPage puts the last key of a page in it the same way.
  * The wire format is base64url of the JSON array `[offset]`; clients hold such cursors, so it must not change.
  */
 export function encodeOffsetCursor(offset: number): string {

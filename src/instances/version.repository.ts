@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { decodeOffsetCursor, DEFAULT_PAGE_LIMIT, encodeOffsetCursor, KeysetQuery, Page } from '../common/pagination';
+import { integerKeyPage, KeysetQuery, Page } from '../common/pagination';
 import { READER_CONNECTION } from '../database/database.options';
 import { EntityStatements } from '../database/entity-statements';
 import { NamedSql } from '../database/named-sql';
@@ -54,13 +54,9 @@ export class VersionRepository {
   }
 
   /** Committed versions, newest first; the cursor holds the last version of the page. */
-  async page(instanceId: string, query: KeysetQuery): Promise<Page<PluginInstanceVersionEntity>> {
-    const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
+  page(instanceId: string, query: KeysetQuery): Promise<Page<PluginInstanceVersionEntity>> {
     const builder = this.committed.createQueryBuilder('v').where('v.instance_id = :instanceId', { instanceId });
-    if (query.cursor) builder.andWhere('v.version < :before', { before: decodeOffsetCursor(query.cursor) });
-    const rows = await builder.orderBy('v.version', 'DESC').take(limit + 1).getMany();
-    const items = rows.slice(0, limit);
-    return { items, next_cursor: rows.length > limit ? encodeOffsetCursor(items[items.length - 1].version) : null };
+    return integerKeyPage(builder, 'v.version', query, (row) => row.version);
   }
 
   /** Rows that may hold a secret: of the given templates, or with a sealed envelope anywhere in their config. */

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Endpoint } from '../auth/endpoint.decorator';
+import { mapPage } from '../common/pagination';
 import { UuidParam } from '../common/path-params.dto';
 import { CreatedNotificationChannelDto, CreateNotificationChannelDto, NotificationChannelDto, NotificationChannelListDto, UpdateNotificationChannelDto } from './dto/notification-channel.dto';
 import { ListDeliveriesQueryDto, NotificationDeliveryDto, NotificationDeliveryListDto, TestSendResultDto } from './dto/notification-delivery.dto';
@@ -119,12 +120,14 @@ export class NotificationChannelsController {
   @Endpoint({
     operationId: 'listNotificationDeliveries',
     summary: 'List notification delivery attempts',
-    description: 'Every attempt to send a notification (delivered, failed and retried later, or dead: no more attempts), newest first.',
+    description:
+      'Every attempt to send a notification (delivered, failed and retried later, or dead: no more attempts), newest first; cursor-paginated. ' +
+      'Attempts logged while a client pages are not repeated or skipped: they come before the first page.',
     scope: 'read',
     ok: { status: 200, type: NotificationDeliveryListDto, description: 'The attempts.', examples: DELIVERY_LIST_EXAMPLES },
     problems: ['validation-failed', 'channel-not-found'],
   })
   async deliveries(@Query() query: ListDeliveriesQueryDto): Promise<NotificationDeliveryListDto> {
-    return { items: (await this.channels.deliveries(query.channel_id, query.limit ?? 100)).map((entity) => NotificationDeliveryDto.from(entity)) };
+    return mapPage(await this.channels.deliveries(query.channel_id, query), (entity) => NotificationDeliveryDto.from(entity));
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { KeysetQuery, Page } from '../common/pagination';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../common/domain-errors';
 import { isUniqueViolation } from '../database/unique-violation';
 import { SecretsService } from '../secrets/secrets.service';
@@ -159,9 +160,9 @@ export class NotificationChannelsService {
     return result;
   }
 
-  /** The newest attempts first, of one channel (which must exist) or of all. */
-  async deliveries(channelId: string | undefined, limit: number): Promise<NotificationDeliveryEntity[]> {
+  /** A page of attempts, newest first, of one channel (which must exist) or of all. */
+  async deliveries(channelId: string | undefined, query: KeysetQuery): Promise<Page<NotificationDeliveryEntity>> {
     if (channelId) await this.get(channelId);
-    return this.outboxRows.listAttempts(channelId, limit);
+    return this.outboxRows.pageAttempts(channelId, query);
   }
 }

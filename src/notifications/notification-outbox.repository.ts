@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, LessThanOrEqual, Not, Repository } from 'typeorm';
+import { integerKeyPage, KeysetQuery, Page } from '../common/pagination';
 import { EntityStatements } from '../database/entity-statements';
 import { jsonText } from '../database/json.transformer';
 import { NamedSql } from '../database/named-sql';
@@ -90,9 +91,11 @@ export class NotificationOutboxRepository {
     await this.transactions.run((manager) => this.deliveryStatements.insert(manager, attempt as NotificationDeliveryEntity), { singleWrite: true });
   }
 
-  /** Newest first. */
-  listAttempts(channelId: string | undefined, limit: number): Promise<NotificationDeliveryEntity[]> {
-    return this.deliveries.find({ where: channelId ? { channel_id: channelId } : {}, order: { id: 'DESC' }, take: limit });
+  /** Newest first by id (unique, growing with every insert), so a page never shifts as attempts are logged. */
+  pageAttempts(channelId: string | undefined, query: KeysetQuery): Promise<Page<NotificationDeliveryEntity>> {
+    const builder = this.deliveries.createQueryBuilder('d');
+    if (channelId) builder.where('d.channel_id = :channelId', { channelId });
+    return integerKeyPage(builder, 'd.id', query, (row) => Number(row.id));
   }
 }
 

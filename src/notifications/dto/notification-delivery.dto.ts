@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { QueryIntField, UuidField } from '../../common/field.decorators';
+import { QueryIntField, StringField, UuidField } from '../../common/field.decorators';
+import { PageDtoOf } from '../../common/page.dto';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../common/pagination';
 import { epochSecondsToIso } from '../../common/time';
 import type { NotificationDeliveryEntity } from '../notification-outbox.entity';
 import type { SendResult } from '../notification-sender';
@@ -8,8 +10,11 @@ export class ListDeliveriesQueryDto {
   @UuidField({ description: 'Only attempts to this channel.', example: '1c9e7a53-4b2d-4f6e-9a8c-0d2e4f6a8b1c', optional: true })
   channel_id?: string;
 
-  @QueryIntField({ description: 'At most this many, newest first.', example: 100, min: 1, max: 500, default: 100 })
+  @QueryIntField({ description: 'Page size.', example: 50, min: 1, max: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT })
   limit?: number;
+
+  @StringField({ description: 'The `next_cursor` of the previous page.', optional: true, maxLength: 1000 })
+  cursor?: string;
 }
 
 /** One attempt to send a notification. */
@@ -52,10 +57,8 @@ export class NotificationDeliveryDto {
   }
 }
 
-export class NotificationDeliveryListDto {
-  @ApiProperty({ type: [NotificationDeliveryDto] })
-  items: NotificationDeliveryDto[];
-}
+/** A page of attempts, newest first: `{items, next_cursor}` as every list. */
+export class NotificationDeliveryListDto extends PageDtoOf(NotificationDeliveryDto) {}
 
 /** How a test send went. */
 export class TestSendResultDto {

@@ -7,13 +7,13 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
-import { asApiError, useLoad, useTitle } from '../hooks';
+import { asApiError, useLoad, useMore, useTitle } from '../hooks';
 import { CHANNEL_TYPES, eventLabel, filterSummary } from '../notifications/channel-form';
 
 type TestResult = components['schemas']['TestSendResultDto'];
 
-/** How many delivery attempts the log shows (the API's default; it answers at most 500, newest first). */
-const DELIVERIES = 100;
+/** Delivery attempts per page of the log, newest first; "Load older deliveries" asks for the next page. */
+const DELIVERIES_PAGE = 20;
 const OUTCOME_CLASS: Record<string, string> = { delivered: 'status-succeeded', failed: 'status-queued', dead: 'status-failed' };
 const OUTCOME_MEANING: Record<string, string> = { delivered: 'the receiver accepted it', failed: 'it will be tried again', dead: 'the last attempt failed; no more are made' };
 
@@ -24,7 +24,8 @@ export function ChannelPage() {
   const location = useLocation();
   const state = location.state as { flash?: string } | null;
   const channel = useLoad((signal) => call(api.GET('/api/notifications/channels/{id}', { params: { path: { id } }, signal })), [id]);
-  const deliveries = useLoad((signal) => call(api.GET('/api/notifications/deliveries', { params: { query: { channel_id: id, limit: DELIVERIES } }, signal })), [id]);
+  const deliveries = useLoad((signal) => call(api.GET('/api/notifications/deliveries', { params: { query: { channel_id: id, limit: DELIVERIES_PAGE } }, signal })), [id]);
+  const log = useMore(deliveries.data, (cursor) => call(api.GET('/api/notifications/deliveries', { params: { query: { channel_id: id, limit: DELIVERIES_PAGE, cursor } } })));
   useTitle(channel.data?.name ?? 'Notification channel');
 
   const [testing, setTesting] = useState(false);
@@ -197,15 +198,15 @@ export function ChannelPage() {
             {deliveries.loading && deliveries.data ? 'Refreshing…' : 'Refresh'}
           </button>
         </div>
-        <p className="muted small">Every attempt to send, newest first (the newest {DELIVERIES}). A failed attempt is tried again after 10, 20, 40 and 80 seconds.</p>
+        <p className="muted small">Every attempt to send, newest first. A failed attempt is tried again after 10, 20, 40 and 80 seconds.</p>
         {deliveries.error ? <ErrorNotice error={deliveries.error} onRetry={deliveries.reload} /> : null}
         {deliveries.loading && !deliveries.data ? <Loading what="the delivery log" /> : null}
-        {deliveries.data && deliveries.data.items.length === 0 ? (
+        {deliveries.data && log.items.length === 0 ? (
           <EmptyState title="Nothing sent yet">
             <p>Messages go out when a run ends with an event this channel announces. Use “Send a test” above to check the receiver now.</p>
           </EmptyState>
         ) : null}
-        {deliveries.data && deliveries.data.items.length > 0 ? (
+        {log.items.length > 0 ? (
           <table className="data-table deliveries-table">
             <caption className="visually-hidden">Delivery attempts of this channel, newest first</caption>
             <thead>
@@ -219,7 +220,7 @@ export function ChannelPage() {
               </tr>
             </thead>
             <tbody>
-              {deliveries.data.items.map((delivery) => (
+              {log.items.map((delivery) => (
                 <tr key={delivery.id}>
                   <th scope="row" data-label="Time">
                     <Time value={delivery.at} />
@@ -240,6 +241,14 @@ export function ChannelPage() {
             </tbody>
           </table>
         ) : null}
+        {log.hasMore ? (
+          <div className="list-footer">
+            <button type="button" className="button" onClick={log.loadMore} disabled={log.loading}>
+              {log.loading ? 'Loading…' : 'Load older deliveries'}
+            </button>
+          </div>
+        ) : null}
+        {log.error ? <ErrorNotice error={log.error} onRetry={log.loadMore} /> : null}
       </section>
     </>
   );

@@ -14,7 +14,7 @@ import { Time } from '../components/Time';
 import { resultTable } from '../format';
 import { VersionList } from '../history/VersionList';
 import { formatDuration, humanize, runOutcome, triggerLabel } from '../format';
-import { asApiError, useLoad, useTitle } from '../hooks';
+import { asApiError, useLoad, useMore, useTitle } from '../hooks';
 import { InstanceTriggers } from '../triggers/InstanceTriggers';
 
 const HISTORY_PAGE = 20;
@@ -193,10 +193,7 @@ export function InstancePage() {
                 </dd>
               </>
             ) : null}
-            <dt>Next run</dt>
-            <dd>{current.next_run_at ? <Time value={current.next_run_at} /> : 'Not scheduled'}</dd>
-            <dt>Schedule</dt>
-            <dd>{current.schedule ? `${current.schedule.cron ? `cron ${current.schedule.cron}` : `every ${current.schedule.every}`} (${current.schedule.timezone})${current.schedule.enabled ? '' : ', paused'}` : 'None: it runs when asked, by webhook or after its upstream instances'}</dd>
+            {/* The next run and the schedule are in the Schedule section below, with its state and the next runs. */}
             <dt>Attempts</dt>
             <dd>{current.execution_policy.max_attempts === 1 ? '1 (no retries)' : `Up to ${current.execution_policy.max_attempts}`}</dd>
             <dt>Timeout</dt>
@@ -237,19 +234,8 @@ export function InstancePage() {
 }
 
 function History({ instanceId, page, error, loading, onReload }: { instanceId: string; page?: { items: Execution[]; next_cursor: string | null }; error?: ApiError; loading: boolean; onReload: () => void }) {
-  const [more, setMore] = useState<{ items: Execution[]; cursor: string | null; loading: boolean; error?: ApiError }>({ items: [], cursor: null, loading: false });
-  useEffect(() => setMore({ items: [], cursor: page?.next_cursor ?? null, loading: false }), [page]);
-  const loadMore = async () => {
-    if (!more.cursor) return;
-    setMore((current) => ({ ...current, loading: true, error: undefined }));
-    try {
-      const next = await call(api.GET('/api/plugins/instances/{id}/executions', { params: { path: { id: instanceId }, query: { limit: HISTORY_PAGE, cursor: more.cursor } } }));
-      setMore((current) => ({ items: [...current.items, ...next.items], cursor: next.next_cursor, loading: false }));
-    } catch (failure) {
-      setMore((current) => ({ ...current, loading: false, error: asApiError(failure) }));
-    }
-  };
-  const items = [...(page?.items ?? []), ...more.items];
+  const more = useMore(page, (cursor) => call(api.GET('/api/plugins/instances/{id}/executions', { params: { path: { id: instanceId }, query: { limit: HISTORY_PAGE, cursor } } })));
+  const items = more.items;
   return (
     <section className="panel" aria-labelledby="history-heading">
       <div className="panel-head">
@@ -300,14 +286,14 @@ function History({ instanceId, page, error, loading, onReload }: { instanceId: s
           </tbody>
         </table>
       ) : null}
-      {more.cursor ? (
+      {more.hasMore ? (
         <div className="list-footer">
-          <button type="button" className="button" onClick={loadMore} disabled={more.loading}>
+          <button type="button" className="button" onClick={more.loadMore} disabled={more.loading}>
             {more.loading ? 'Loading…' : 'Load older runs'}
           </button>
         </div>
       ) : null}
-      {more.error ? <ErrorNotice error={more.error} onRetry={loadMore} /> : null}
+      {more.error ? <ErrorNotice error={more.error} onRetry={more.loadMore} /> : null}
     </section>
   );
 }

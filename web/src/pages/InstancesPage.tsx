@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link, useNavigationType, useSearchParams } from 'react-router-dom';
-import type { Instance, components } from '../../../openapi/client';
+import type { components } from '../../../openapi/client';
 import { api, call } from '../api/client';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -8,8 +8,7 @@ import { Loading } from '../components/Loading';
 import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';
 import { formatCount } from '../format';
-import { asApiError, useDebounced, useLoad, useTitle } from '../hooks';
-import type { ApiError } from '../api/problem';
+import { useDebounced, useLoad, useMore, useTitle } from '../hooks';
 
 type InstanceStatus = components['schemas']['InstanceStatus'];
 const STATUSES: InstanceStatus[] = ['pending', 'active', 'error', 'inactive'];
@@ -51,19 +50,8 @@ export function InstancesPage() {
 
   const query = { q: q || undefined, template_id: templateId || undefined, status: status || undefined, enabled: enabled === '' ? undefined : enabled === 'true', limit: PAGE_SIZE };
   const firstPage = useLoad((signal) => call(api.GET('/api/plugins/instances', { params: { query }, signal })), [q, templateId, status, enabled]);
-  const [more, setMore] = useState<{ items: Instance[]; cursor: string | null; loading: boolean; error?: ApiError }>({ items: [], cursor: null, loading: false });
-  useEffect(() => setMore({ items: [], cursor: firstPage.data?.next_cursor ?? null, loading: false }), [firstPage.data]);
-  const loadMore = async () => {
-    if (!more.cursor) return;
-    setMore((current) => ({ ...current, loading: true, error: undefined }));
-    try {
-      const page = await call(api.GET('/api/plugins/instances', { params: { query: { ...query, cursor: more.cursor } } }));
-      setMore((current) => ({ items: [...current.items, ...page.items], cursor: page.next_cursor, loading: false }));
-    } catch (error) {
-      setMore((current) => ({ ...current, loading: false, error: asApiError(error) }));
-    }
-  };
-  const items = [...(firstPage.data?.items ?? []), ...more.items];
+  const more = useMore(firstPage.data, (cursor) => call(api.GET('/api/plugins/instances', { params: { query: { ...query, cursor } } })));
+  const items = more.items;
 
   return (
     <>
@@ -176,15 +164,15 @@ export function InstancesPage() {
           </table>
           <div className="list-footer">
             <p className="muted" role="status">
-              {formatCount(items.length, 'instance')} shown{more.cursor ? '; there are more' : ''}.
+              {formatCount(items.length, 'instance')} shown{more.hasMore ? '; there are more' : ''}.
             </p>
-            {more.cursor ? (
-              <button type="button" className="button" onClick={loadMore} disabled={more.loading}>
+            {more.hasMore ? (
+              <button type="button" className="button" onClick={more.loadMore} disabled={more.loading}>
                 {more.loading ? 'Loading…' : `Load ${PAGE_SIZE} more`}
               </button>
             ) : null}
           </div>
-          {more.error ? <ErrorNotice error={more.error} onRetry={loadMore} /> : null}
+          {more.error ? <ErrorNotice error={more.error} onRetry={more.loadMore} /> : null}
         </>
       ) : null}
     </>
