@@ -302,7 +302,7 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     const all = (await app.get(`/api/notifications/deliveries?channel_id=${ids.channel}&limit=500`)).body.items as Array<{ id: number }>;
     expect(all).toHaveLength(22);
     const rows = page.locator('.deliveries-table tbody tr');
-    const before = requests.length;
+    const before = ui.requests.length;
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.waitForFunction(() => document.querySelectorAll('.deliveries-table tbody tr').length === 20);
     const older = page.getByRole('button', { name: 'Load older deliveries' });

@@ -274,7 +274,7 @@ describe('Web console in a real browser (e2e)', () => {
     for (let i = 0; i < 22; i += 1) expect((await app.post(`/api/plugins/instances/${bulk.id}/execute`)).body.status).toBe('succeeded');
     const runs = (await app.get(`/api/plugins/instances/${bulk.id}/executions?limit=500`)).body.items as Array<{ id: string }>;
     expect(runs).toHaveLength(22);
-    const before = requests.length;
+    const before = ui.requests.length;
     await page.goto(`${app.baseUrl}/instances/${bulk.id}`);
     await page.waitForFunction(() => document.querySelectorAll('.history-table tbody tr').length === 20);
     const older = page.getByRole('button', { name: 'Load older runs' });
