@@ -101,6 +101,8 @@ describe('Web console accessibility: axe-core on every page (e2e)', () => {
     const found: string[] = [];
     for (const [name, pathname, heading, waitFor] of pages()) {
       await visit(name, pathname, heading, waitFor);
+      // Every page at both widths, for a look over the whole console.
+      await browser.screenshot(`page-${name}-${width}`);
       for (const violation of await browser.accessibilityViolations()) found.push(`${name} (${width} px) ${violation}`);
     }
     expect(found).toEqual([]);
