@@ -10,6 +10,7 @@ export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 @Entity({ name: 'plugin_instances' })
 @Index('idx_plugin_instances_created', ['created_at', 'id'])
 @Index('idx_plugin_instances_template', ['template_id'])
+@Index('idx_plugin_instances_status', ['status'])
 export class PluginInstanceEntity {
   @PrimaryColumn({ type: 'text' })
   id: string;
