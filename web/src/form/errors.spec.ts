@@ -1,5 +1,5 @@
 import { changedPointers, errorSchemaFrom, maskedPointers, valueAt, visibleErrors } from './errors';
-import { SECRET_MASK, type InstanceFormData } from './form-schema';
+import { SECRET_MASK } from './form-schema';
 
 describe("the server's errors on the form's fields", () => {
   it('places each JSON Pointer on its field, arrays and escapes included, without repeating a message', () => {
