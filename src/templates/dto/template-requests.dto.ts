@@ -12,7 +12,7 @@ export class ValidateConfigDto {
 
   @UuidField({
     description:
-      'An existing instance of this template whose config `config` would replace: the verdict is the one `PUT /instances/{id}` with this config would get. A secret sent as the mask `"********"` or left out counts as its stored value; null clears it (an error if the schema requires it). Nothing is written. Unknown: 404 `instance-not-found`; of another template: 422 `instance-template-mismatch`.',
+      'An existing instance of this template whose config `config` would replace: the config is judged as `PUT /instances/{id}` would judge it (only the config: If-Match, name and provisioning are not checked). A secret sent as the mask `"********"` or left out counts as its stored value; null clears it (an error if the schema requires it). Nothing is written. Unknown: 404 `instance-not-found`; of another template: 422 `instance-template-mismatch`.',
     example: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15',
     optional: true,
   })
