@@ -151,7 +151,8 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     expect((await instance(ids.equipment)).config).toEqual({ file_path: 'examples/equipment.csv', table_name: 'lab_equipment' });
     await page.waitForFunction(() => document.querySelectorAll('.versions-table tbody tr').length === 3);
     expect(await versions.first().locator('th').textContent()).toContain('Version 3');
-    expect(await versions.first().locator('td').first().textContent()).toBe('Rolled back');
+    // The version says which one it restored (restored_from).
+    expect(await versions.first().locator('td').first().textContent()).toBe('Rolled back to v1');
     await screenshot('instance-rollback-1280');
   }, 60_000);
 
@@ -164,6 +165,8 @@ describe('Web console: history, data, notifications, provisioning (e2e)', () => 
     const alert = page.getByRole('alert').filter({ hasText: 'someone changed this instance' });
     await alert.waitFor();
     expect((await instance(ids.equipment)).version).toBe(4);
+    // The 412's current_etag names the version the instance is at now.
+    expect(await alert.textContent()).toContain('The instance is now at version 4.');
     await screenshot('version-conflict-1280');
     await alert.getByRole('button', { name: 'Reload the instance' }).click();
     await page.getByText('the instance is now at version 4').waitFor();

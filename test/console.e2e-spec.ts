@@ -254,6 +254,34 @@ describe('Web console in a real browser (e2e)', () => {
     expect(run.body.result.token_sha256).toBe(sha256('tok-second'));
   }, 30_000);
 
+  it('validates an edit against the stored instance, clears a string-typed secret, and offers no "clear" for a required one', async () => {
+    // api_fetcher's bearer token is required: kept (left out), validate must not call it missing.
+    const fetcher = await app.post('/api/plugins/instances', { template_id: 'api_fetcher', name: 'Fetcher with token', config: { url: 'https://api.example.org/v1/items', auth: { type: 'bearer', token: 'tok-console-7' } } });
+    expect(fetcher.status).toBe(201);
+    await page.goto(`${app.baseUrl}/instances/${fetcher.body.id}/edit`);
+    await page.getByRole('heading', { name: 'Edit Fetcher with token' }).waitFor();
+    expect(await page.locator('#root_config_auth_token option').allTextContents()).toEqual(['Keep the stored secret', 'Replace it with a new value']);
+    let before = ui.requests.length;
+    await page.locator('#root_config_url').fill('https://api.example.org/v2/items');
+    await page.getByText('The server accepts this config.').waitFor();
+    const check = apiRequests(before).filter((request) => new URL(request.url()).pathname.endsWith('/validate')).pop()!;
+    expect(check.postDataJSON()).toMatchObject({ instance_id: fetcher.body.id, config: { url: 'https://api.example.org/v2/items', auth: { type: 'bearer' } } });
+    await submitAndOpen('Save changes');
+    expect(await instance(fetcher.body.id)).toMatchObject({ version: 2, secret_fields: ['auth.token'] });
+
+    // fixture_secret_holder's auth.token is {type: "string"}: null would fail its schema, yet "Clear it" works.
+    const holder = await app.post('/api/plugins/instances', { template_id: 'fixture_secret_holder', name: 'String secret', config: { endpoint: 'https://example.org', auth: { user: 'robot', token: 'tok-clear-me' } } });
+    await page.goto(`${app.baseUrl}/instances/${holder.body.id}/edit`);
+    await page.getByRole('heading', { name: 'Edit String secret' }).waitFor();
+    await page.locator('#root_config_auth_token').selectOption('clear');
+    await page.getByText('The server accepts this config.').waitFor();
+    before = ui.requests.length;
+    await submitAndOpen('Save changes');
+    const cleared = apiRequests(before).find((request) => request.method() === 'PUT')!;
+    expect(cleared.postDataJSON().config).toEqual({ endpoint: 'https://example.org', auth: { user: 'robot', token: null } });
+    expect(await instance(holder.body.id)).toMatchObject({ config: { endpoint: 'https://example.org', auth: { user: 'robot' } }, secret_fields: [] });
+  }, 30_000);
+
   it('pages the instance list with "Load more"', async () => {
     for (let i = 0; i < 50; i += 1) {
       expect((await app.post('/api/plugins/instances', { template_id: 'fixture_function', name: `Bulk ${String(i).padStart(2, '0')}`, config: { mode: 'ok' } })).status).toBe(201);
@@ -288,6 +316,24 @@ describe('Web console in a real browser (e2e)', () => {
       .filter((request) => new URL(request.url()).pathname.endsWith('/executions'))
       .map((request) => Object.fromEntries(new URL(request.url()).searchParams));
     expect(asked).toEqual([{ limit: '20' }, { limit: '20', cursor: expect.any(String) }]);
+  }, 30_000);
+
+  it('says how many of the matching instances it shows, with the total the API counts (include_total)', async () => {
+    const total = (await app.get('/api/plugins/instances/stats')).body.total as number;
+    expect(total).toBeGreaterThan(50);
+    let before = ui.requests.length;
+    await page.goto(`${app.baseUrl}/instances`);
+    await page.waitForFunction(() => document.querySelectorAll('.instances-table tbody tr').length === 50);
+    const footer = page.locator('.list-footer [role=status]');
+    expect(await footer.textContent()).toBe(`50 of ${total} instances shown.`);
+    expect(apiRequests(before).filter((request) => new URL(request.url()).pathname === '/api/plugins/instances').map((request) => new URL(request.url()).searchParams.get('include_total'))).toEqual(['true']);
+    // Filtered: the total of the matches (Bulk 10 to Bulk 19), all on one page.
+    before = ui.requests.length;
+    await page.goto(`${app.baseUrl}/instances?q=${encodeURIComponent('bulk 1')}`);
+    await page.waitForFunction(() => document.querySelectorAll('.instances-table tbody tr').length === 10);
+    expect(await footer.textContent()).toBe('10 instances shown.');
+    await page.getByRole('button', { name: 'Load 50 more' }).waitFor({ state: 'detached' });
+    expect(apiRequests(before).length).toBeGreaterThan(0);
   }, 30_000);
 
   describe('at 390 px wide, and for every control', () => {

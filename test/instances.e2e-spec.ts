@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import sqlite3 from 'sqlite3';
+import { InstanceRepository } from '../src/instances/instance.repository';
 import { expectProblem, ON_POSTGRES, TestApp } from './helpers/test-app';
 
 const BASE = '/api/plugins/instances';
@@ -164,7 +165,32 @@ describe('instances (e2e)', () => {
       expect(literal.body.items).toEqual([]);
     });
 
-    it.each(['limit=0', 'limit=501', 'limit=abc', 'enabled=maybe', 'status=sleeping', 'cursor=not-a-cursor', 'unknown=1'])('rejects %s with 400', async (query) => {
+    it('adds total (all matches, whatever the cursor) only with include_total=true, and counts nothing otherwise', async () => {
+      const count = jest.spyOn(app.app.get(InstanceRepository), 'countMatching');
+      try {
+        const first = await app.get(`${BASE}?q=paged&limit=2&include_total=true`);
+        expect(first.status).toBe(200);
+        expect(first.body.items).toHaveLength(2);
+        expect(first.body.total).toBe(7);
+        const second = await app.get(`${BASE}?q=paged&limit=2&include_total=true&cursor=${encodeURIComponent(first.body.next_cursor)}`);
+        expect(second.body.items.map((i: { id: string }) => i.id)).toEqual([ids[4], ids[3]]);
+        expect(second.body.total).toBe(7);
+        expect((await app.get(`${BASE}?q=paged&enabled=false&include_total=true&limit=1`)).body.total).toBe(3);
+        expect((await app.get(`${BASE}?q=paged&status=pending&template_id=fixture_function&include_total=true`)).body.total).toBe(4);
+        expect((await app.get(`${BASE}?q=nothing-matches&include_total=true`)).body).toEqual({ items: [], next_cursor: null, total: 0 });
+        expect(count).toHaveBeenCalledTimes(5);
+        count.mockClear();
+        for (const query of ['q=paged&limit=2', 'q=paged&limit=2&include_total=false']) {
+          const plain = await app.get(`${BASE}?${query}`);
+          expect(Object.keys(plain.body).sort()).toEqual(['items', 'next_cursor']);
+        }
+        expect(count).not.toHaveBeenCalled();
+      } finally {
+        count.mockRestore();
+      }
+    });
+
+    it.each(['limit=0', 'limit=501', 'limit=abc', 'enabled=maybe', 'status=sleeping', 'cursor=not-a-cursor', 'unknown=1', 'include_total=yes', 'include_total=1', 'include_total='])('rejects %s with 400', async (query) => {
       expectProblem(await app.get(`${BASE}?${query}`), 400, 'validation-failed');
     });
   });

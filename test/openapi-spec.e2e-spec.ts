@@ -203,6 +203,14 @@ describe('openapi/openapi.json', () => {
     expect(old.errors('#/components/schemas/Holder', null)).not.toEqual([]);
   });
 
+  it("declares the problem's extension members, so generated clients type them (current_etag of a 412)", () => {
+    const problem = spec.components.schemas.ProblemDto;
+    expect(problem.properties.current_etag).toMatchObject({ type: 'string', description: expect.stringContaining('precondition-failed'), example: '"4"' });
+    expect(problem.required).not.toContain('current_etag');
+    const stale = spec.paths['/api/plugins/instances/{id}'].put.responses['412'].content['application/problem+json'].examples['precondition-failed'].value;
+    expect(stale).toMatchObject({ type: 'precondition-failed', status: 412, current_etag: '"4"' });
+  });
+
   it('names its enums', () => {
     for (const name of ['InstanceStatus', 'ExecutionStatus', 'TemplateCategory', 'ProblemType', 'ColumnType', 'ApiKeyState']) {
       expect(spec.components.schemas[name].enum.length).toBeGreaterThan(1);

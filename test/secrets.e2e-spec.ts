@@ -74,7 +74,7 @@ describe('secret config fields (e2e)', () => {
     expectProblem(await create('Envelope as value', { endpoint: 'e', auth: { token: { $secret: 'v1:abc:x:y:z' } } }), 400, 'config-invalid');
   });
 
-  it('PUT keeps a secret sent as the mask or left out, replaces a new one, clears with null where allowed', async () => {
+  it('PUT keeps a secret sent as the mask or left out, replaces a new one, clears one sent as null', async () => {
     const created = await create('Put rules', { endpoint: 'e', auth: { user: 'a', token: TOKEN }, tokens: ['keep-me-0', 'keep-me-1'], spare: 'spare-secret' });
     const id = created.body.id;
     const run = async () => (await app.post(`${INSTANCES}/${id}/execute`)).body.result;
@@ -89,19 +89,48 @@ describe('secret config fields (e2e)', () => {
     expect(await run()).toMatchObject({ token_sha256: sha256(TOKEN), tokens_sha256: [sha256('keep-me-0')], spare_set: true });
 
     const replaced = await app.put(`${INSTANCES}/${id}`, { config: { endpoint: 'e2', auth: { token: 'brand-new-token' }, spare: null } });
-    expect(replaced.body.config).toEqual({ endpoint: 'e2', auth: { token: MASK }, spare: null });
+    // spare allows null, but null means "clear": the key goes, as for any secret.
+    expect(replaced.body.config).toEqual({ endpoint: 'e2', auth: { token: MASK } });
     expect(replaced.body.secret_fields).toEqual(['auth.token']);
     expect(await run()).toMatchObject({ token_sha256: sha256('brand-new-token'), tokens_sha256: [], spare_set: false });
 
-    // auth.token is a string: null is not allowed there, so the usual 400 (and nothing changes).
     const versionBefore = (await app.get(`${INSTANCES}/${id}`)).body.version;
-    const badNull = await app.put(`${INSTANCES}/${id}`, { config: { endpoint: 'e2', auth: { token: null } } });
-    expectProblem(badNull, 400, 'config-invalid');
-    expect(badNull.body.errors).toEqual([{ path: '/config/auth/token', message: expect.any(String) }]);
     const maskWithoutValue = await app.put(`${INSTANCES}/${id}`, { config: { endpoint: 'e2', tokens: [MASK] } });
     expectProblem(maskWithoutValue, 400, 'config-invalid');
     expect(maskWithoutValue.body.errors).toEqual([{ path: '/config/tokens/0', message: expect.stringContaining('no secret is stored') }]);
     expect((await app.get(`${INSTANCES}/${id}`)).body.version).toBe(versionBefore);
+  });
+
+  it('clears with null a secret whose schema forbids null (the key is dropped before validation)', async () => {
+    const created = await create('Clear a string secret', { endpoint: 'e', auth: { user: 'a', token: TOKEN } });
+    const id = created.body.id;
+    // auth.token is {type: "string"}: null would fail the schema, but it means "remove the stored value".
+    const cleared = await app.put(`${INSTANCES}/${id}`, { config: { endpoint: 'e', auth: { user: 'a', token: null } } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.config).toEqual({ endpoint: 'e', auth: { user: 'a' } });
+    expect(cleared.body.secret_fields).toEqual([]);
+    expect((await app.post(`${INSTANCES}/${id}/execute`)).body.result).toMatchObject({ token_sha256: sha256('') });
+    // Cleared stays cleared: leaving the key out now keeps nothing.
+    const later = await app.put(`${INSTANCES}/${id}`, { config: { endpoint: 'e3', auth: { user: 'b' } } });
+    expect(later.body.config).toEqual({ endpoint: 'e3', auth: { user: 'b' } });
+    const version = (await app.get(`${INSTANCES}/${id}/versions/${cleared.body.version}`)).body;
+    expect(version.config).toEqual({ endpoint: 'e', auth: { user: 'a' } });
+  });
+
+  it('refuses to clear a secret the schema requires: 400 at its JSON Pointer, and nothing changes', async () => {
+    const created = await app.post(INSTANCES, { template_id: 'api_fetcher', name: 'Required token', config: { url: 'https://api.example.org/v1/items', auth: { type: 'bearer', token: TOKEN } } });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const before = await app.get(`${INSTANCES}/${id}`);
+    const refused = await app.put(`${INSTANCES}/${id}`, { config: { url: 'https://api.example.org/v1/items', auth: { type: 'bearer', token: null } } });
+    expectProblem(refused, 400, 'config-invalid');
+    expect(refused.body.errors).toEqual([{ path: '/config/auth/token', message: expect.stringMatching(/^is required and cannot be cleared/) }]);
+    const after = await app.get(`${INSTANCES}/${id}`);
+    expect(after.body).toEqual(before.body);
+    expect(after.headers.get('etag')).toBe(before.headers.get('etag'));
+    expect((await app.get(`${INSTANCES}/${id}/versions`)).body.items).toHaveLength(1);
+    // The stored token is still the one a run uses: a kept token is still accepted.
+    expect((await app.put(`${INSTANCES}/${id}`, { config: { url: 'https://api.example.org/v1/items', auth: { type: 'bearer' } } })).status).toBe(200);
   });
 
   it('stores only ciphertext bound to the instance and scrubs every secret from what a run reports', async () => {

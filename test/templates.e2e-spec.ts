@@ -80,6 +80,63 @@ describe('templates (e2e)', () => {
       expectProblem(await app.post('/api/plugins/templates/fixture_greeter/validate', {}), 400, 'validation-failed');
       expectProblem(await app.post('/api/plugins/templates/nope/validate', { config: {} }), 404, 'template-not-found');
     });
+
+    describe('with instance_id (editing an instance)', () => {
+      const MASK = '********';
+      const TOKEN = 'tok-validate-edit-5c1e';
+      const validate = (body: Record<string, unknown>) => app.post('/api/plugins/templates/api_fetcher/validate', body);
+      let id: string;
+      let stored: Record<string, unknown>;
+      beforeAll(async () => {
+        const created = await app.post('/api/plugins/instances', { template_id: 'api_fetcher', name: 'Validate an edit', config: { url: 'https://api.example.org/v1/items', auth: { type: 'bearer', token: TOKEN } } });
+        expect(created.status).toBe(201);
+        id = created.body.id;
+        stored = created.body.config;
+      });
+
+      it('counts a kept secret (left out or sent as the mask) as present, as a PUT would', async () => {
+        const kept = { ...stored, auth: { type: 'bearer' } };
+        // On its own the config lacks the token: the console used to hide this error.
+        expect((await validate({ config: kept })).body.errors).toEqual([{ path: '/config/auth/token', message: 'is required' }]);
+        for (const config of [kept, { ...stored, auth: { type: 'bearer', token: MASK } }]) {
+          const verdict = await validate({ config, instance_id: id });
+          expect(verdict.status).toBe(200);
+          expect(verdict.body).toMatchObject({ valid: true, errors: [], secret_fields: ['auth.token'] });
+          expect(verdict.body.config.auth).toEqual({ type: 'bearer', token: MASK });
+          expect(verdict.text).not.toContain(TOKEN);
+          expect((await app.put(`/api/plugins/instances/${id}`, { config })).status).toBe(200);
+          // Back to version 1's content for the next case (a PUT is the reference the verdict must match).
+          await app.post(`/api/plugins/instances/${id}/rollback`, { version: 1 });
+        }
+      });
+
+      it('reports what a PUT reports for a required secret cleared with null, and the mask where nothing is stored', async () => {
+        const before = (await app.get(`/api/plugins/instances/${id}`)).body;
+        const cleared = { ...stored, auth: { type: 'bearer', token: null } };
+        const verdict = await validate({ config: cleared, instance_id: id });
+        expect(verdict.body.valid).toBe(false);
+        expect(verdict.body.errors).toEqual([{ path: '/config/auth/token', message: expect.stringContaining('is required and cannot be cleared') }]);
+        const put = await app.put(`/api/plugins/instances/${id}`, { config: cleared });
+        expectProblem(put, 400, 'config-invalid');
+        expect(put.body.errors).toEqual(verdict.body.errors);
+        const maskWithoutValue = { ...stored, auth: { type: 'api_key', value: MASK } };
+        expect((await validate({ config: maskWithoutValue, instance_id: id })).body.errors).toEqual([{ path: '/config/auth/value', message: expect.stringContaining('no secret is stored') }]);
+        // Validate writes nothing: the instance is as it was.
+        expect((await app.get(`/api/plugins/instances/${id}`)).body).toEqual(before);
+      });
+
+      it('needs an instance that exists and is of this template', async () => {
+        const unknown = await validate({ config: stored, instance_id: '00000000-0000-4000-8000-000000000000' });
+        expectProblem(unknown, 404, 'instance-not-found');
+        expect(unknown.body.errors).toEqual([{ path: '/instance_id', message: 'no instance has this id' }]);
+        const other = await app.post('/api/plugins/instances', { template_id: 'fixture_greeter', name: 'Another template', config: { who: 'Ada' } });
+        const mismatch = await validate({ config: stored, instance_id: other.body.id });
+        expectProblem(mismatch, 422, 'instance-template-mismatch');
+        expect(mismatch.body.errors).toEqual([{ path: '/instance_id', message: "is an instance of template 'fixture_greeter'" }]);
+        expectProblem(await validate({ config: stored, instance_id: 'not-a-uuid' }), 400, 'validation-failed');
+        expectProblem(await validate({ config: stored, instance_id: 7 }), 400, 'validation-failed');
+      });
+    });
   });
 
   it('lists every broken plugin with its file and reason, and still serves', async () => {

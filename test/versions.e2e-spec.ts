@@ -92,6 +92,27 @@ describe('instance versions (e2e)', () => {
     expect(run.body).toMatchObject({ status: 'succeeded', config_version: 3, result: { ok: true, label: 'original' } });
   });
 
+  it('records on a rollback version which version it restored (restored_from), null on every other kind', async () => {
+    const instance = await create({ mode: 'ok', label: 'one' });
+    await app.put(`${INSTANCES}/${instance.id}`, { config: { mode: 'ok', label: 'two' } });
+    await app.put(`${INSTANCES}/${instance.id}`, { config: { mode: 'ok', label: 'three' } });
+    expect((await app.post(`${INSTANCES}/${instance.id}/rollback`, { version: 1 })).body.version).toBe(4);
+    expect((await app.post(`${INSTANCES}/${instance.id}/rollback`, { version: 3 })).body.version).toBe(5);
+    const listed = (await versions(instance.id)).items.map((v: { version: number; change_kind: string; restored_from: number | null }) => [v.version, v.change_kind, v.restored_from]);
+    expect(listed).toEqual([
+      [5, 'rollback', 3],
+      [4, 'rollback', 1],
+      [3, 'update', null],
+      [2, 'update', null],
+      [1, 'create', null],
+    ]);
+    const one = await app.get(`${INSTANCES}/${instance.id}/versions/4`);
+    expect(one.body).toMatchObject({ version: 4, change_kind: 'rollback', restored_from: 1, config: { label: 'one' } });
+    // A refused rollback records nothing.
+    expectProblem(await app.post(`${INSTANCES}/${instance.id}/rollback`, { version: 1 }, { 'if-match': '"4"' }), 412, 'precondition-failed');
+    expect((await versions(instance.id)).items).toHaveLength(5);
+  });
+
   it('runs a past version without changing the instance (execute?version=N), lists runs by version', async () => {
     const instance = await create({ mode: 'ok', label: 'first' });
     await app.put(`${INSTANCES}/${instance.id}`, { config: { mode: 'ok', label: 'second' } });

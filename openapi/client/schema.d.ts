@@ -371,7 +371,7 @@ export interface paths {
         };
         /**
          * List instances
-         * @description Newest first, filtered by template, enabled flag, status or a name substring; cursor-paginated.
+         * @description Newest first, filtered by template, enabled flag, status or a name substring; cursor-paginated. `include_total=true` adds `total`, the number of instances matching the filters.
          *
          *     Requires an API key with the `read` scope (or `admin`).
          */
@@ -837,7 +837,7 @@ export interface paths {
         put?: never;
         /**
          * Validate a config
-         * @description Checks a config against the template's schema without creating anything; returns the errors per field and the config with defaults applied.
+         * @description Checks a config against the template's schema without creating or changing anything; returns the errors per field and the config with defaults applied (secrets masked). With `instance_id`, the config is judged as `PUT /instances/{instance_id}` would judge it: stored secrets sent as the mask or left out count as present, null clears one.
          *
          *     Requires an API key with the `read` scope (or `admin`).
          */
@@ -1807,6 +1807,11 @@ export interface components {
              * @example null
              */
             next_cursor: string | null;
+            /**
+             * @description Only with `include_total=true`: how many instances match the filters in all, whatever the cursor (so a client can say "50 of 1,234").
+             * @example 1234
+             */
+            total?: number;
         };
         InstanceStatsDto: {
             /**
@@ -2005,6 +2010,11 @@ export interface components {
             scheduled_for: string;
         };
         ProblemDto: {
+            /**
+             * @description precondition-failed: the ETag the resource has now (the instance's current version, quoted). Send it as If-Match after reloading, to apply a change on top of it.
+             * @example "4"
+             */
+            current_etag?: string;
             /** @example config is not valid for template 'table_loader' */
             detail: string;
             /** @description One entry per failing field. */
@@ -2059,7 +2069,7 @@ export interface components {
          * @description Stable slug identifying the problem; switch on this.
          * @enum {string}
          */
-        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "channel-not-found" | "channel-name-taken" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "config-migration-failed" | "template-version-newer" | "provisioned" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "rate-limited" | "service-unavailable" | "internal-error";
+        ProblemType: "validation-failed" | "config-invalid" | "malformed-json" | "json-too-deep" | "bad-request" | "unauthorized" | "forbidden" | "not-found" | "template-not-found" | "instance-not-found" | "table-not-found" | "version-not-found" | "execution-not-found" | "webhook-not-found" | "webhook-signature-invalid" | "webhook-not-signed" | "channel-not-found" | "channel-name-taken" | "key-not-found" | "key-name-taken" | "name-taken" | "single-instance-template" | "instance-disabled" | "template-unavailable" | "execution-in-progress" | "instance-running" | "dependency-cycle" | "has-dependents" | "config-migration-failed" | "template-version-newer" | "provisioned" | "execution-finished" | "precondition-failed" | "request-timeout" | "payload-too-large" | "uri-too-long" | "unsupported-media-type" | "headers-too-large" | "unknown-template" | "instance-template-mismatch" | "rate-limited" | "service-unavailable" | "internal-error";
         ProvisionedInstanceOutcomeDto: {
             /**
              * @description created; updated (a new version, change_kind `provisioning`); unchanged (no new version); deleted; absent (delete_instances named an instance that does not exist).
@@ -2680,6 +2690,12 @@ export interface components {
             config: {
                 [key: string]: unknown;
             };
+            /**
+             * Format: uuid
+             * @description An existing instance of this template whose config `config` would replace: the config is judged as `PUT /instances/{id}` would judge it (only the config: If-Match, name and provisioning are not checked). A secret sent as the mask `"********"` or left out counts as its stored value; null clears it (an error if the schema requires it). Nothing is written. Unknown: 404 `instance-not-found`; of another template: 422 `instance-template-mismatch`.
+             * @example 3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15
+             */
+            instance_id?: string;
         };
         VersionDiffDto: {
             /** @example 2 */
@@ -2732,6 +2748,11 @@ export interface components {
             instance_id: string;
             /** @example iLab Equipment 2024 */
             name: string;
+            /**
+             * @description On a `rollback` version: the version whose content it restored (`POST .../rollback {version}`). Null on every other kind, and on rollbacks recorded before servers wrote it down.
+             * @example null
+             */
+            restored_from: number | null;
             /** @example null */
             schedule: components["schemas"]["ScheduleDto"] | (never | null);
             /**
@@ -4663,6 +4684,8 @@ export interface operations {
                 limit?: number;
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string;
+                /** @description true: the response also carries `total`, how many instances match the filters (whatever the cursor). Costs one COUNT query; left out or false, none runs. */
+                include_total?: boolean;
             };
             header?: never;
             path?: never;
@@ -6942,7 +6965,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description `template-not-found`: No loaded template has this id. */
+            /**
+             * @description `template-not-found`: No loaded template has this id.
+             *
+             *     `instance-not-found`: No instance has this id.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6962,6 +6989,15 @@ export interface operations {
             };
             /** @description `unsupported-media-type`: Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain). */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `instance-template-mismatch`: `instance_id` names an instance of a different template than the one in the path (`POST /api/plugins/templates/{template_id}/validate`); `instance_id` repeats it. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,11 @@ const RATE_LIMIT_HEADERS = {
   'RateLimit-Reset': { description: 'Seconds until the window resets.', schema: { type: 'integer', example: 42 } },
 };
 
+/** Extension members an example shows, for the problem types that always carry them. */
+const EXAMPLE_EXTENSIONS: Partial<Record<ProblemType, Record<string, unknown>>> = {
+  'precondition-failed': { detail: 'If-Match does not match the current ETag "4"', current_etag: '"4"' },
+};
+
 /**
  * Documents the given problem responses, grouped by status, each with an example built from the same
  * catalogue the exception filter uses. @Endpoint (src/auth/endpoint.decorator.ts) calls it with an
@@ -34,7 +39,7 @@ export function ApiProblemResponses(...types: ProblemType[]) {
             examples: Object.fromEntries(
               slugs.map((slug) => [
                 slug,
-                { summary: PROBLEM_TYPES[slug].title, value: { type: slug, title: PROBLEM_TYPES[slug].title, status, detail: PROBLEM_TYPES[slug].description } },
+                { summary: PROBLEM_TYPES[slug].title, value: { type: slug, title: PROBLEM_TYPES[slug].title, status, detail: PROBLEM_TYPES[slug].description, ...EXAMPLE_EXTENSIONS[slug] } },
               ]),
             ),
           },

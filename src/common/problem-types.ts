@@ -42,6 +42,7 @@ export const PROBLEM_TYPES = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', description: 'Request bodies must be application/json (webhook deliveries also take application/x-www-form-urlencoded and text/plain).' },
   'headers-too-large': { status: 431, title: 'Request header fields too large', description: 'The request headers exceed the size the server reads.' },
   'unknown-template': { status: 422, title: 'Unknown template', description: '`template_id` does not name a loaded template.' },
+  'instance-template-mismatch': { status: 422, title: 'Instance is of another template', description: "`instance_id` names an instance of a different template than the one in the path (`POST /api/plugins/templates/{template_id}/validate`); `instance_id` repeats it." },
   'rate-limited': { status: 429, title: 'Too many requests', description: 'This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header.' },
   'service-unavailable': { status: 503, title: 'Service unavailable', description: 'A dependency (the database or the data store) is not answering, or the server is shutting down and takes no new runs.' },
   'internal-error': { status: 500, title: 'Internal server error', description: 'An unexpected failure; the request id identifies it in the logs.' },

@@ -44,6 +44,12 @@ export class ProblemDto {
   @ApiPropertyOptional({ description: 'config-migration-failed / template-version-newer: the template version this server loads.', example: '2.0.0' })
   to_version?: string;
 
+  @ApiPropertyOptional({
+    description: 'precondition-failed: the ETag the resource has now (the instance\'s current version, quoted). Send it as If-Match after reloading, to apply a change on top of it.',
+    example: '"4"',
+  })
+  current_etag?: string;
+
   @ApiPropertyOptional({ enum: ['read', 'write', 'execute', 'admin'], description: 'forbidden: the scope the operation needs (`admin` always suffices).', example: 'write' })
   required_scope?: string;
 }

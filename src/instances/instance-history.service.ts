@@ -52,11 +52,14 @@ export class InstanceHistoryService {
     private readonly instances: InstanceRepository,
   ) {}
 
-  /** Records the instance as it is now, at its current version, and drops versions past the limit (0: history is off). */
-  async record(manager: EntityManager, instance: PluginInstanceEntity, kind: ChangeKind, changedBy: string, at: number): Promise<void> {
+  /**
+   * Records the instance as it is now, at its current version (a rollback's with `restoredFrom`, the version it
+   * restored), and drops versions past the limit (0: history is off).
+   */
+  async record(manager: EntityManager, instance: PluginInstanceEntity, kind: ChangeKind, changedBy: string, at: number, restoredFrom: number | null = null): Promise<void> {
     const keep = this.settings.instanceHistoryLimit;
     if (keep === 0) return;
-    await this.versions.record(manager, instance, kind, changedBy, at);
+    await this.versions.record(manager, instance, kind, changedBy, at, restoredFrom);
     if (instance.version > keep) await this.versions.prune(manager, instance.id, instance.version, keep);
   }
 

@@ -24,14 +24,14 @@ export class InstancesController {
   @Endpoint({
     operationId: 'listInstances',
     summary: 'List instances',
-    description: 'Newest first, filtered by template, enabled flag, status or a name substring; cursor-paginated.',
+    description: 'Newest first, filtered by template, enabled flag, status or a name substring; cursor-paginated. `include_total=true` adds `total`, the number of instances matching the filters.',
     scope: 'read',
     ok: { status: 200, type: InstancePageDto, description: 'A page of instances.', examples: INSTANCE_PAGE_EXAMPLES },
     problems: ['validation-failed'],
   })
   async list(@Query() query: ListInstancesQueryDto): Promise<InstancePageDto> {
     const page = await this.instances.list(query);
-    return mapPage(page, InstanceDto.from);
+    return { ...mapPage(page, InstanceDto.from), ...(page.total !== undefined ? { total: page.total } : {}) };
   }
 
   @Post()

@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { READER_CONNECTION } from '../database/database.options';
+import { InstanceConfigCheck } from '../templates/instance-config-check';
 import { TemplateUsage } from '../templates/template-usage';
+import { ConfigReplacement } from './config-replacement';
 import { InstanceRepository } from './instance.repository';
 import { InstancesController } from './instances.controller';
 import { InstancesService } from './instances.service';
@@ -21,7 +23,7 @@ import { StoredSecretsSweep } from './stored-secrets.sweep';
 
 /**
  * Owns `plugin_instances` (InstanceRepository alone writes its SQL), `plugin_instance_dependencies`
- * (DependencyRepository) and `plugin_instance_versions` (VersionRepository). Global only so that the templates module below it can reach TemplateUsage, which
+ * (DependencyRepository) and `plugin_instance_versions` (VersionRepository). Global only so that the templates module below it can reach TemplateUsage and InstanceConfigCheck, which
  * this module binds, without importing upwards.
  */
 @Global()
@@ -30,7 +32,7 @@ import { StoredSecretsSweep } from './stored-secrets.sweep';
     TypeOrmModule.forFeature([PluginInstanceEntity, PluginInstanceDependencyEntity, PluginInstanceVersionEntity], READER_CONNECTION),
   ],
   controllers: [InstancesController, ScheduleController, GraphController, InstanceHistoryController],
-  providers: [InstancesService, ConfigMigrationService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, ProvisionedInstancesService, StoredSecretsSweep, { provide: TemplateUsage, useExisting: InstanceRepository }],
-  exports: [InstancesService, InstanceDependenciesService, InstanceHistoryService, ConfigMigrationService, ProvisionedInstancesService, TemplateUsage],
+  providers: [InstancesService, ConfigMigrationService, InstanceRepository, InstanceDependenciesService, DependencyRepository, InstanceHistoryService, VersionRepository, ScheduleViewService, ProvisionedInstancesService, StoredSecretsSweep, ConfigReplacement, { provide: TemplateUsage, useExisting: InstanceRepository }, { provide: InstanceConfigCheck, useExisting: ConfigReplacement }],
+  exports: [InstancesService, InstanceDependenciesService, InstanceHistoryService, ConfigMigrationService, ProvisionedInstancesService, TemplateUsage, InstanceConfigCheck],
 })
 export class InstancesModule {}

@@ -9,14 +9,14 @@ import { nowEpochSeconds } from '../common/time';
 import { Principal } from '../auth/principal';
 import { TransactionService } from '../database/transaction.service';
 import { isUniqueViolation } from '../database/unique-violation';
-import { mergeSecrets, placeholderErrors } from '../secrets/secret-config';
-import { configPointer, deleteValueAt } from '../secrets/secret-paths';
+import { placeholderErrors } from '../secrets/secret-config';
 import { SecretsService } from '../secrets/secrets.service';
 import { RegisteredTemplate, TemplateRegistryService } from '../templates/template-registry.service';
 import { CreateInstanceDto, ListInstancesQueryDto, UpdateInstanceDto } from './dto/instance-requests.dto';
 import { InstanceActivity } from './instance-activity';
 import { InstanceDependenciesService } from './instance-dependencies.service';
 import { StoredSecretsSweep } from './stored-secrets.sweep';
+import { ConfigReplacement } from './config-replacement';
 import { ConfigMigrationService } from './config-migration.service';
 import { changedByOf, InstanceHistoryService } from './instance-history.service';
 import { ChangeKind } from './plugin-instance-version.entity';
@@ -42,6 +42,8 @@ export interface DefinitionChange {
   execution_policy?: Partial<ExecutionPolicy> | null;
   schedule?: Schedule | null;
   depends_on?: string[];
+  /** A rollback: the version whose content this is, recorded on the new version as `restored_from`. */
+  restored_from?: number;
 }
 
 /** A write made by provisioning: in the apply's transaction, recorded as its file, past the read-only guard. */
@@ -85,6 +87,7 @@ export class InstancesService implements OnApplicationBootstrap {
     private readonly history: InstanceHistoryService,
     private readonly configMigrations: ConfigMigrationService,
     private readonly storedSecrets: StoredSecretsSweep,
+    private readonly configReplacement: ConfigReplacement,
   ) {}
 
   /**
@@ -96,8 +99,11 @@ export class InstancesService implements OnApplicationBootstrap {
     await this.configMigrations.migrateStored();
   }
 
-  list(query: ListInstancesQueryDto): Promise<Page<PluginInstanceEntity>> {
-    return this.instances.list(query);
+  /** A page of instances; with `include_total`, also how many match the filters (one COUNT, only then). */
+  async list(query: ListInstancesQueryDto): Promise<Page<PluginInstanceEntity> & { total?: number }> {
+    if (!query.include_total) return this.instances.list(query);
+    const [page, total] = await Promise.all([this.instances.list(query), this.instances.countMatching(query)]);
+    return { ...page, total };
   }
 
   async stats(): Promise<InstanceStats> {
@@ -213,6 +219,7 @@ export class InstancesService implements OnApplicationBootstrap {
           execution_policy: target.execution_policy,
           schedule: target.schedule,
           depends_on: target.depends_on ?? [],
+          restored_from: target.version,
         };
         return this.applyChange(manager, instance, change, 'rollback', changedByOf(principal));
       }),
@@ -340,7 +347,7 @@ export class InstancesService implements OnApplicationBootstrap {
     instance.version += 1;
     await this.instances.save(manager, instance);
     if (dependsOn !== undefined) await this.dependencies.save(manager, instance.id, dependsOn);
-    await this.history.record(manager, instance, kind, changedBy, instance.updated_at);
+    await this.history.record(manager, instance, kind, changedBy, instance.updated_at, change.restored_from ?? null);
     return instance;
   }
 
@@ -362,26 +369,11 @@ export class InstancesService implements OnApplicationBootstrap {
     return checked.schedule;
   }
 
-  /**
-   * The config a PUT stores: the request's, with the stored secrets it sent as the mask or left out
-   * merged back in (see mergeSecrets), validated with real values, then sealed again.
-   */
+  /** The config a PUT stores (see ConfigReplacement: kept secrets merged in, cleared ones dropped), validated, then sealed again. */
   private async replacedConfig(template: RegisteredTemplate, instance: PluginInstanceEntity, incoming: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const patterns = template.configSchema.secrets;
-    const placeholders = placeholderErrors(incoming, patterns, true);
-    if (placeholders.length > 0) throw new ConfigInvalidError(template.id, placeholders);
-    const stored = this.secrets.open(instance.id, instance.config, 'lenient').config;
-    const merged = mergeSecrets(incoming, stored, patterns);
-    if (merged.errors.length > 0) throw new ConfigInvalidError(template.id, merged.errors);
-    let validation = await this.templates.validateConfig(template, merged.config);
-    // A kept secret the new config has no place for (auth switched from bearer to basic) is dropped, not an error.
-    const misplaced = merged.carried.filter((path) => validation.errors.some((error) => error.path === configPointer(path)));
-    if (misplaced.length > 0) {
-      for (const path of misplaced) deleteValueAt(merged.config, path);
-      validation = await this.templates.validateConfig(template, merged.config);
-    }
-    if (!validation.valid) throw new ConfigInvalidError(template.id, validation.errors);
-    return this.secrets.seal(instance.id, merged.config, patterns);
+    const replaced = await this.configReplacement.replace(template, instance, incoming);
+    if (!replaced.validation.valid) throw new ConfigInvalidError(template.id, replaced.validation.errors);
+    return this.secrets.seal(instance.id, replaced.config, template.configSchema.secrets);
   }
 
   private async assertConfigValid(template: RegisteredTemplate, config: Record<string, unknown>): Promise<void> {

@@ -54,4 +54,8 @@ export class PluginInstanceVersionEntity {
 
   @Column({ type: 'text' })
   change_kind: ChangeKind;
+
+  /** A rollback's version: the version whose content it restored; null on every other kind (and on rollbacks older than the column). */
+  @Column({ type: 'integer', nullable: true })
+  restored_from: number | null;
 }

@@ -9,7 +9,8 @@ export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 /** `plugin_instances`: the seed's columns and types exactly, plus `version` and `name_key`. */
 @Entity({ name: 'plugin_instances' })
 @Index('idx_plugin_instances_created', ['created_at', 'id'])
-@Index('idx_plugin_instances_template', ['template_id'])
+@Index('idx_plugin_instances_template_created', ['template_id', 'created_at', 'id'])
+@Index('idx_plugin_instances_status', ['status', 'created_at', 'id'])
 export class PluginInstanceEntity {
   @PrimaryColumn({ type: 'text' })
   id: string;

@@ -26,8 +26,8 @@ export class VersionRepository {
     this.inserter = new EntityStatements(versions.manager.connection, PluginInstanceVersionEntity);
   }
 
-  /** Records the instance's definition as it is now, at its current version. */
-  record(manager: EntityManager, instance: PluginInstanceEntity, kind: ChangeKind, changedBy: string, at: number): Promise<void> {
+  /** Records the instance's definition as it is now, at its current version (a rollback's with the version it restored). */
+  record(manager: EntityManager, instance: PluginInstanceEntity, kind: ChangeKind, changedBy: string, at: number, restoredFrom: number | null = null): Promise<void> {
     return this.inserter.insert(
       manager,
       Object.assign(new PluginInstanceVersionEntity(), {
@@ -44,6 +44,7 @@ export class VersionRepository {
         changed_at: at,
         changed_by: changedBy,
         change_kind: kind,
+        restored_from: restoredFrom,
       }),
     );
   }

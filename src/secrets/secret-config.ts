@@ -1,7 +1,7 @@
 import { FieldError } from '../common/domain-errors';
 import { isPlainObject } from '../common/json';
 import { isSecretEnvelope } from './secret-cipher';
-import { ConfigPath, configPointer, dottedPath, parentOf, SecretPattern, secretPathsIn, setValueAt, valueAt } from './secret-paths';
+import { ConfigPath, configPointer, deleteValueAt, dottedPath, parentOf, SecretPattern, secretPathsIn, setValueAt, valueAt } from './secret-paths';
 import { SECRET_MASK } from './secret-scrubber';
 
 /** A config as clients see it: each set secret replaced by the mask, and where those secrets are. */
@@ -56,17 +56,24 @@ export interface MergedConfig {
   config: Record<string, unknown>;
   /** Stored secrets the request left out and that were kept: dropped again if the new config has no place for them. */
   carried: ConfigPath[];
+  /** Secrets the request cleared with null: their keys are gone from `config` (and nothing stored is kept there). */
+  cleared: ConfigPath[];
   errors: FieldError[];
 }
 
 /**
  * PUT semantics for secrets. `incoming` replaces the config, except: a secret sent as the mask keeps
  * its stored value at the same place; a stored secret left out keeps its value when its parent object
- * is still there (array elements are never re-added). A new value replaces; null clears (if the schema allows).
+ * is still there (array elements are never re-added). A new value replaces. Null clears: the key is dropped before
+ * the schema sees it, so a secret typed `{type: "string"}` can be cleared too (unless the schema requires it, which
+ * validation then reports). An array element keeps its null (dropping it would shift the others).
  */
 export function mergeSecrets(incoming: Record<string, unknown>, stored: Record<string, unknown>, patterns: readonly SecretPattern[]): MergedConfig {
   const config = structuredClone(incoming);
   const errors: FieldError[] = [];
+  const cleared = secretPathsIn(config, patterns).filter((path) => valueAt(config, path) === null && typeof path[path.length - 1] !== 'number');
+  for (const path of cleared) deleteValueAt(config, path);
+  const clearedKeys = new Set(cleared.map((path) => JSON.stringify(path)));
   const unreadable = (path: ConfigPath, value: UnreadableSecret) =>
     errors.push({ path: configPointer(path), message: `the stored secret cannot be decrypted (${value.reason}); send a new value` });
   for (const path of secretPathsIn(config, patterns)) {
@@ -79,7 +86,7 @@ export function mergeSecrets(incoming: Record<string, unknown>, stored: Record<s
   const carried: ConfigPath[] = [];
   for (const path of secretPathsIn(stored, patterns)) {
     const previous = valueAt(stored, path);
-    if (!isSet(previous) || typeof path[path.length - 1] === 'number') continue;
+    if (!isSet(previous) || typeof path[path.length - 1] === 'number' || clearedKeys.has(JSON.stringify(path))) continue;
     const parent = parentOf(config, path);
     if (!parent || Object.hasOwn(parent, path[path.length - 1])) continue;
     if (isUnreadable(previous)) {
@@ -89,5 +96,5 @@ export function mergeSecrets(incoming: Record<string, unknown>, stored: Record<s
     parent[path[path.length - 1]] = previous;
     carried.push(path);
   }
-  return { config, carried, errors };
+  return { config, carried, cleared, errors };
 }

@@ -125,19 +125,24 @@ describe('masking and PUT merge rules', () => {
 
   const stored = { name: 'n', auth: { user: 'u', token: 'old-token' }, tokens: ['t0', 't1'] };
 
-  it('keeps a secret sent as the mask or left out, replaces a new value, and keeps null as a value', () => {
+  it('keeps a secret sent as the mask or left out, replaces a new value, and clears one sent as null by dropping its key', () => {
     expect(mergeSecrets({ auth: { user: 'v', token: SECRET_MASK }, tokens: [SECRET_MASK, 'new'] }, stored, patterns)).toEqual({
       config: { auth: { user: 'v', token: 'old-token' }, tokens: ['t0', 'new'] },
       carried: [],
+      cleared: [],
       errors: [],
     });
     expect(mergeSecrets({ auth: { user: 'v' }, tokens: ['only'] }, stored, patterns)).toEqual({
       config: { auth: { user: 'v', token: 'old-token' }, tokens: ['only'] },
       carried: [['auth', 'token']],
+      cleared: [],
       errors: [],
     });
     expect(mergeSecrets({ auth: { token: 'fresh' } }, stored, patterns).config).toEqual({ auth: { token: 'fresh' } });
-    expect(mergeSecrets({ auth: { token: null } }, stored, patterns).config).toEqual({ auth: { token: null } });
+    // Null clears: the key goes (so a schema that forbids null still accepts it) and the stored value is not carried back.
+    expect(mergeSecrets({ auth: { user: 'v', token: null } }, stored, patterns)).toEqual({ config: { auth: { user: 'v' } }, carried: [], cleared: [['auth', 'token']], errors: [] });
+    // An array element keeps its null: dropping it would shift the others.
+    expect(mergeSecrets({ tokens: [null, SECRET_MASK] }, stored, patterns).config).toEqual({ tokens: [null, 't1'] });
     // The parent object left out: the request replaced it, nothing is re-created.
     expect(mergeSecrets({ name: 'n' }, stored, patterns).config).toEqual({ name: 'n' });
   });

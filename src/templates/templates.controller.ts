@@ -46,15 +46,17 @@ export class TemplatesController {
   @Endpoint({
     operationId: 'validateTemplateConfig',
     summary: 'Validate a config',
-    description: "Checks a config against the template's schema without creating anything; returns the errors per field and the config with defaults applied.",
+    description:
+      "Checks a config against the template's schema without creating or changing anything; returns the errors per field and the config with defaults applied (secrets masked). " +
+      'With `instance_id`, the config is judged as `PUT /instances/{instance_id}` would judge it: stored secrets sent as the mask or left out count as present, null clears one.',
     scope: 'read',
     params: TEMPLATE_ID_PARAM,
     body: { type: ValidateConfigDto, examples: VALIDATE_CONFIG_EXAMPLES },
     ok: { status: 200, type: ConfigValidationDto, description: 'The verdict (200 whether or not the config is valid).', examples: CONFIG_VALIDATION_EXAMPLES },
-    problems: ['validation-failed', 'malformed-json', 'json-too-deep', 'template-not-found', 'payload-too-large', 'unsupported-media-type'],
+    problems: ['validation-failed', 'malformed-json', 'json-too-deep', 'template-not-found', 'instance-not-found', 'payload-too-large', 'unsupported-media-type', 'instance-template-mismatch'],
   })
   validate(@Param('template_id') templateId: string, @Body() body: ValidateConfigDto): Promise<ConfigValidationDto> {
-    return this.templates.validateConfig(templateId, body.config);
+    return this.templates.validateConfig(templateId, body.config, body.instance_id);
   }
 
   @Get('load-errors')

@@ -11,7 +11,7 @@ import { TemplatesService } from './templates.service';
 /**
  * Loads plugins from disk before the module graph is built, so their @PluginTemplate classes become
  * providers (with DI) and their Nest modules are imported. Global: the registry is used everywhere.
- * instance_count comes through TemplateUsage, which the instances module binds.
+ * instance_count comes through TemplateUsage, and validate with `instance_id` through InstanceConfigCheck, both bound by the instances module.
  */
 @Module({})
 export class TemplatesModule {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TemplateCategory } from '../sdk/types';
 import { maskConfig } from '../secrets/secret-config';
 import { ConfigValidation } from './config-schema.service';
+import { InstanceConfigCheck } from './instance-config-check';
 import { PluginLoadError } from './plugin-loader';
 import { RegisteredTemplate, TemplateRegistryService } from './template-registry.service';
 import { TemplateUsage } from './template-usage';
@@ -17,6 +18,7 @@ export class TemplatesService {
   constructor(
     private readonly registry: TemplateRegistryService,
     private readonly usage: TemplateUsage,
+    private readonly instanceConfigs: InstanceConfigCheck,
   ) {}
 
   async list(category?: TemplateCategory): Promise<TemplateWithCount[]> {
@@ -32,10 +34,10 @@ export class TemplatesService {
     return { template, instanceCount: await this.usage.countForTemplate(id) };
   }
 
-  /** The verdict, with the echoed config's secrets masked. */
-  async validateConfig(id: string, config: Record<string, unknown>): Promise<ConfigValidation & { secret_fields: string[] }> {
+  /** The verdict (for a PUT to `instanceId` when given), with the echoed config's secrets masked. */
+  async validateConfig(id: string, config: Record<string, unknown>, instanceId?: string): Promise<ConfigValidation & { secret_fields: string[] }> {
     const template = this.registry.require(id);
-    const validation = await this.registry.validateConfig(template, config);
+    const validation = instanceId === undefined ? await this.registry.validateConfig(template, config) : await this.instanceConfigs.validateForInstance(template, instanceId, config);
     return { ...validation, ...maskConfig(validation.config, template.configSchema.secrets) };
   }
 

@@ -25,6 +25,12 @@ export function formatCount(count: number, one: string, many = `${one}s`): strin
   return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
 
+/** "50 of 1,234 instances shown." when a list knows its total (`include_total`), else "50 instances shown." */
+export function shownOf(shown: number, total: number | undefined, one = 'instance', many = `${one}s`): string {
+  if (total === undefined || total <= shown) return `${formatCount(shown, one, many)} shown.`;
+  return `${shown.toLocaleString()} of ${formatCount(total, one, many)} shown.`;
+}
+
 /** One line about how a run ended: its error, or the headline of its result. */
 export function runOutcome(execution: { status: string; result: Record<string, unknown> | null; error: { message: string } | null }): string {
   if (execution.error) return execution.error.message;

@@ -10,6 +10,7 @@ import { TemplateVersions1733184000000 } from './1733184000000-template-versions
 import { Provisioning1733270400000 } from './1733270400000-provisioning';
 import { Notifications1733356800000 } from './1733356800000-notifications';
 import { NotificationPolicies1733443200000 } from './1733443200000-notification-policies';
+import { VersionRestoredFrom1733529600000 } from './1733529600000-version-restored-from';
 
 /** Every migration, oldest first. Migrations run at boot; schema synchronisation is never used. */
-export const MIGRATIONS = [InitialSchema1732406400000, ExecutionEngine1732492800000, ApiKeys1732579200000, Schedules1732665600000, TriggerType1732700000000, Webhooks1732838400000, Dependencies1733011200000, InstanceVersions1733097600000, TemplateVersions1733184000000, Provisioning1733270400000, Notifications1733356800000, NotificationPolicies1733443200000];
+export const MIGRATIONS = [InitialSchema1732406400000, ExecutionEngine1732492800000, ApiKeys1732579200000, Schedules1732665600000, TriggerType1732700000000, Webhooks1732838400000, Dependencies1733011200000, InstanceVersions1733097600000, TemplateVersions1733184000000, Provisioning1733270400000, Notifications1733356800000, NotificationPolicies1733443200000, VersionRestoredFrom1733529600000];

@@ -95,4 +95,7 @@ export class ListInstancesQueryDto {
 
   @StringField({ description: 'The `next_cursor` of the previous page.', optional: true, maxLength: 1000 })
   cursor?: string;
+
+  @QueryBooleanField({ description: 'true: the response also carries `total`, how many instances match the filters (whatever the cursor). Costs one COUNT query; left out or false, none runs.', example: true })
+  include_total?: boolean;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PageDtoOf } from '../../common/page.dto';
 import { epochSecondsToIso } from '../../common/time';
 import { maskConfig } from '../../secrets/secret-config';
@@ -165,7 +165,10 @@ export class InstanceDto {
   }
 }
 
-export class InstancePageDto extends PageDtoOf(InstanceDto) {}
+export class InstancePageDto extends PageDtoOf(InstanceDto) {
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Only with `include_total=true`: how many instances match the filters in all, whatever the cursor (so a client can say "50 of 1,234").', example: 1234 })
+  total?: number;
+}
 
 export class InstanceStatsDto {
   @ApiProperty({ type: 'integer', example: 3 })

@@ -106,6 +106,10 @@ export const INSTANCE_PAGE_EXAMPLES: ApiExamples<InstancePageDto> = {
     summary: 'A page of instances (limit=2), newest first; more follow',
     value: { items: [ACTIVE_INSTANCE, FETCHER_INSTANCE], next_cursor: 'WzE3OTUxNjUyMDAsIjVkMmU4YjE0LTdjNmEtNGYzZS04YjFkLTJhOWMwZTZmNGQzNyJd' },
   },
+  with_total: {
+    summary: 'With include_total=true: the first 2 of the 1,234 instances that match',
+    value: { items: [ACTIVE_INSTANCE, FETCHER_INSTANCE], next_cursor: 'WzE3OTUxNjUyMDAsIjVkMmU4YjE0LTdjNmEtNGYzZS04YjFkLTJhOWMwZTZmNGQzNyJd', total: 1234 },
+  },
 };
 
 export const INSTANCE_STATS_EXAMPLES: ApiExamples<InstanceStatsDto> = {

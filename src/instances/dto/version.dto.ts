@@ -77,6 +77,15 @@ export class VersionDto {
   })
   change_kind: ChangeKind;
 
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    description: 'On a `rollback` version: the version whose content it restored (`POST .../rollback {version}`). Null on every other kind, and on rollbacks recorded before servers wrote it down.',
+    example: null,
+  })
+  restored_from: number | null;
+
   static from(entity: PluginInstanceVersionEntity): VersionDto {
     const { config, secret_fields } = maskConfig(entity.config);
     return {
@@ -94,6 +103,7 @@ export class VersionDto {
       changed_at: epochSecondsToIso(entity.changed_at),
       changed_by: entity.changed_by,
       change_kind: entity.change_kind,
+      restored_from: entity.restored_from ?? null,
     };
   }
 }

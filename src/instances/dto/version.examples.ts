@@ -16,6 +16,7 @@ const VERSION_2: VersionDto = {
   changed_at: '2026-11-24T10:05:00.000Z',
   changed_by: 'lab-admin',
   change_kind: 'update',
+  restored_from: null,
 };
 
 const VERSION_3: VersionDto = {
@@ -37,13 +38,24 @@ const VERSION_4: VersionDto = {
   change_kind: 'migration',
 };
 
+/** A rollback to version 2: its content again, as a new version that says which one it restored. */
+const VERSION_5: VersionDto = {
+  ...VERSION_2,
+  version: 5,
+  changed_at: '2026-12-02T09:30:00.000Z',
+  change_kind: 'rollback',
+  restored_from: 2,
+};
+
 export const VERSION_EXAMPLES: ApiExamples<VersionDto> = {
   update: { summary: 'A version written by an update', value: VERSION_2 },
+  rollback: { summary: 'A version written by a rollback to version 2', value: VERSION_5 },
   migration: { summary: 'A version written by the template config migration at boot', value: VERSION_4 },
 };
 
 export const VERSION_PAGE_EXAMPLES: ApiExamples<VersionPageDto> = {
   newest_first: { summary: 'The three newest versions; older ones follow', value: { items: [VERSION_4, VERSION_3, VERSION_2], next_cursor: 'WzJd' } },
+  with_rollback: { summary: 'A rollback to version 2 on top of a migration', value: { items: [VERSION_5, VERSION_4, VERSION_3], next_cursor: 'WzNd' } },
 };
 
 export const VERSION_DIFF_EXAMPLES: ApiExamples<VersionDiffDto> = {

@@ -36,6 +36,10 @@ export const TEMPLATE_LIST_EXAMPLES: ApiExamples<TemplateListDto> = {
 
 export const VALIDATE_CONFIG_EXAMPLES: ApiExamples<ValidateConfigDto> = {
   table_loader: { summary: 'A table_loader config missing its table name', value: { config: { file_path: 'imports/equipment.csv' } } },
+  edit: {
+    summary: 'An edit of an existing api_fetcher instance: its stored token is kept (left out)',
+    value: { config: { url: 'https://api.example.org/v1/items', auth: { type: 'bearer' } }, instance_id: '3f1c2a9e-5b7d-4c1e-9a2f-8d6b4e0c7a15' },
+  },
 };
 
 /** The defaults table_loader's schema fills in. */

@@ -22,6 +22,14 @@ describe('ApiError: an API problem as the console shows it', () => {
     expect(error.needsKey).toBe(false);
   });
 
+  it("reads a 412's typed current_etag as the version the instance is at now", () => {
+    const stale = problemFromResponse(412, 'Precondition Failed', { type: 'precondition-failed', title: 'Precondition failed', status: 412, detail: 'If-Match does not match the current ETag "4"', current_etag: '"4"' });
+    expect(stale.problem.current_etag).toBe('"4"');
+    expect(stale.currentVersion).toBe(4);
+    expect(problemFromResponse(412, 'Precondition Failed', { type: 'precondition-failed', current_etag: 'garbage' }).currentVersion).toBeUndefined();
+    expect(problemFromResponse(404, 'Not Found', { type: 'instance-not-found' }).currentVersion).toBeUndefined();
+  });
+
   it('makes do with a body that is not a problem (a proxy error page)', () => {
     const error = problemFromResponse(502, 'Bad Gateway', '<html>upstream down</html>');
     expect({ status: error.status, title: error.title, detail: error.detail }).toEqual({ status: 502, title: 'Bad Gateway', detail: '<html>upstream down</html>' });

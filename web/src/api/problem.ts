@@ -1,3 +1,5 @@
+import type { Problem } from '../../../openapi/client';
+
 /** One invalid field of a request: `path` is a JSON Pointer into the request body (`/config/table_name`). */
 export interface FieldError {
   path: string;
@@ -14,8 +16,11 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string;
   readonly errors: FieldError[];
-  /** The problem as received, for its extension members (`execution_id`, `current_etag`, `required_scope`, ...). */
-  readonly problem: Record<string, unknown>;
+  /**
+   * The problem as received, for its extension members. Typed by the spec's ProblemDto (`current_etag`,
+   * `execution_id`, `required_scope`, ...), but read with care: it is whatever the server, or a proxy, sent.
+   */
+  readonly problem: Partial<Problem> & Record<string, unknown>;
 
   constructor(status: number, problem: Record<string, unknown>) {
     const title = typeof problem.title === 'string' ? problem.title : `Request failed (${status})`;
@@ -33,6 +38,16 @@ export class ApiError extends Error {
   /** The server wants an API key (401), or the key it got may not do this (403). */
   get needsKey(): boolean {
     return this.status === 401 || this.status === 403;
+  }
+
+  /**
+   * A 412's `current_etag` as the version it names (the instance's ETag is its version, quoted: `"4"`): what the
+   * instance is at now, after someone else's change. Undefined for other problems.
+   */
+  get currentVersion(): number | undefined {
+    const etag = this.problem.current_etag;
+    const match = typeof etag === 'string' ? /^(?:W\/)?"(\d+)"$/.exec(etag) : null;
+    return match ? Number(match[1]) : undefined;
   }
 
   /** An extension member of the problem as a string, if it is one. */

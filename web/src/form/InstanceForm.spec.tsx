@@ -95,10 +95,27 @@ describe('the generated instance form, rendered (react-dom/server)', () => {
     expect(stored).toContain('Stored encrypted; it is never shown.');
   });
 
-  it('offers "clear" only for a secret whose schema allows null', () => {
-    const schema = { type: 'object', properties: { spare: { type: ['string', 'null'], writeOnly: true, title: 'Spare key' } } };
-    const html = render(schema, { spare: SECRET_MASK }, { storedSecrets: ['/config/spare'] });
-    expect([...html.matchAll(/<option value="(keep|replace|clear)"/g)].map((match) => match[1])).toEqual(['keep', 'replace', 'clear']);
+  it('offers "clear" for any secret that is not required, whatever its type, and never for a required one or an array item', () => {
+    const options = (html: string, id: string) => [...new RegExp(`<select id="${id}"[^>]*>(.*?)</select>`, 's').exec(html)![1].matchAll(/<option value="(keep|replace|clear)"/g)].map((match) => match[1]);
+    const schema = {
+      type: 'object',
+      required: ['needed'],
+      properties: {
+        spare: { type: ['string', 'null'], writeOnly: true, title: 'Spare key' },
+        token: { type: 'string', writeOnly: true, title: 'Token' },
+        needed: { type: 'string', format: 'password', title: 'Needed' },
+        tokens: { type: 'array', items: { type: 'string', format: 'password' } },
+      },
+    };
+    const html = render(schema, { spare: SECRET_MASK, token: SECRET_MASK, needed: SECRET_MASK, tokens: [SECRET_MASK] }, { storedSecrets: ['/config/spare', '/config/token', '/config/needed', '/config/tokens/0'] });
+    expect(options(html, 'root_config_spare')).toEqual(['keep', 'replace', 'clear']);
+    // {type: "string"} forbids null, but the API reads null on a secret as "remove the stored value".
+    expect(options(html, 'root_config_token')).toEqual(['keep', 'replace', 'clear']);
+    expect(options(html, 'root_config_needed')).toEqual(['keep', 'replace']);
+    expect(options(html, 'root_config_tokens_0')).toEqual(['keep', 'replace']);
+    // Required only in a branch (api_fetcher's bearer token): no "clear" either.
+    const bearer = render(SCHEMAS.api_fetcher, { url: 'https://api.example.org', auth: { type: 'bearer', token: SECRET_MASK } }, { storedSecrets: ['/config/auth/token'] });
+    expect(options(bearer, 'root_config_auth_token')).toEqual(['keep', 'replace']);
   });
 
   it.each(Object.keys(SCHEMAS))('renders %s with every field supported and every control labelled', (id) => {

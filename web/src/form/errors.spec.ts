@@ -1,5 +1,5 @@
-import { changedPointers, errorSchemaFrom, keepsSecret, maskedPointers, valueAt, visibleErrors, withoutKeptSecrets } from './errors';
-import { SECRET_MASK, type InstanceFormData } from './form-schema';
+import { changedPointers, errorSchemaFrom, maskedPointers, valueAt, visibleErrors } from './errors';
+import { SECRET_MASK } from './form-schema';
 
 describe("the server's errors on the form's fields", () => {
   it('places each JSON Pointer on its field, arrays and escapes included, without repeating a message', () => {
@@ -32,21 +32,6 @@ describe("the server's errors on the form's fields", () => {
     expect(maskedPointers(config)).toEqual(['/config/auth/token', '/config/tokens/1', '/config/a~1b']);
     expect(valueAt({ config }, '/config/tokens/1')).toBe(SECRET_MASK);
     expect(valueAt({ config }, '/config/url/deeper')).toBeUndefined();
-  });
-
-  it('drops the "required" a kept secret causes on its own check, but not once it is replaced or cleared', () => {
-    const stored = new Set(['/config/auth/token']);
-    const errors = [
-      { path: '/config/auth/token', message: "must have required property 'token'" },
-      { path: '/config/url', message: 'must match format "uri"' },
-    ];
-    const data = (token: unknown): InstanceFormData => ({ name: 'n', enabled: true, config: { url: 'x', auth: { type: 'bearer', ...(token === undefined ? {} : { token }) } } });
-    expect(withoutKeptSecrets(errors, data(SECRET_MASK), stored).map((error) => error.path)).toEqual(['/config/url']);
-    // Left out (a oneOf switch and back) still keeps it.
-    expect(keepsSecret(data(undefined), '/config/auth/token', stored)).toBe(true);
-    expect(withoutKeptSecrets(errors, data(''), stored)).toHaveLength(2);
-    expect(withoutKeptSecrets(errors, data(null), stored)).toHaveLength(2);
-    expect(withoutKeptSecrets(errors, data(SECRET_MASK), new Set())).toHaveLength(2);
   });
 
   it('lists the leaves the user changed', () => {

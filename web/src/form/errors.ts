@@ -1,6 +1,6 @@
 import type { ErrorSchema } from '@rjsf/utils';
 import type { FieldError } from '../api/problem';
-import { isObject, pointerOf, pointerSegments, SECRET_MASK, type InstanceFormData } from './form-schema';
+import { isObject, pointerOf, pointerSegments, SECRET_MASK } from './form-schema';
 
 /**
  * The server's field errors as rjsf's errorSchema: `/config/table_name` lands in `config.table_name.__errors`, so
@@ -37,20 +37,6 @@ export function maskedPointers(config: unknown, base = '/config'): string[] {
   if (Array.isArray(config)) return config.flatMap((item, index) => maskedPointers(item, `${base}/${index}`));
   if (isObject(config)) return Object.entries(config).flatMap(([key, value]) => maskedPointers(value, `${base}${pointerOf([key])}`));
   return [];
-}
-
-/** A stored secret the user keeps: its value is still the mask, or was left out. */
-export const keepsSecret = (data: InstanceFormData, pointer: string, storedSecrets: ReadonlySet<string>): boolean => {
-  const value = valueAt(data, pointer);
-  return storedSecrets.has(pointer) && (value === SECRET_MASK || value === undefined);
-};
-
-/**
- * Drops the errors a kept secret causes when the config is checked on its own: the secret is left out of what is sent
- * (the server keeps it), so POST /validate, which knows no stored values, calls it missing.
- */
-export function withoutKeptSecrets(errors: FieldError[], data: InstanceFormData, storedSecrets: ReadonlySet<string>): FieldError[] {
-  return errors.filter((error) => !keepsSecret(data, error.path, storedSecrets));
 }
 
 /** Pointers of the leaves where two values differ: what the user has changed since the form was loaded. */

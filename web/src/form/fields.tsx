@@ -13,10 +13,6 @@ export interface InstanceFormContext {
 
 const defaults = getDefaultRegistry();
 
-function schemaAllowsNull(schema: FieldProps['schema']): boolean {
-  return schema.type === 'null' || (Array.isArray(schema.type) && schema.type.includes('null'));
-}
-
 /** Label and description for the fields below: rjsf shows neither for a custom `ui:field`. */
 function FieldHeading({ id, props, htmlFor = id }: { id: string; props: FieldProps; htmlFor?: string }) {
   const title = (props.uiSchema?.['ui:title'] as string | undefined) ?? props.schema.title ?? props.name;
@@ -38,10 +34,12 @@ function FieldHeading({ id, props, htmlFor = id }: { id: string; props: FieldPro
 /**
  * A secret: write-only. Without a stored value it is a password input. With one (the API sent the mask), the user
  * chooses to keep it (the mask stays in the form data and is left out of the request), replace it (a new value), or
- * clear it (null, offered where the schema allows null; elsewhere the API cannot clear a secret, only replace it).
+ * clear it (null, which the API reads as "remove the stored value" whatever the secret's type). Clearing is offered
+ * only where the API allows it: not for a required secret (the API answers 400), nor for an array item (null stays
+ * an item there, and the schema decides).
  */
 export function SecretField(props: FieldProps) {
-  const { fieldPathId, formData, onChange, disabled, readonly, registry, schema } = props;
+  const { fieldPathId, formData, onChange, disabled, readonly, registry } = props;
   const id = fieldPathId.$id;
   const context = registry.formContext as InstanceFormContext | undefined;
   const stored = context?.storedSecrets.has(pointerOf(fieldPathId.path)) ?? false;
@@ -49,6 +47,7 @@ export function SecretField(props: FieldProps) {
   const set = (value: unknown) => onChange(value as never, fieldPathId.path, undefined, id);
   const choice = !stored ? 'new' : formData === SECRET_MASK || formData === undefined ? 'keep' : formData === null ? 'clear' : 'replace';
   const inputId = stored ? `${id}__new` : id;
+  const clearable = !props.required && typeof fieldPathId.path[fieldPathId.path.length - 1] !== 'number';
 
   const input = (
     <div className="secret-input">
@@ -78,7 +77,7 @@ export function SecretField(props: FieldProps) {
           <select id={id} className="form-control" value={choice} disabled={disabled || readonly} aria-describedby={ariaDescribedByIds(id)} onChange={(event) => set(event.target.value === 'keep' ? SECRET_MASK : event.target.value === 'clear' ? null : '')}>
             <option value="keep">Keep the stored secret</option>
             <option value="replace">Replace it with a new value</option>
-            {schemaAllowsNull(schema) ? <option value="clear">Clear it</option> : null}
+            {clearable || choice === 'clear' ? <option value="clear">Clear it</option> : null}
           </select>
           {choice === 'replace' ? (
             <div className="secret-new">

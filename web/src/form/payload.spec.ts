@@ -1,6 +1,6 @@
 import { createSchemaUtils, type RJSFSchema } from '@rjsf/utils';
 import { instanceFormSchema, SECRET_MASK, type InstanceFormData, type JsonObject } from './form-schema';
-import { configToSend, createBody, updateBody, withDefaults, withoutExtraData } from './payload';
+import { configToSend, createBody, updateBody, validateBody, withDefaults, withoutExtraData } from './payload';
 import { consoleValidator } from './schema-check';
 
 const TABLE_LOADER_LIKE: JsonObject = {
@@ -36,6 +36,13 @@ describe('the request built from the form', () => {
   it('never sends the mask for a kept secret (left out keeps it), sends null to clear one and leaves undefined out', () => {
     expect(configToSend({ url: 'https://x', auth: { type: 'bearer', token: SECRET_MASK }, spare: null, cleared: undefined })).toEqual({ url: 'https://x', auth: { type: 'bearer' }, spare: null });
     expect(JSON.stringify(configToSend({ a: { b: { c: SECRET_MASK } } }))).not.toContain(SECRET_MASK);
+  });
+
+  it('asks validate about the edited instance: kept secrets left out, a cleared one as null, instance_id named', () => {
+    const config = { url: 'https://x', auth: { type: 'bearer', token: SECRET_MASK }, spare: null };
+    expect(validateBody(config, undefined, 'f3b1c2d4-0000-4000-8000-000000000001')).toEqual({ config: { url: 'https://x', auth: { type: 'bearer' }, spare: null }, instance_id: 'f3b1c2d4-0000-4000-8000-000000000001' });
+    // Creating: no instance to name.
+    expect(validateBody({ url: 'https://x' })).toEqual({ config: { url: 'https://x' } });
   });
 
   it('keeps the mask only as an array item, where the API reads it as "keep" and leaving it out would shift the rest', () => {

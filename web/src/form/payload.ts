@@ -30,7 +30,8 @@ export interface ConfigBaseline {
  * - a secret still showing the mask is left out, which keeps the stored value (docs/configuration.md#secrets), so the
  *   mask never goes back in its place. Only inside an array, where leaving an item out would shift the others, does
  *   the mask stay: there the API reads it as "keep";
- * - `undefined` (a cleared optional field, a key a `oneOf` switch dropped) is left out; null (a cleared secret) is sent;
+ * - `undefined` (a cleared optional field, a key a `oneOf` switch dropped) is left out; null (a cleared secret) is sent:
+ *   the API reads null on a secret as "remove the stored value" (docs/templates.md#secrets), whatever its type;
  * - a default the form filled in and the user left as it was is left out (see ConfigBaseline).
  */
 export function configToSend(config: unknown, baseline?: ConfigBaseline): JsonObject {
@@ -55,6 +56,14 @@ function clean(value: unknown, stored: unknown, defaulted: unknown): unknown {
 /** The body of POST /instances. */
 export function createBody(templateId: string, data: InstanceFormData, baseline?: ConfigBaseline): { template_id: string; name: string; enabled: boolean; config: JsonObject } {
   return { template_id: templateId, name: (data.name ?? '').trim(), enabled: data.enabled !== false, config: configToSend(data.config, baseline) };
+}
+
+/**
+ * The body of POST /templates/{id}/validate. Editing, it names the instance: the server then judges the config as the
+ * PUT would, so the secrets left out (kept) count as stored and nothing needs filtering here.
+ */
+export function validateBody(config: unknown, baseline?: ConfigBaseline, instanceId?: string): { config: JsonObject; instance_id?: string } {
+  return { config: configToSend(config, baseline), ...(instanceId ? { instance_id: instanceId } : {}) };
 }
 
 /** The body of PUT /instances/{id}: the config replaces the stored one whole (kept secrets excepted). */

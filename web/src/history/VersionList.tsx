@@ -4,7 +4,7 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Time } from '../components/Time';
 import { useLoad, useMore } from '../hooks';
-import { changeKindLabel, changeKindMeaning } from './change-kind';
+import { changeKindMeaning, versionChangeLabel } from './change-kind';
 
 const PAGE = 20;
 
@@ -45,7 +45,7 @@ export function VersionList({ instanceId, current }: { instanceId: string; curre
                   {version.version === current ? <span className="muted small"> (current)</span> : null}
                 </th>
                 <td data-label="Change" title={changeKindMeaning(version.change_kind)}>
-                  {changeKindLabel(version.change_kind)}
+                  {versionChangeLabel(version)}
                 </td>
                 <td data-label="By">{version.changed_by}</td>
                 <td data-label="When">

@@ -15,3 +15,12 @@ export const CHANGE_KINDS: Record<ChangeKind, { label: string; meaning: string }
 
 export const changeKindLabel = (kind: string): string => CHANGE_KINDS[kind as ChangeKind]?.label ?? kind;
 export const changeKindMeaning = (kind: string): string | undefined => CHANGE_KINDS[kind as ChangeKind]?.meaning;
+
+/**
+ * What the version list says of a version: its kind, and for a rollback the version it restored ("Rolled back to
+ * v3", from `restored_from`; rollbacks recorded before servers wrote that down read just "Rolled back").
+ */
+export function versionChangeLabel(version: { change_kind: string; restored_from?: number | null }): string {
+  if (version.change_kind === 'rollback' && typeof version.restored_from === 'number') return `Rolled back to v${version.restored_from}`;
+  return changeKindLabel(version.change_kind);
+}

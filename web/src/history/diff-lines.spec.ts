@@ -80,7 +80,7 @@ describe('a version diff as readable lines', () => {
     const version = {
       instance_id: 'i', version: 2, name: 'n', template_id: 't', config: {}, template_version: '1.0.0', enabled: true,
       execution_policy: { timeout_ms: null, max_attempts: 1, backoff_ms: 1000, disable_after_failures: null }, schedule: null, depends_on: [],
-      secret_fields: [], changed_at: '2026-01-01T00:00:00.000Z', changed_by: 'loopback', change_kind: 'update' as const,
+      secret_fields: [], changed_at: '2026-01-01T00:00:00.000Z', changed_by: 'loopback', change_kind: 'update' as const, restored_from: null,
     };
     expect(Object.keys(versionDocument(version as never))).toEqual(['name', 'template_id', 'config', 'template_version', 'enabled', 'execution_policy', 'schedule', 'depends_on']);
   });

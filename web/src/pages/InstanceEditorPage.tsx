@@ -6,10 +6,10 @@ import { ApiError, type FieldError } from '../api/problem';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
-import { changedPointers, maskedPointers, visibleErrors, withoutKeptSecrets } from '../form/errors';
+import { changedPointers, maskedPointers, visibleErrors } from '../form/errors';
 import { fieldIdFor, instanceFormSchema, titleAt, type InstanceFormData, type JsonObject } from '../form/form-schema';
 import { InstanceForm } from '../form/InstanceForm';
-import { configToSend, createBody, updateBody, withDefaults, withoutExtraData, type ConfigBaseline } from '../form/payload';
+import { createBody, updateBody, validateBody, withDefaults, withoutExtraData, type ConfigBaseline } from '../form/payload';
 import { asApiError, useLoad, useTitle } from '../hooks';
 
 /** Wait this long after the last keystroke before asking the server: one request per pause, not per key. */
@@ -99,7 +99,7 @@ function Editor({ template, instance, etag, onReload }: Loaded & { onReload: () 
     return [];
   };
 
-  /** Asks the server whether the config is valid (POST /templates/{id}/validate). */
+  /** Asks the server whether the config is valid (POST /templates/{id}/validate, naming the instance when editing). */
   const check = useCallback(
     async (value: InstanceFormData): Promise<FieldError[]> => {
       checkController.current?.abort();
@@ -107,10 +107,11 @@ function Editor({ template, instance, etag, onReload }: Loaded & { onReload: () 
       checkController.current = controller;
       setChecking(true);
       try {
-        const verdict = await call(api.POST('/api/plugins/templates/{template_id}/validate', { params: { path: { template_id: template.id } }, body: { config: configToSend(withoutExtraData(formSchema, value).config, baseline) }, signal: controller.signal }));
-        const errors = withoutKeptSecrets(verdict.errors, value, storedSecrets);
-        setChecked({ data: value, errors });
-        return errors;
+        // Editing, the server judges the config as the PUT would (instance_id): kept secrets count as stored.
+        const body = validateBody(withoutExtraData(formSchema, value).config, baseline, instance?.id);
+        const verdict = await call(api.POST('/api/plugins/templates/{template_id}/validate', { params: { path: { template_id: template.id } }, body, signal: controller.signal }));
+        setChecked({ data: value, errors: verdict.errors });
+        return verdict.errors;
       } catch (error) {
         if (isAbort(error)) throw error;
         const problem = asApiError(error);
@@ -124,7 +125,7 @@ function Editor({ template, instance, etag, onReload }: Loaded & { onReload: () 
         if (checkController.current === controller) setChecking(false);
       }
     },
-    [template.id, formSchema, baseline, storedSecrets],
+    [template.id, formSchema, baseline, instance?.id],
   );
 
   // Live validation: the server checks the config a moment after the user stops typing.
@@ -162,8 +163,9 @@ function Editor({ template, instance, etag, onReload }: Loaded & { onReload: () 
       if (isAbort(error)) return;
       const problem = asApiError(error);
       if (problem.status === 412) {
+        // The 412 names the current version (current_etag); the instance itself says when it was saved.
         const current = instance ? await call(api.GET('/api/plugins/instances/{id}', { params: { path: { id: instance.id } } })).catch(() => undefined) : undefined;
-        setConflict({ version: current?.version, updatedAt: current?.updated_at });
+        setConflict({ version: current?.version ?? problem.currentVersion, updatedAt: current?.updated_at });
       } else if (problem.type === 'name-taken') {
         setSaveFieldErrors({ data, errors: [{ path: '/name', message: problem.detail }] });
         setTimeout(() => summary.current?.focus());

@@ -7,7 +7,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
 import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';
-import { formatCount } from '../format';
+import { shownOf } from '../format';
 import { useDebounced, useLoad, useMore, useTitle } from '../hooks';
 
 type InstanceStatus = components['schemas']['InstanceStatus'];
@@ -49,7 +49,8 @@ export function InstancesPage() {
   const templateName = (id: string) => templates.data?.items.find((template) => template.id === id)?.name ?? id;
 
   const query = { q: q || undefined, template_id: templateId || undefined, status: status || undefined, enabled: enabled === '' ? undefined : enabled === 'true', limit: PAGE_SIZE };
-  const firstPage = useLoad((signal) => call(api.GET('/api/plugins/instances', { params: { query }, signal })), [q, templateId, status, enabled]);
+  // The first page also asks for the total matching the filters (one COUNT on the server), for "50 of 1,234".
+  const firstPage = useLoad((signal) => call(api.GET('/api/plugins/instances', { params: { query: { ...query, include_total: true } }, signal })), [q, templateId, status, enabled]);
   const more = useMore(firstPage.data, (cursor) => call(api.GET('/api/plugins/instances', { params: { query: { ...query, cursor } } })));
   const items = more.items;
 
@@ -164,7 +165,7 @@ export function InstancesPage() {
           </table>
           <div className="list-footer">
             <p className="muted" role="status">
-              {formatCount(items.length, 'instance')} shown{more.hasMore ? '; there are more' : ''}.
+              {shownOf(items.length, firstPage.data?.total)}
             </p>
             {more.hasMore ? (
               <button type="button" className="button" onClick={more.loadMore} disabled={more.loading}>

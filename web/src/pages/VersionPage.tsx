@@ -6,7 +6,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
 import { formatDuration } from '../format';
-import { changeKindLabel, changeKindMeaning } from '../history/change-kind';
+import { changeKindMeaning, versionChangeLabel } from '../history/change-kind';
 import { DiffList } from '../history/DiffList';
 import { diffLines, versionDocument } from '../history/diff-lines';
 import { asApiError, useLoad, useTitle } from '../hooks';
@@ -99,7 +99,7 @@ export function VersionPage() {
           </h1>
           {version.data ? (
             <p className="lead">
-              <span title={changeKindMeaning(version.data.change_kind)}>{changeKindLabel(version.data.change_kind)}</span> by {version.data.changed_by}, <Time value={version.data.changed_at} />
+              <span title={changeKindMeaning(version.data.change_kind)}>{versionChangeLabel(version.data)}</span> by {version.data.changed_by}, <Time value={version.data.changed_at} />
               {isCurrent ? ' · the current version' : ` · the instance is now at version ${owner.version}`}
             </p>
           ) : null}
@@ -241,7 +241,9 @@ function RollbackProblem({ error, onReload }: { error: ApiError; onReload: () =>
     return (
       <div className="notice error" role="alert">
         <p className="notice-title">Not rolled back: someone changed this instance since this page loaded it</p>
-        <p>Nothing was changed. Reload to see the instance as it is now, compare again, and roll back if you still want to.</p>
+        <p>
+          Nothing was changed.{error.currentVersion ? ` The instance is now at version ${error.currentVersion}.` : ''} Reload to see the instance as it is now, compare again, and roll back if you still want to.
+        </p>
         <div className="notice-actions">
           <button type="button" className="button primary" onClick={onReload}>
             Reload the instance

@@ -7,7 +7,9 @@ export function SaveProblem({ error, onReload }: { error: ApiError; onReload: ()
   return (
     <div className="notice error" role="alert">
       <p className="notice-title">Someone else changed this instance meanwhile</p>
-      <p>Nothing was saved, so that their change is not overwritten unseen. Reload the instance to see it, then make your change again.</p>
+      <p>
+        Nothing was saved, so that their change is not overwritten unseen.{error.currentVersion ? ` The instance is now at version ${error.currentVersion}.` : ''} Reload the instance to see it, then make your change again.
+      </p>
       <div className="notice-actions">
         <button type="button" className="button primary" onClick={onReload}>
           Reload the instance
