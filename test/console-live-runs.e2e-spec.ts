@@ -137,6 +137,21 @@ describe('Console: live runs started elsewhere (e2e)', () => {
     await screenshot('live-run-finished-1280');
   });
 
+  it('keeps older runs loaded with "Load older runs" when a new run arrives', async () => {
+    const id = await createInstance('Busy import', { mode: 'ok' });
+    for (let i = 0; i < 21; i++) expect((await app.post(`${INSTANCES}/${id}/execute`)).body.status).toBe('succeeded');
+    await page.goto(`${app.baseUrl}/instances/${id}`);
+    const rows = page.locator('.history-table tbody tr');
+    await page.getByRole('button', { name: 'Load older runs' }).click();
+    await until(async () => (await rows.count()) === 21, 'the older page');
+    await until(() => events.activityListeners(id) === 1, 'the page to follow the instance');
+
+    const run = await app.post(`${INSTANCES}/${id}/execute`);
+    await until(async () => (await rows.count()) === 22, 'the new run on top of all 21');
+    expect(await rows.first().locator('a').getAttribute('href')).toBe(`/instances/${id}/runs/${run.body.id}`);
+    await rows.first().locator('.badge', { hasText: 'Succeeded' }).waitFor();
+  });
+
   it('shows a run started by a webhook and a retry after it, each as it comes', async () => {
     const id = await createInstance('Hooked import', { mode: 'fail_times', fail_times: 1, label: 'live-console-retry' });
     expect((await app.put(`${INSTANCES}/${id}`, { execution_policy: { max_attempts: 2, backoff_ms: 300 } })).status).toBe(200);

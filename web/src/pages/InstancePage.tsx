@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import type { Execution, Instance } from '../../../openapi/client';
 import { api, call } from '../api/client';
@@ -51,7 +51,6 @@ export function InstancePage() {
   }, [reloadInstance, reloadHistory]);
   // Runs started anywhere (schedule, webhook, upstream, retry, another user) as they happen: one stream, no polling.
   const live = useInstanceEvents(id, { onInstance: setInstance, onResync: reloadAll });
-  const historyPage = useMemo(() => withLiveRuns(history.data, live.runs), [history.data, live.runs]);
   useEffect(() => {
     if (live.active && live.active.id !== followed?.id) setFollowed(live.active);
   }, [live.active]);
@@ -243,13 +242,13 @@ export function InstancePage() {
 
       <InstanceTriggers instance={current} onSaved={instance.setData} onReload={reloadInstance} />
 
-      <History instanceId={current.id} page={historyPage} error={history.error} loading={history.loading} onReload={reloadHistory} />
+      <History instanceId={current.id} page={history.data} live={live.runs} error={history.error} loading={history.loading} onReload={reloadHistory} />
       <VersionList instanceId={current.id} current={current.version} />
     </>
   );
 }
 
-function History({ instanceId, page, error, loading, onReload }: { instanceId: string; page?: { items: Execution[]; next_cursor: string | null }; error?: ApiError; loading: boolean; onReload: () => void }) {
+function History({ instanceId, page, live, error, loading, onReload }: { instanceId: string; page?: { items: Execution[]; next_cursor: string | null }; live: Execution[]; error?: ApiError; loading: boolean; onReload: () => void }) {
   const [more, setMore] = useState<{ items: Execution[]; cursor: string | null; loading: boolean; error?: ApiError }>({ items: [], cursor: null, loading: false });
   useEffect(() => setMore({ items: [], cursor: page?.next_cursor ?? null, loading: false }), [page]);
   const loadMore = async () => {
@@ -262,7 +261,8 @@ function History({ instanceId, page, error, loading, onReload }: { instanceId: s
       setMore((current) => ({ ...current, loading: false, error: asApiError(failure) }));
     }
   };
-  const items = [...(page?.items ?? []), ...more.items];
+  // Runs heard on the stream, laid over the loaded pages (older pages stay loaded as runs come and go).
+  const items = withLiveRuns({ items: [...(page?.items ?? []), ...more.items] }, live)!.items;
   return (
     <section className="panel" aria-labelledby="history-heading">
       <div className="panel-head">
