@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
+import { Agent, fetch } from 'undici';
 import { AccessService } from '../src/auth/access.service';
 import { ApiKeyEntity } from '../src/auth/api-key.entity';
 import { ApiKeysService } from '../src/auth/api-keys.service';
@@ -46,6 +47,21 @@ function cliEnv(app: TestApp): Record<string, string> {
 const keysCli = (app: TestApp, ...args: string[]) => run(process.execPath, [CLI, ...args], cliEnv(app));
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** GET of an event stream: its status and headers, then the connection dropped; a problem answer is read whole. */
+async function openStream(app: TestApp, url: string, headers: Record<string, string>): Promise<HttpResponse> {
+  const agent = new Agent();
+  const controller = new AbortController();
+  try {
+    const response = await fetch(`${app.baseUrl}${url}`, { headers, signal: controller.signal, dispatcher: agent });
+    if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) return { status: response.status, headers: response.headers as Headers, body: null, text: '' };
+    const text = await response.text();
+    return { status: response.status, headers: response.headers as Headers, body: text ? JSON.parse(text) : null, text };
+  } finally {
+    controller.abort();
+    await agent.destroy().catch(() => undefined);
+  }
+}
 
 function expectUnauthorized(response: HttpResponse): void {
   expectProblem(response, 401, 'unauthorized');
@@ -195,7 +211,9 @@ describe('access control (e2e)', () => {
       const policy: Scope = route.startsWith('/api/keys') || route === '/api/plugins/provisioning/reload' || (route.startsWith('/api/notifications/channels') && method !== 'GET') ? 'admin' : method === 'GET' || route.endsWith('/validate') || route === '/api/plugins/schedule/preview' ? 'read' : /\/(execute|cancel)$/.test(route) ? 'execute' : 'write';
       expect(required).toBe(policy);
       const url = route.replace(/\{(\w+)\}/g, (_match: string, name: string) => (name === 'template_id' ? 'fixture_greeter' : name === 'name' ? 'no_such_table' : UNKNOWN_ID));
-      const send = (headers: Record<string, string>) => app.request(method, url, { headers });
+      // An event stream that opens stays open: its status is the answer, and the connection is dropped.
+      const streams = operation.responses['200']?.content?.['text/event-stream'] !== undefined;
+      const send = (headers: Record<string, string>) => (streams ? openStream(app, url, headers) : app.request(method, url, { headers }));
 
       expectUnauthorized(await send({}));
       for (const scope of SCOPES) {

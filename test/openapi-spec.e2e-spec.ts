@@ -54,6 +54,8 @@ describe('openapi/openapi.json', () => {
       'rollbackInstance',
       'rotateWebhookSecret',
       'streamExecutionEvents',
+      'streamInstanceRunEvents',
+      'streamRunEvents',
       'testNotificationChannel',
       'updateInstance',
       'updateNotificationChannel',
@@ -103,8 +105,8 @@ describe('openapi/openapi.json', () => {
 
   it('gives every operation an example of each JSON request body and 2xx JSON response', () => {
     const operationsWithBodies = new Set(jsonBodies.map((body) => body.name.split(' ')[0]));
-    // Every operation but the four 204 deletes (instance, key, webhook, notification channel) and the event stream (which has its own text example) has a JSON body.
-    expect(operationsWithBodies.size).toBe(operations.length - 5);
+    // Every operation but the four 204 deletes (instance, key, webhook, notification channel) and the three event streams (each with its own text example) has a JSON body.
+    expect(operationsWithBodies.size).toBe(operations.length - 7);
     const missing = jsonBodies.filter(({ media }) => media.example === undefined && Object.keys(media.examples ?? {}).length === 0).map((body) => body.name);
     expect(missing).toEqual([]);
   });

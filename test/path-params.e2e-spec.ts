@@ -26,6 +26,7 @@ const UUID_ROUTES: UuidRoute[] = [
   { operationId: 'deleteInstance', method: 'DELETE', template: '/api/plugins/instances/{id}', param: 'id', notFound: 'instance-not-found' },
   { operationId: 'executeInstance', method: 'POST', template: '/api/plugins/instances/{id}/execute', param: 'id', notFound: 'instance-not-found' },
   { operationId: 'previewInstanceSchedule', method: 'GET', template: '/api/plugins/instances/{id}/schedule/preview', param: 'id', notFound: 'instance-not-found' },
+  { operationId: 'streamInstanceRunEvents', method: 'GET', template: '/api/plugins/instances/{id}/events', param: 'id', notFound: 'instance-not-found' },
   { operationId: 'listInstanceExecutions', method: 'GET', template: '/api/plugins/instances/{id}/executions', param: 'id', notFound: 'instance-not-found' },
   { operationId: 'getExecution', method: 'GET', template: '/api/plugins/executions/{execution_id}', param: 'execution_id', notFound: 'execution-not-found' },
   { operationId: 'cancelExecution', method: 'POST', template: '/api/plugins/executions/{execution_id}/cancel', param: 'execution_id', notFound: 'execution-not-found' },

@@ -230,6 +230,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plugins/executions/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow every run as it is queued, starts and finishes
+         * @description Server-sent events about the runs of every instance, as GET /instances/{id}/events sends them for one (the console's instance list keeps each instance's status and last run current with it). A `queued` event when a run is queued (an execute with `Prefer: respond-async`, a schedule slot, a webhook delivery, an upstream trigger, a retry), `running` when it starts (a run started at once skips `queued`), and `finished` when it ends, whatever the status (a retried attempt included; its retry comes as a new run). Each carries the execution as GET /executions/{execution_id} returns it, without `trigger.payload` (a webhook body may be large; GET the execution for it); `finished` carries the outcome (`status`, `result`, `error`, `duration_ms`). After each `finished`, an `instance` event carries the instance as GET /instances/{id} returns it then: its new `status`, `last_run` and `last_result`. Progress is not sent here: follow one run with GET /executions/{execution_id}/events. The stream starts with `retry: 1000` and then stays open, sending only what happens from then on, with a comment line every 15 s to keep idle connections open; it ends when the client goes away or the server shuts down. Run events have an `id` (`3f9a1c02-57`: server process, position); nothing is replayed: a client that reconnects with `Last-Event-ID` (EventSource does) gets a `resync` event `{reason: "reconnected"}` first and should read the runs and the instance again from the REST endpoints, then apply what follows. Opening a stream counts as one request for the rate limit, however long it stays open.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["streamRunEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/plugins/executions/stats": {
         parameters: {
             query?: never;
@@ -441,6 +463,28 @@ export interface paths {
          *     Requires an API key with the `write` scope (or `admin`).
          */
         delete: operations["deleteInstance"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plugins/instances/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow an instance's runs as they are queued, start and finish
+         * @description Server-sent events about every run of one instance, whoever or whatever started it. A `queued` event when a run is queued (an execute with `Prefer: respond-async`, a schedule slot, a webhook delivery, an upstream trigger, a retry), `running` when it starts (a run started at once skips `queued`), and `finished` when it ends, whatever the status (a retried attempt included; its retry comes as a new run). Each carries the execution as GET /executions/{execution_id} returns it, without `trigger.payload` (a webhook body may be large; GET the execution for it); `finished` carries the outcome (`status`, `result`, `error`, `duration_ms`). After each `finished`, an `instance` event carries the instance as GET /instances/{id} returns it then: its new `status`, `last_run` and `last_result`. Progress is not sent here: follow one run with GET /executions/{execution_id}/events. The stream starts with `retry: 1000` and then stays open, sending only what happens from then on, with a comment line every 15 s to keep idle connections open; it ends when the client goes away or the server shuts down. Run events have an `id` (`3f9a1c02-57`: server process, position); nothing is replayed: a client that reconnects with `Last-Event-ID` (EventSource does) gets a `resync` event `{reason: "reconnected"}` first and should read the runs and the instance again from the REST endpoints, then apply what follows. Opening a stream counts as one request for the rate limit, however long it stays open.
+         *
+         *     Requires an API key with the `read` scope (or `admin`).
+         */
+        get: operations["streamInstanceRunEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -4158,6 +4202,73 @@ export interface operations {
             };
         };
     };
+    streamRunEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Sent by a client that reconnects (any value): the stream then starts with a `resync` event, since it replays nothing. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream: `queued`, `running`, `finished`, `instance` and `resync` events, and `: keep-alive` comments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     getExecutionStats: {
         parameters: {
             query?: never;
@@ -5246,6 +5357,94 @@ export interface operations {
              *     `provisioned`: The instance is declared in a provisioning file (`provisioned_from` names it, relative to `PROVISIONING_PATH`), so the API cannot update, roll back or delete it: change the file and reload (`POST /api/plugins/provisioning/reload`). Running it is allowed.
              */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `rate-limited`: This client (its API key, or its IP address without one) sent more requests than the limit allows in the current window; retry after the number of seconds in the Retry-After header. */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window (RATE_LIMIT_MAX). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window: 0 here. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until this client may send requests again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `internal-error`: An unexpected failure; the request id identifies it in the logs. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    streamInstanceRunEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Sent by a client that reconnects (any value): the stream then starts with a `resync` event, since it replays nothing. */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /** @description Instance id (uuid). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream: `queued`, `running`, `finished`, `instance` and `resync` events, and `: keep-alive` comments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description `validation-failed`: The body, query or path parameters are malformed or of the wrong type; `errors` lists each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `unauthorized`: The request has no valid API key: send `Authorization: Bearer <token>` with a key that exists, has not expired and has not been revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `forbidden`: The API key lacks the scope this operation needs (`required_scope` names it), or, while no API key exists yet, the request did not come from the server's own machine. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `instance-not-found`: No instance has this id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -117,7 +117,10 @@ export class ExecutionRecorder {
     const { execution, retry, final, dependents } = result;
     if (!execution) throw new NotFoundError('execution-not-found', 'execution', id);
     this.events.changed(execution.id, { type: 'status', execution });
-    if (retry) this.queue.enqueue(retry.id, retry.not_before);
+    if (retry) {
+      this.events.queued(retry);
+      this.queue.enqueue(retry.id, retry.not_before);
+    }
     if (dependents) this.upstream.enqueue(dependents);
     if (final) {
       this.events.settled(execution.retry_of ?? execution.id, execution);

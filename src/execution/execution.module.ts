@@ -14,6 +14,8 @@ import { ExecutionService } from './execution.service';
 import { ExecutionsController } from './executions.controller';
 import { HistoryCounts } from './history-counts';
 import { PluginExecutionEntity, PluginExecutionLogEntity } from './plugin-execution.entity';
+import { RunActivityController } from './run-activity.controller';
+import { RunActivityService } from './run-activity.service';
 import { RunRegistry } from './run-registry';
 import { SchedulerFigures } from './scheduler-figures';
 import { UpstreamTrigger } from './upstream-trigger';
@@ -24,13 +26,13 @@ import { UpstreamTrigger } from './upstream-trigger';
  * logs, timeouts), ExecutionRecorder (finish, retries, retention), ExecutionScheduler (schedule slots by the
  * Clock, its tick figures in SchedulerFigures for /health), UpstreamTrigger (dependents' runs when their
  * upstreams succeed), ExecutionEvents (changes of runs, kept a while in its RunEventLog for event streams that
- * resume); ExecutionRepository alone writes `plugin_executions`. Global only so that the instances module below it can reach InstanceActivity, which
+ * resume), RunActivityService (the streams of an instance's runs, or every run, as they are queued, start and finish); ExecutionRepository alone writes `plugin_executions`. Global only so that the instances module below it can reach InstanceActivity, which
  * this module binds, without importing upwards.
  */
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([PluginExecutionEntity, PluginExecutionLogEntity]), TypeOrmModule.forFeature([PluginExecutionEntity, PluginExecutionLogEntity], READER_CONNECTION), InstancesModule],
-  controllers: [ExecutionsController],
+  controllers: [ExecutionsController, RunActivityController],
   providers: [
     ExecutionService,
     ExecutionRepository,
@@ -43,6 +45,7 @@ import { UpstreamTrigger } from './upstream-trigger';
     SchedulerFigures,
     UpstreamTrigger,
     ExecutionEvents,
+    RunActivityService,
     { provide: ExecutionQueue, useClass: InProcessExecutionQueue },
     { provide: InstanceActivity, useExisting: ExecutionRepository },
   ],

@@ -98,6 +98,7 @@ export class ExecutionService {
     const { execution, settled: started } = accepted;
     if (started) return started;
     const settled = options.async ? null : this.untilSettledOrShutdown(execution.id);
+    this.events.queued(execution);
     this.queue.enqueue(execution.id);
     return settled ? settled : execution;
   }
@@ -149,7 +150,7 @@ export class ExecutionService {
     let phase = plan.phase;
     signal.addEventListener('abort', () => wake?.(), { once: true });
     const events = this.events;
-    void events.whenClosed().then(() => wake?.());
+    const offClose = events.onClose(() => wake?.());
     return (async function* () {
       try {
         yield* items;
@@ -169,6 +170,7 @@ export class ExecutionService {
         }
       } finally {
         unsubscribe();
+        offClose();
       }
     })();
   }
@@ -196,7 +198,10 @@ export class ExecutionService {
 
   /** The final attempt of a chain, or the chain's latest row if the server starts shutting down first. */
   private async untilSettledOrShutdown(rootId: string, settled = this.events.waitSettled(rootId)): Promise<PluginExecutionEntity> {
-    const outcome = await Promise.race([settled, this.events.whenClosed().then(() => null)]);
+    let stopWaiting = (): void => undefined;
+    const closed = new Promise<null>((resolve) => (stopWaiting = this.events.onClose(() => resolve(null))));
+    // The shutdown listener goes once the run settles: a server taking many waiting runs keeps none of them.
+    const outcome = await Promise.race([settled, closed]).finally(stopWaiting);
     if (outcome) return outcome;
     const latest = await this.registry.track(this.executions.latestOfChain(rootId));
     // A run still executing here is recorded (interrupted at worst) before the server closes: wait for that.

@@ -12,19 +12,15 @@ import { ExecutionDto, ExecutionLogLineDto, ExecutionLogListDto, ExecutionPageDt
 import { ExecutionService } from './execution.service';
 import { EXECUTION_EVENT_STREAM_EXAMPLES, EXECUTION_EXAMPLES, EXECUTION_LOG_EXAMPLES, EXECUTION_PAGE_EXAMPLES, EXECUTION_STATS_EXAMPLES } from './dto/execution.examples';
 import { StreamItem } from './event-replay';
+import { serverSentEvent, writeEventStream } from './event-stream-response';
 
 const EXECUTION_ID_PARAM = { execution_id: { description: 'Execution id (uuid).', example: '8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } };
 const LOCATION_HEADER = { Location: { description: 'URL of the execution.', schema: { type: 'string', example: '/api/plugins/executions/8a0e6c52-1d3b-4f7a-b2c9-5e4d3f2a1b0c' } } };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-/** How long EventSource waits before reconnecting (its own default is about 3 s). */
-const SSE_RETRY_MS = 1000;
-const SSE_KEEP_ALIVE_MS = 15_000;
-
-/** One event on the wire; JSON keeps the data on one line. */
-function serverSentEvent(item: StreamItem): string {
-  if (item.type === 'resync') return `event: resync\ndata: ${JSON.stringify({ reason: item.reason })}\n\n`;
-  const data = item.type === 'status' ? ExecutionDto.from(item.execution) : item.progress;
-  return `id: ${item.id}\nevent: ${item.type}\ndata: ${JSON.stringify(data)}\n\n`;
+/** One change of a run on the wire. */
+function executionEvent(item: StreamItem): string {
+  if (item.type === 'resync') return serverSentEvent(null, 'resync', { reason: item.reason });
+  return serverSentEvent(item.id, item.type, item.type === 'status' ? ExecutionDto.from(item.execution) : item.progress);
 }
 
 /** RFC 7240: does the Prefer header ask for respond-async? */
@@ -203,18 +199,7 @@ export class ExecutionsController {
       await reply.status(204).send();
       return;
     }
-    reply.hijack();
-    const raw = reply.raw;
-    // No Connection header of our own: node keeps the connection open unless the client asked to close it.
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': String(request.id) });
-    raw.write(`retry: ${SSE_RETRY_MS}\n\n`);
-    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), SSE_KEEP_ALIVE_MS);
-    try {
-      for await (const item of stream) raw.write(serverSentEvent(item));
-    } finally {
-      clearInterval(heartbeat);
-      raw.end();
-    }
+    await writeEventStream(request, reply, stream, executionEvent);
   }
 
   @Get('executions/:execution_id/logs')

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { TransactionService } from '../database/transaction.service';
 import { InstanceDependenciesService, ReadyDependent } from '../instances/instance-dependencies.service';
 import { TemplateRegistryService } from '../templates/template-registry.service';
+import { ExecutionEvents } from './execution-events';
 import { ExecutionQueue } from './execution-queue';
 import { ExecutionRepository } from './execution.repository';
 import { HistoryCounts } from './history-counts';
@@ -27,6 +28,7 @@ export class UpstreamTrigger {
     private readonly transactions: TransactionService,
     private readonly queue: ExecutionQueue,
     private readonly historyCounts: HistoryCounts,
+    private readonly events: ExecutionEvents,
   ) {}
 
   /** In the transaction recording `execution`'s success: the dependents' runs it started (enqueue them once committed). */
@@ -40,8 +42,12 @@ export class UpstreamTrigger {
     return started;
   }
 
+  /** Once their rows are committed: announces and enqueues them. */
   enqueue(runs: PluginExecutionEntity[]): void {
-    for (const run of runs) this.queue.enqueue(run.id);
+    for (const run of runs) {
+      this.events.queued(run);
+      this.queue.enqueue(run.id);
+    }
   }
 
   /** Starts the runs owed to dependents whose join completed while they could not run; the runs started. */

@@ -17,8 +17,9 @@ export interface RawResponse {
 
 /**
  * One request over a fresh loopback socket, written by hand: fetch and node:http refuse to send
- * the malformed headers and paths a fuzzer needs. It resolves once the whole answer has arrived, or
- * with `untilClosed` only when the server closes the connection (a timeout if it never does).
+ * the malformed headers and paths a fuzzer needs. It resolves once the whole answer has arrived (for an event
+ * stream, its head and what came with it), or with `untilClosed` only when the server closes the connection
+ * (a timeout if it never does).
  */
 export function rawRequest(port: number, request: RawRequest, options: { timeoutMs?: number; untilClosed?: boolean } = {}): Promise<RawResponse> {
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -70,6 +71,8 @@ function completeResponse(raw: Buffer): RawResponse | null {
   if (length) return raw.length - end - 4 >= Number(length[1]) ? parseResponse(raw) : null;
   if (/\r\ntransfer-encoding:\s*chunked/i.test(head) && raw.subarray(end + 2).includes('\r\n0\r\n\r\n')) return parseResponse(raw);
   if (/^HTTP\/1\.[01] (204|304)/.test(head)) return parseResponse(raw);
+  // An event stream stays open as long as the client does: once its head is there, that is the answer.
+  if (/^HTTP\/1\.[01] 200/.test(head) && /\r\ncontent-type:\s*text\/event-stream/i.test(head)) return parseResponse(raw);
   return null;
 }
 

@@ -1,3 +1,5 @@
+import { Agent, fetch } from 'undici';
+
 /** One event of a text/event-stream: its own `id:` line (null when it had none), its type and its JSON data. */
 export interface ServerSentEvent {
   id: string | null;
@@ -7,7 +9,9 @@ export interface ServerSentEvent {
 
 /**
  * A text/event-stream read over fetch, event by event, parsed as the WHATWG spec says (fields, comments,
- * CRLF or LF); `close()` drops the connection as a client that goes away would.
+ * CRLF or LF); `close()` drops the connection as a client that goes away would. Each stream has a connection pool
+ * of its own, closed with it: a shared pool may open a spare connection after an abort, which no request ever uses
+ * and which then holds the server's shutdown up (an idle connection that never served a request is not closed).
  */
 export class SseStream {
   /** The last `retry:` value the server sent. */
@@ -23,12 +27,14 @@ export class SseStream {
     readonly headers: Headers,
     private readonly reader: ReadableStreamDefaultReader<Uint8Array> | null,
     private readonly controller: AbortController,
+    private readonly agent: Agent,
   ) {}
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
     const controller = new AbortController();
-    const response = await fetch(url, { headers, signal: controller.signal });
-    return new SseStream(response.status, response.headers, response.body?.getReader() ?? null, controller);
+    const agent = new Agent();
+    const response = await fetch(url, { headers, signal: controller.signal, dispatcher: agent });
+    return new SseStream(response.status, response.headers as Headers, (response.body?.getReader() ?? null) as ReadableStreamDefaultReader<Uint8Array> | null, controller, agent);
   }
 
   /** The next event, or null once the server has ended the stream. */
@@ -57,6 +63,7 @@ export class SseStream {
 
   close(): void {
     this.controller.abort();
+    void this.agent.destroy().catch(() => undefined);
   }
 
   /** Takes one dispatched event off the buffer; blocks without data (retry, comments) are consumed on the way. */

@@ -140,6 +140,17 @@ export class ExecutionDto {
       triggered_by: entity.triggered_by ?? null,
     };
   }
+
+  /** The execution without its trigger's `payload` (a webhook's body may be large): what streams of many runs carry. */
+  static brief(entity: PluginExecutionEntity): ExecutionDto {
+    const dto = ExecutionDto.from(entity);
+    const { payload: _payload, original, ...trigger } = dto.trigger;
+    if (original) {
+      const { payload: _originalPayload, ...startedBy } = original;
+      return { ...dto, trigger: { ...trigger, original: startedBy } };
+    }
+    return { ...dto, trigger };
+  }
 }
 
 export class ExecutionPageDto extends PageDtoOf(ExecutionDto) {}

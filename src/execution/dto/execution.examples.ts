@@ -1,4 +1,5 @@
 import { ApiExamples, EXAMPLE_IDS } from '../../common/api-examples';
+import { ACTIVE_INSTANCE } from '../../instances/dto/instance.examples';
 import { ExecutionDto, ExecutionLogListDto, ExecutionPageDto, ExecutionStatsDto } from './execution.dto';
 
 /** A table_loader run that imported 12 rows. */
@@ -133,5 +134,27 @@ export const EXECUTION_EVENT_STREAM_EXAMPLES = {
   resync: {
     summary: 'Resumed with an id from before a restart: a resync event, then the run as it is now',
     value: 'retry: 1000\n\n' + sse(null, 'resync', { reason: 'other_process' }) + sse('5b7e0d91-0-f', 'status', SUCCEEDED_EXECUTION),
+  },
+};
+
+/** The webhook-started run of ACTIVE_INSTANCE as a stream of runs carries it (no trigger payload). */
+const WEBHOOK_RUN: ExecutionDto = { ...QUEUED_EXECUTION, trigger: { type: 'webhook', webhook_id: '2b7d9e41-6a3c-4f8e-b1d5-0c9a8e7f6d54' }, triggered_by: null };
+const WEBHOOK_RUN_STARTED: ExecutionDto = { ...WEBHOOK_RUN, status: 'running', started_at: SUCCEEDED_EXECUTION.started_at };
+const WEBHOOK_RUN_SUCCEEDED: ExecutionDto = { ...SUCCEEDED_EXECUTION, trigger: WEBHOOK_RUN.trigger, triggered_by: null };
+
+export const RUN_ACTIVITY_STREAM_EXAMPLES = {
+  follow: {
+    summary: 'A run started by a webhook, from queued to its end, then the instance as it is after it',
+    value:
+      'retry: 1000\n\n' +
+      sse('3f9a1c02-7', 'queued', WEBHOOK_RUN) +
+      sse('3f9a1c02-8', 'running', WEBHOOK_RUN_STARTED) +
+      ': keep-alive\n\n' +
+      sse('3f9a1c02-9', 'finished', WEBHOOK_RUN_SUCCEEDED) +
+      sse(null, 'instance', ACTIVE_INSTANCE),
+  },
+  reconnected: {
+    summary: 'Reopened with Last-Event-ID: a resync event (read the runs and the instance again), then live events',
+    value: 'retry: 1000\n\n' + sse(null, 'resync', { reason: 'reconnected' }),
   },
 };

@@ -1,4 +1,4 @@
-import type { Execution } from '../../../openapi/client';
+import type { Execution, Instance } from '../../../openapi/client';
 import { api, callWithResponse, isAbort } from './client';
 import { EventStreamParser } from './event-stream';
 import { ApiError } from './problem';
@@ -73,6 +73,68 @@ export async function followExecution(executionId: string, handlers: FollowHandl
       }
     }
     if (finished) return;
+    handlers.onConnection?.('reconnecting');
+    await wait(delay, signal);
+    delay = Math.min(delay * 2, 15_000);
+  }
+}
+
+export type RunEventKind = 'queued' | 'running' | 'finished';
+
+export interface RunStreamHandlers {
+  /** A run was queued, started or ended (the execution without its trigger payload). */
+  onRun: (kind: RunEventKind, execution: Execution) => void;
+  /** The instance right after one of its runs ended: its new status, last run and result. */
+  onInstance: (instance: Instance) => void;
+  /** The stream was reopened and replays nothing: what the page shows may have missed runs; read it again. */
+  onResync: () => void;
+  onConnection?: (state: 'live' | 'reconnecting') => void;
+  /** A failure that ends following (the instance is gone, no access). */
+  onError: (error: ApiError) => void;
+}
+
+/**
+ * Follows the runs of one instance (GET /instances/{id}/events), or of every instance (instanceId null: GET
+ * /executions/events), as they are queued, start and end, until `signal` aborts. Like followExecution: read through
+ * fetch, reopened 1 s, 2 s, 4 s ... up to 15 s apart when it drops. A reopened stream replays nothing, so onResync
+ * tells the caller to read its data again (the server's `resync` event, or the reopening itself when no event had
+ * come yet).
+ */
+export async function followRuns(instanceId: string | null, handlers: RunStreamHandlers, signal: AbortSignal): Promise<void> {
+  const parser = new EventStreamParser();
+  let delay = 1000;
+  let opened = false;
+  while (!signal.aborted) {
+    try {
+      const headers = parser.lastEventId !== undefined ? { 'Last-Event-ID': parser.lastEventId } : {};
+      const { data: stream } = await callWithResponse(
+        instanceId === null
+          ? api.GET('/api/plugins/executions/events', { parseAs: 'stream', signal, headers })
+          : api.GET('/api/plugins/instances/{id}/events', { params: { path: { id: instanceId } }, parseAs: 'stream', signal, headers }),
+      );
+      handlers.onConnection?.('live');
+      // With an id sent, the server starts with `resync`; without one it cannot know this is a reconnect.
+      if (opened && parser.lastEventId === undefined) handlers.onResync();
+      opened = true;
+      if (!stream) throw new ApiError(0, { title: 'The event stream was empty', detail: '' });
+      const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        delay = 1000;
+        for (const event of parser.push(value)) {
+          if (event.event === 'queued' || event.event === 'running' || event.event === 'finished') handlers.onRun(event.event, JSON.parse(event.data) as Execution);
+          else if (event.event === 'instance') handlers.onInstance(JSON.parse(event.data) as Instance);
+          else if (event.event === 'resync') handlers.onResync();
+        }
+      }
+    } catch (error) {
+      if (isAbort(error) || signal.aborted) return;
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
+        handlers.onError(error);
+        return;
+      }
+    }
     handlers.onConnection?.('reconnecting');
     await wait(delay, signal);
     delay = Math.min(delay * 2, 15_000);

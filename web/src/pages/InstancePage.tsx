@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useLocation, useNavigate, useParams } from 'react-router-dom';
 import type { Execution, Instance } from '../../../openapi/client';
 import { api, call } from '../api/client';
 import { isFinal } from '../api/events';
 import type { ApiError } from '../api/problem';
+import { useInstanceEvents, withLiveRuns } from '../api/use-instance-events';
 import { useFollowedRun } from '../api/use-run';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
@@ -42,12 +43,23 @@ export function InstancePage() {
     if (latest && !isFinal(latest.status) && followed?.id !== latest.id && !followed) setFollowed(latest);
   }, [history.data, followed]);
 
-  const { reload: reloadInstance } = instance;
+  const { reload: reloadInstance, setData: setInstance } = instance;
   const { reload: reloadHistory } = history;
-  const onFinished = useCallback(() => {
+  const reloadAll = useCallback(() => {
     reloadInstance();
     reloadHistory();
   }, [reloadInstance, reloadHistory]);
+  // Runs started anywhere (schedule, webhook, upstream, retry, another user) as they happen: one stream, no polling.
+  const live = useInstanceEvents(id, { onInstance: setInstance, onResync: reloadAll });
+  useEffect(() => {
+    if (live.active && live.active.id !== followed?.id) setFollowed(live.active);
+  }, [live.active]);
+  const liveConnection = useRef(live.connection);
+  liveConnection.current = live.connection;
+  // The stream brings the instance and the run's row when a run ends; without it, read them again.
+  const onFinished = useCallback(() => {
+    if (liveConnection.current !== 'live') reloadAll();
+  }, [reloadAll]);
   const run = useFollowedRun(followed, onFinished);
 
   const runNow = async () => {
@@ -156,7 +168,7 @@ export function InstancePage() {
 
       {run.execution ? (
         <section className="panel run-panel" aria-labelledby="run-heading">
-          <h2 id="run-heading">{active ? 'Running now' : 'Last run from this page'}</h2>
+          <h2 id="run-heading">{active ? 'Running now' : 'Latest run'}</h2>
           {runNote ? <p className="muted">{runNote}</p> : null}
           <RunProgress execution={run.execution} progress={run.progress} connection={run.connection} label={`Progress of the run of ${current.name}`} />
           {run.error ? <ErrorNotice error={run.error} titlePrefix="Lost track of the run" /> : null}
@@ -227,15 +239,16 @@ export function InstancePage() {
 
       <InstanceTriggers instance={current} onSaved={instance.setData} onReload={reloadInstance} />
 
-      <History instanceId={current.id} page={history.data} error={history.error} loading={history.loading} onReload={reloadHistory} />
+      <History instanceId={current.id} page={history.data} live={live.runs} error={history.error} loading={history.loading} onReload={reloadHistory} />
       <VersionList instanceId={current.id} current={current.version} />
     </>
   );
 }
 
-function History({ instanceId, page, error, loading, onReload }: { instanceId: string; page?: { items: Execution[]; next_cursor: string | null }; error?: ApiError; loading: boolean; onReload: () => void }) {
+function History({ instanceId, page, live, error, loading, onReload }: { instanceId: string; page?: { items: Execution[]; next_cursor: string | null }; live: Execution[]; error?: ApiError; loading: boolean; onReload: () => void }) {
   const more = useMore(page, (cursor) => call(api.GET('/api/plugins/instances/{id}/executions', { params: { path: { id: instanceId }, query: { limit: HISTORY_PAGE, cursor } } })));
-  const items = more.items;
+  // Runs heard on the stream, laid over the loaded pages (older pages stay loaded as runs come and go).
+  const items = withLiveRuns({ items: more.items }, live)!.items;
   return (
     <section className="panel" aria-labelledby="history-heading">
       <div className="panel-head">

@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link, useNavigationType, useSearchParams } from 'react-router-dom';
-import type { components } from '../../../openapi/client';
+import type { Instance, components } from '../../../openapi/client';
 import { api, call } from '../api/client';
+import { useRunEvents } from '../api/use-instance-events';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
@@ -52,7 +53,20 @@ export function InstancesPage() {
   // The first page also asks for the total matching the filters (one COUNT on the server), for "50 of 1,234".
   const firstPage = useLoad((signal) => call(api.GET('/api/plugins/instances', { params: { query: { ...query, include_total: true } }, signal })), [q, templateId, status, enabled]);
   const more = useMore(firstPage.data, (cursor) => call(api.GET('/api/plugins/instances', { params: { query: { ...query, cursor } } })));
-  const items = more.items;
+  const listed = more.items;
+
+  // Status and last run as runs end, whoever started them: one stream of every run while the tab is visible, no polling.
+  const [heard, setHeard] = useState<Map<string, Instance>>(() => new Map());
+  useEffect(() => setHeard(new Map()), [firstPage.data]);
+  const listedIds = useRef(new Set<string>());
+  listedIds.current = new Set(listed.map((instance) => instance.id));
+  useRunEvents(null, {
+    onInstance: (instance) => {
+      if (listedIds.current.has(instance.id)) setHeard((current) => new Map(current).set(instance.id, instance));
+    },
+    onResync: firstPage.reload,
+  });
+  const items = heard.size === 0 ? listed : listed.map((instance) => heard.get(instance.id) ?? instance);
 
   return (
     <>
