@@ -1,16 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Browser, chromium, Page, Request } from 'playwright-core';
-import { DEFAULT_CONSOLE_ROOT } from '../src/console/console-static';
+import { Page } from 'playwright-core';
 import { ExecutionEvents } from '../src/execution/execution-events';
 import { releaseRun, waitingAt } from './fixtures/plugins/good/function_style';
-import { CHROMIUM_ARGS, ensureChromium } from './helpers/chromium';
+import { ConsoleBrowser } from './helpers/console-browser';
 import { TestApp } from './helpers/test-app';
 
 // The page's own globals, for the functions run in it: the server's tsconfig has no DOM types.
 declare const document: any;
 
-const ARTIFACTS = path.resolve(__dirname, 'artifacts');
 const INSTANCES = '/api/plugins/instances';
 
 /** Polls a condition of the app's state (not a timing under test) until it holds. */
@@ -30,15 +26,13 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 describe('Console: live runs started elsewhere (e2e)', () => {
   let app: TestApp;
   let events: ExecutionEvents;
-  let browser: Browser;
+  let ui: ConsoleBrowser;
   let page: Page;
-  const requests: Request[] = [];
-  const pageErrors: string[] = [];
 
   /** The API requests the page sent since `since`, as `METHOD path`. */
   const apiRequests = (since: number) =>
-    requests
-      .slice(since)
+    ui
+      .apiRequests(since)
       .map((request) => ({ method: request.method(), path: new URL(request.url()).pathname }))
       .filter((request) => request.path.startsWith('/api/'))
       .map((request) => `${request.method} ${request.path}`);
@@ -49,10 +43,7 @@ describe('Console: live runs started elsewhere (e2e)', () => {
     return created.body.id;
   };
 
-  async function screenshot(name: string) {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
-  }
+  const screenshot = (name: string) => ui.screenshot(name);
 
   /** Hides or shows the tab as a browser does when the user switches tabs. */
   const setVisibility = (state: 'hidden' | 'visible') =>
@@ -62,26 +53,23 @@ describe('Console: live runs started elsewhere (e2e)', () => {
     }, state);
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(DEFAULT_CONSOLE_ROOT, 'index.html'))) throw new Error(`no built console in ${DEFAULT_CONSOLE_ROOT}: run npm run build first (npm test does)`);
-    const executablePath = ensureChromium();
     app = await TestApp.start();
     events = app.app.get(ExecutionEvents);
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    // Only loopback: anything else the page tries to load is refused before a packet leaves.
-    await context.route(/^(?!http:\/\/127\.0\.0\.1)/, (route) => route.abort());
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('request', (request) => requests.push(request));
+    ui = await ConsoleBrowser.open(app.baseUrl);
+    page = ui.page;
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await ui?.close();
     await app?.close();
     app?.removeData();
   });
 
-  afterEach(() => expect(pageErrors).toEqual([]));
+  afterEach(() => {
+    expect(ui.pageErrors).toEqual([]);
+    expect(ui.cspViolations).toEqual([]);
+    expect(ui.offOrigin).toEqual([]);
+  });
 
   it('shows a run started through the API at the top of the history, with its progress, and its end in the header, without a reload or polling', async () => {
     const id = await createInstance('Nightly import', { mode: 'progress_steps', gate: 'live-console', lines: 4 });
@@ -91,7 +79,7 @@ describe('Console: live runs started elsewhere (e2e)', () => {
     await until(() => events.activityListeners(id) === 1, 'the page to follow the instance');
     const header = page.locator('.page-head h1');
     expect(await header.locator('.badge').textContent()).toBe('Pending');
-    const since = requests.length;
+    const since = ui.requests.length;
 
     // Started elsewhere: as a scheduler, a webhook or another user would, not from this page.
     const started = await app.post(`${INSTANCES}/${id}/execute`, undefined, { prefer: 'respond-async' });
@@ -129,7 +117,7 @@ describe('Console: live runs started elsewhere (e2e)', () => {
     expect(await rows.first().locator('td[data-label="Result"]').textContent()).toBe(JSON.stringify({ reported: 4 }));
 
     // A while of nothing: no request goes out (no polling).
-    const quiet = requests.length;
+    const quiet = ui.requests.length;
     await page.waitForTimeout(2500);
     expect(apiRequests(quiet)).toEqual([]);
     // The whole time, the page sent one request: the opening of the run's own event stream (the instance's was open).
@@ -159,7 +147,7 @@ describe('Console: live runs started elsewhere (e2e)', () => {
     await page.goto(`${app.baseUrl}/instances/${id}`);
     await page.getByText('No runs yet').waitFor();
     await until(() => events.activityListeners(id) === 1, 'the page to follow the instance');
-    const since = requests.length;
+    const since = ui.requests.length;
 
     const delivered = await app.request('POST', hook.body.url, { rawBody: '{"ref":"main"}', headers: { 'content-type': 'application/json' } });
     expect(delivered.status).toBe(202);
@@ -184,7 +172,7 @@ describe('Console: live runs started elsewhere (e2e)', () => {
     // A run while nobody looks: shown once the tab is back, from a fresh read.
     const run = await app.post(`${INSTANCES}/${id}/execute`);
     expect(run.body.status).toBe('succeeded');
-    const since = requests.length;
+    const since = ui.requests.length;
     await setVisibility('visible');
     await until(() => events.activityListeners(id) === 1, 'the stream to reopen');
     await page.locator('.history-table tbody tr .badge', { hasText: 'Succeeded' }).waitFor();
@@ -204,7 +192,7 @@ describe('Console: live runs started elsewhere (e2e)', () => {
     const row = page.locator('.instances-table tbody tr', { has: page.getByRole('link', { name: 'Listed import' }) });
     await row.locator('.badge', { hasText: 'Pending' }).waitFor();
     await until(() => events.activityListeners(null) === 1, 'the list to follow every run');
-    const since = requests.length;
+    const since = ui.requests.length;
 
     const run = await app.post(`${INSTANCES}/${id}/execute`);
     await row.locator('.badge', { hasText: 'Active' }).waitFor();

@@ -237,9 +237,10 @@ export function InstancePage() {
         </section>
       </div>
 
-      <InstanceTriggers instance={current} onSaved={instance.setData} onReload={reloadInstance} />
-
+      {/* The runs first: what people open an instance for most; then what starts it, then its versions. */}
       <History instanceId={current.id} page={history.data} live={live.runs} error={history.error} loading={history.loading} onReload={reloadHistory} />
+
+      <InstanceTriggers instance={current} onSaved={instance.setData} onReload={reloadInstance} />
       <VersionList instanceId={current.id} current={current.version} />
     </>
   );
