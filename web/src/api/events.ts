@@ -1,6 +1,6 @@
 import type { Execution, Instance } from '../../../openapi/client';
 import { api, callWithResponse, isAbort } from './client';
-import { EventStreamParser } from './event-stream';
+import { EventStreamParser, type ServerSentEvent } from './event-stream';
 import { ApiError } from './problem';
 
 export interface Progress {
@@ -27,56 +27,80 @@ const wait = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
   });
 
+interface StreamSource {
+  /** Opens the stream (through the generated client), with the headers given (Last-Event-ID after a drop). */
+  open: (headers: Record<string, string>) => Promise<unknown>;
+  /** The stream is open; `reopened` after a drop, with the last event id seen (if any) sent along. */
+  onOpen?: (reopened: boolean, lastEventId: string | undefined) => void;
+  /** One event; true when the stream has said all it will, so following ends. */
+  onEvent: (event: ServerSentEvent) => boolean | void;
+  onConnection?: (state: 'live' | 'reconnecting') => void;
+  /** A failure that ends following (the thing followed is gone, no access). */
+  onError: (error: ApiError) => void;
+}
+
 /**
- * Follows one run's status and progress over GET /executions/{id}/events until its final status, or until `signal`
- * aborts. Read through fetch, not EventSource: EventSource cannot send the Authorization header an API key needs.
- * A dropped stream is reopened (1 s, 2 s, 4 s ... up to 15 s apart) with Last-Event-ID when the server sent ids;
- * its first event is the run as it is then, so nothing that matters is lost in between.
+ * Reads a Server-Sent Events stream until `onEvent` says it is done or `signal` aborts. Read through fetch, not
+ * EventSource: EventSource cannot send the Authorization header an API key needs. A dropped stream is reopened (1 s,
+ * 2 s, 4 s ... up to 15 s apart) with Last-Event-ID when the server sent ids; a 4xx other than 429 ends following.
  */
-export async function followExecution(executionId: string, handlers: FollowHandlers, signal: AbortSignal): Promise<void> {
+async function followStream(source: StreamSource, signal: AbortSignal): Promise<void> {
   const parser = new EventStreamParser();
   let delay = 1000;
+  let opened = false;
   while (!signal.aborted) {
     let finished = false;
     try {
-      const { data: stream } = await callWithResponse(
-        api.GET('/api/plugins/executions/{execution_id}/events', {
-          params: { path: { execution_id: executionId } },
-          parseAs: 'stream',
-          signal,
-          headers: parser.lastEventId !== undefined ? { 'Last-Event-ID': parser.lastEventId } : {},
-        }),
-      );
-      handlers.onConnection?.('live');
+      const sentId = parser.lastEventId;
+      const { data: stream } = await callWithResponse(source.open(sentId !== undefined ? { 'Last-Event-ID': sentId } : {}) as Promise<{ data?: ReadableStream | null; error?: unknown; response: Response }>);
+      source.onConnection?.('live');
+      source.onOpen?.(opened, sentId);
+      opened = true;
       if (!stream) throw new ApiError(0, { title: 'The event stream was empty', detail: '' });
       const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
+      while (!finished) {
         const { value, done } = await reader.read();
         if (done) break;
         delay = 1000;
-        for (const event of parser.push(value)) {
-          if (event.event === 'status') {
-            const execution = JSON.parse(event.data) as Execution;
-            handlers.onStatus(execution);
-            if (isFinal(execution.status)) finished = true;
-          } else if (event.event === 'progress') {
-            handlers.onProgress(JSON.parse(event.data) as Progress);
-          }
-        }
+        for (const event of parser.push(value)) if (source.onEvent(event) === true) finished = true;
       }
+      if (finished) await reader.cancel();
     } catch (error) {
       if (isAbort(error) || signal.aborted) return;
-      // The run is gone, or the key may not see it: trying again will not help.
+      // Gone, or the key may not see it: trying again will not help.
       if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
-        handlers.onError(error);
+        source.onError(error);
         return;
       }
     }
     if (finished) return;
-    handlers.onConnection?.('reconnecting');
+    source.onConnection?.('reconnecting');
     await wait(delay, signal);
     delay = Math.min(delay * 2, 15_000);
   }
+}
+
+/**
+ * Follows one run's status and progress over GET /executions/{id}/events until its final status, or until `signal`
+ * aborts. A reopened stream starts with the run as it is then (and resumes by Last-Event-ID), so nothing that matters
+ * is lost in between.
+ */
+export function followExecution(executionId: string, handlers: FollowHandlers, signal: AbortSignal): Promise<void> {
+  return followStream(
+    {
+      open: (headers) => api.GET('/api/plugins/executions/{execution_id}/events', { params: { path: { execution_id: executionId } }, parseAs: 'stream', signal, headers }),
+      onEvent: (event) => {
+        if (event.event === 'progress') handlers.onProgress(JSON.parse(event.data) as Progress);
+        if (event.event !== 'status') return false;
+        const execution = JSON.parse(event.data) as Execution;
+        handlers.onStatus(execution);
+        return isFinal(execution.status);
+      },
+      onConnection: handlers.onConnection,
+      onError: handlers.onError,
+    },
+    signal,
+  );
 }
 
 export type RunEventKind = 'queued' | 'running' | 'finished';
@@ -95,48 +119,29 @@ export interface RunStreamHandlers {
 
 /**
  * Follows the runs of one instance (GET /instances/{id}/events), or of every instance (instanceId null: GET
- * /executions/events), as they are queued, start and end, until `signal` aborts. Like followExecution: read through
- * fetch, reopened 1 s, 2 s, 4 s ... up to 15 s apart when it drops. A reopened stream replays nothing, so onResync
- * tells the caller to read its data again (the server's `resync` event, or the reopening itself when no event had
- * come yet).
+ * /executions/events), as they are queued, start and end, until `signal` aborts. A reopened stream replays nothing,
+ * so onResync tells the caller to read its data again (the server's `resync` event, or the reopening itself when no
+ * event had come yet).
  */
-export async function followRuns(instanceId: string | null, handlers: RunStreamHandlers, signal: AbortSignal): Promise<void> {
-  const parser = new EventStreamParser();
-  let delay = 1000;
-  let opened = false;
-  while (!signal.aborted) {
-    try {
-      const headers = parser.lastEventId !== undefined ? { 'Last-Event-ID': parser.lastEventId } : {};
-      const { data: stream } = await callWithResponse(
+export function followRuns(instanceId: string | null, handlers: RunStreamHandlers, signal: AbortSignal): Promise<void> {
+  return followStream(
+    {
+      open: (headers) =>
         instanceId === null
           ? api.GET('/api/plugins/executions/events', { parseAs: 'stream', signal, headers })
           : api.GET('/api/plugins/instances/{id}/events', { params: { path: { id: instanceId } }, parseAs: 'stream', signal, headers }),
-      );
-      handlers.onConnection?.('live');
       // With an id sent, the server starts with `resync`; without one it cannot know this is a reconnect.
-      if (opened && parser.lastEventId === undefined) handlers.onResync();
-      opened = true;
-      if (!stream) throw new ApiError(0, { title: 'The event stream was empty', detail: '' });
-      const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        delay = 1000;
-        for (const event of parser.push(value)) {
-          if (event.event === 'queued' || event.event === 'running' || event.event === 'finished') handlers.onRun(event.event, JSON.parse(event.data) as Execution);
-          else if (event.event === 'instance') handlers.onInstance(JSON.parse(event.data) as Instance);
-          else if (event.event === 'resync') handlers.onResync();
-        }
-      }
-    } catch (error) {
-      if (isAbort(error) || signal.aborted) return;
-      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 429) {
-        handlers.onError(error);
-        return;
-      }
-    }
-    handlers.onConnection?.('reconnecting');
-    await wait(delay, signal);
-    delay = Math.min(delay * 2, 15_000);
-  }
+      onOpen: (reopened, sentId) => {
+        if (reopened && sentId === undefined) handlers.onResync();
+      },
+      onEvent: (event) => {
+        if (event.event === 'queued' || event.event === 'running' || event.event === 'finished') handlers.onRun(event.event, JSON.parse(event.data) as Execution);
+        else if (event.event === 'instance') handlers.onInstance(JSON.parse(event.data) as Instance);
+        else if (event.event === 'resync') handlers.onResync();
+      },
+      onConnection: handlers.onConnection,
+      onError: handlers.onError,
+    },
+    signal,
+  );
 }

@@ -5,6 +5,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Time } from '../components/Time';
 import { useLoad, useMore } from '../hooks';
 import { changeKindMeaning, versionChangeLabel } from './change-kind';
+import { ListFooter } from '../components/ListFooter';
 
 const PAGE = 20;
 
@@ -65,14 +66,7 @@ export function VersionList({ instanceId, current }: { instanceId: string; curre
           </tbody>
         </table>
       ) : null}
-      {more.hasMore ? (
-        <div className="list-footer">
-          <button type="button" className="button" onClick={more.loadMore} disabled={more.loading}>
-            {more.loading ? 'Loading…' : 'Load older versions'}
-          </button>
-        </div>
-      ) : null}
-      {more.error ? <ErrorNotice error={more.error} onRetry={more.loadMore} /> : null}
+      <ListFooter more={more} label="Load older versions" />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { Loading } from '../components/Loading';
 import { Time } from '../components/Time';
 import { asApiError, useLoad, useMore, useTitle } from '../hooks';
 import { CHANNEL_TYPES, eventLabel, filterSummary } from '../notifications/channel-form';
+import { ListFooter } from '../components/ListFooter';
 
 type TestResult = components['schemas']['TestSendResultDto'];
 
@@ -241,14 +242,7 @@ export function ChannelPage() {
             </tbody>
           </table>
         ) : null}
-        {log.hasMore ? (
-          <div className="list-footer">
-            <button type="button" className="button" onClick={log.loadMore} disabled={log.loading}>
-              {log.loading ? 'Loading…' : 'Load older deliveries'}
-            </button>
-          </div>
-        ) : null}
-        {log.error ? <ErrorNotice error={log.error} onRetry={log.loadMore} /> : null}
+        <ListFooter more={log} label="Load older deliveries" />
       </section>
     </>
   );

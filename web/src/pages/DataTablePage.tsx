@@ -5,6 +5,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
 import { formatCount } from '../format';
 import { useLoad, useMore, useTitle } from '../hooks';
+import { ListFooter } from '../components/ListFooter';
 
 const PAGE = 50;
 
@@ -92,17 +93,7 @@ export function DataTablePage() {
               </tbody>
             </table>
           </div>
-          <div className="list-footer">
-            <p className="muted" role="status">
-              {formatCount(rows.items.length, 'row')} shown{table ? ` of ${table.row_count.toLocaleString()}` : ''}.
-            </p>
-            {rows.hasMore ? (
-              <button type="button" className="button" onClick={rows.loadMore} disabled={rows.loading}>
-                {rows.loading ? 'Loading…' : `Load ${PAGE} more rows`}
-              </button>
-            ) : null}
-          </div>
-          {rows.error ? <ErrorNotice error={rows.error} onRetry={rows.loadMore} /> : null}
+          <ListFooter more={rows} label={`Load ${PAGE} more rows`} status={`${formatCount(rows.items.length, 'row')} shown${table ? ` of ${table.row_count.toLocaleString()}` : ''}.`} />
         </>
       ) : null}
     </>

@@ -17,6 +17,7 @@ import { VersionList } from '../history/VersionList';
 import { formatDuration, humanize, runOutcome, triggerLabel } from '../format';
 import { asApiError, useLoad, useMore, useTitle } from '../hooks';
 import { InstanceTriggers } from '../triggers/InstanceTriggers';
+import { ListFooter } from '../components/ListFooter';
 
 const HISTORY_PAGE = 20;
 
@@ -300,14 +301,7 @@ function History({ instanceId, page, live, error, loading, onReload }: { instanc
           </tbody>
         </table>
       ) : null}
-      {more.hasMore ? (
-        <div className="list-footer">
-          <button type="button" className="button" onClick={more.loadMore} disabled={more.loading}>
-            {more.loading ? 'Loading…' : 'Load older runs'}
-          </button>
-        </div>
-      ) : null}
-      {more.error ? <ErrorNotice error={more.error} onRetry={more.loadMore} /> : null}
+      <ListFooter more={more} label="Load older runs" />
     </section>
   );
 }

@@ -10,6 +10,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { Time } from '../components/Time';
 import { shownOf } from '../format';
 import { useDebounced, useLoad, useMore, useTitle } from '../hooks';
+import { ListFooter } from '../components/ListFooter';
 
 type InstanceStatus = components['schemas']['InstanceStatus'];
 const STATUSES: InstanceStatus[] = ['pending', 'active', 'error', 'inactive'];
@@ -177,17 +178,7 @@ export function InstancesPage() {
               ))}
             </tbody>
           </table>
-          <div className="list-footer">
-            <p className="muted" role="status">
-              {shownOf(items.length, firstPage.data?.total)}
-            </p>
-            {more.hasMore ? (
-              <button type="button" className="button" onClick={more.loadMore} disabled={more.loading}>
-                {more.loading ? 'Loading…' : `Load ${PAGE_SIZE} more`}
-              </button>
-            ) : null}
-          </div>
-          {more.error ? <ErrorNotice error={more.error} onRetry={more.loadMore} /> : null}
+          <ListFooter more={more} label={`Load ${PAGE_SIZE} more`} status={shownOf(items.length, firstPage.data?.total)} />
         </>
       ) : null}
     </>
