@@ -8,8 +8,8 @@ import { expectProblem, HttpResponse, TestApp } from './helpers/test-app';
 /**
  * Webhooks, through the real stack: tokens and secrets shown once, signatures in the github and Standard
  * Webhooks schemes verified by their libraries, redelivery, revocation, limits. The ManualClock moves the
- * per-webhook rate-limit window and the previous secret's deadline; the Standard Webhooks timestamp check reads
- * the system time (the library offers no clock), so stale deliveries are signed with an old timestamp.
+ * per-webhook rate-limit window, the previous secret's deadline and the Standard Webhooks timestamp tolerance, so
+ * Standard deliveries are signed at the clock's time.
  */
 
 const INSTANCES = '/api/plugins/instances';
@@ -48,7 +48,7 @@ describe('webhooks', () => {
 
   const githubHeaders = async (secret: string, body: string) => ({ 'x-hub-signature-256': await signGithub(secret, body) });
 
-  function standardHeaders(secret: string, body: string, id = unique('msg'), at = new Date()): Record<string, string> {
+  function standardHeaders(secret: string, body: string, id = unique('msg'), at = new Date(clock.now())): Record<string, string> {
     return { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(secret).sign(id, at, body) };
   }
 
@@ -170,14 +170,34 @@ describe('webhooks', () => {
     const instanceId = await createInstance();
     const hook = await createWebhook(instanceId, 'standard');
     const body = JSON.stringify({ replayed: true });
-    const stale = standardHeaders(hook.signing_secret, body, unique('msg'), new Date(Date.now() - 6 * 60_000));
+    const stale = standardHeaders(hook.signing_secret, body, unique('msg'), new Date(clock.now() - 6 * 60_000));
     expectProblem(await deliver(hook.url, body, stale), 401, 'webhook-signature-invalid');
-    const future = standardHeaders(hook.signing_secret, body, unique('msg'), new Date(Date.now() + 6 * 60_000));
+    const future = standardHeaders(hook.signing_secret, body, unique('msg'), new Date(clock.now() + 6 * 60_000));
     expectProblem(await deliver(hook.url, body, future), 401, 'webhook-signature-invalid');
     // Within the tolerance it is accepted.
-    const recent = standardHeaders(hook.signing_secret, body, unique('msg'), new Date(Date.now() - 4 * 60_000));
+    const recent = standardHeaders(hook.signing_secret, body, unique('msg'), new Date(clock.now() - 4 * 60_000));
     expect((await deliver(hook.url, body, recent)).status).toBe(202);
     expect(await runsOf(instanceId)).toHaveLength(1);
+  });
+
+  it('judges the Standard Webhooks timestamp by the injectable clock, not the system time', async () => {
+    const instanceId = await createInstance();
+    const hook = await createWebhook(instanceId, 'standard');
+    const body = JSON.stringify({ held: true });
+    // Signed now, then held back by a queue: 4 minutes later (by the server's clock) it is still fresh ...
+    const signedAt = new Date(clock.now());
+    clock.advance(4 * 60_000);
+    expect((await deliver(hook.url, body, standardHeaders(hook.signing_secret, body, unique('msg'), signedAt))).status).toBe(202);
+    // ... 5 minutes and 1 second after it was signed, it is a replay, although no real time has passed.
+    clock.advance(60_000 + 1000);
+    expectProblem(await deliver(hook.url, body, standardHeaders(hook.signing_secret, body, unique('msg'), signedAt)), 401, 'webhook-signature-invalid');
+    expect(await runsOf(instanceId)).toHaveLength(1);
+    // Several signatures in one header (a sender rotating its secret): one matching is enough.
+    const fresh = standardHeaders(hook.signing_secret, body);
+    const rotating = { ...fresh, 'webhook-signature': `v1,${Buffer.from('an older secret').toString('base64')} ${fresh['webhook-signature']}` };
+    expect((await deliver(hook.url, body, rotating)).status).toBe(202);
+    // A timestamp that is not whole seconds is refused.
+    expectProblem(await deliver(hook.url, body, { ...standardHeaders(hook.signing_secret, body), 'webhook-timestamp': '1e9' }), 401, 'webhook-signature-invalid');
   });
 
   it('a redelivery with the same delivery id (Idempotency-Key, X-GitHub-Delivery, webhook-id) answers the same execution', async () => {

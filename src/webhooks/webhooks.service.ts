@@ -130,7 +130,7 @@ export class WebhooksService {
     if (retryAfter !== null) throw new WebhookRateLimitedError(this.limiter.max, retryAfter);
     if (webhook.signing) {
       const secrets = this.activeSecrets(webhook);
-      if (!(await verifySignature(webhook.signing, secrets, delivery.rawBody, delivery.headers))) {
+      if (!(await verifySignature(webhook.signing, secrets, delivery.rawBody, delivery.headers, this.clock.nowSeconds()))) {
         throw new WebhookSignatureError(
           webhook.signing === 'github'
             ? 'X-Hub-Signature-256 is missing or does not match the body signed with the webhook secret'
