@@ -1,5 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock';
 import { Settings } from '../config/settings';
+
+/** How often held runs (retries waiting out their backoff) are checked against the Clock while any are held. */
+const HELD_CHECK_MS = 50;
 
 /**
  * Where queued runs wait for a worker. Every state change lives in the database (a queued row is the
@@ -26,18 +30,27 @@ export interface QueueSlot {
   release(): void;
 }
 
-/** FIFO with a concurrency limit (EXECUTION_CONCURRENCY) and timers for delayed retries. */
+/**
+ * FIFO with a concurrency limit (EXECUTION_CONCURRENCY). A run with a `notBefore` (a retry's backoff) is held until
+ * the Clock reaches it, checked every HELD_CHECK_MS while any is held: tests move the clock instead of waiting out a
+ * backoff, as they do for schedules.
+ */
 @Injectable()
 export class InProcessExecutionQueue extends ExecutionQueue {
   private readonly logger = new Logger(InProcessExecutionQueue.name);
   private readonly pending: string[] = [];
   private readonly scheduled = new Set<string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Held runs: execution id -> epoch seconds it may start at. */
+  private readonly held = new Map<string, number>();
+  private heldTimer: NodeJS.Timeout | null = null;
   private worker: ((executionId: string) => Promise<void>) | null = null;
   private active = 0;
   private closed = false;
 
-  constructor(private readonly settings: Settings) {
+  constructor(
+    private readonly settings: Settings,
+    private readonly clock: Clock,
+  ) {
     super();
   }
 
@@ -49,25 +62,37 @@ export class InProcessExecutionQueue extends ExecutionQueue {
   enqueue(executionId: string, notBefore?: number | null): void {
     if (this.closed || this.scheduled.has(executionId)) return;
     this.scheduled.add(executionId);
-    const delayMs = notBefore ? notBefore * 1000 - Date.now() : 0;
-    if (delayMs <= 0) {
-      this.pending.push(executionId);
-      this.pump();
+    if (notBefore && notBefore > this.clock.nowSeconds()) {
+      this.held.set(executionId, notBefore);
+      this.heldTimer ??= setInterval(() => this.releaseDue(), HELD_CHECK_MS).unref();
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.pending.push(executionId);
-      this.pump();
-    }, delayMs);
-    this.timers.add(timer);
+    this.pending.push(executionId);
+    this.pump();
   }
 
   close(): void {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.stopHeldTimer();
+    this.held.clear();
     this.pending.length = 0;
+  }
+
+  /** Moves the held runs whose time has come (by the Clock) to the queue, oldest due first. */
+  private releaseDue(): void {
+    const now = this.clock.nowSeconds();
+    const due = [...this.held].filter(([, notBefore]) => notBefore <= now).sort((a, b) => a[1] - b[1]);
+    for (const [executionId] of due) {
+      this.held.delete(executionId);
+      this.pending.push(executionId);
+    }
+    if (this.held.size === 0) this.stopHeldTimer();
+    if (due.length > 0) this.pump();
+  }
+
+  private stopHeldTimer(): void {
+    if (this.heldTimer) clearInterval(this.heldTimer);
+    this.heldTimer = null;
   }
 
   reserveSlot(): QueueSlot | null {

@@ -52,7 +52,7 @@ function setUp(policy: { max_attempts?: number; backoff_ms?: number } = {}, opti
   const settings = { executionHistoryLimit: options.historyLimit ?? 100 } as Settings;
   // Successes count toward dependents; these instances have none.
   const upstream = { upstreamSucceeded: async () => [], enqueue: () => undefined } as unknown as UpstreamTrigger;
-  const recorder = new ExecutionRecorder(executions, instances, transactions, queue, events, registry, counts, settings, upstream);
+  const recorder = new ExecutionRecorder(executions, instances, transactions, queue, events, registry, counts, settings, upstream, new ManualClock());
 
   const first = executions.newAttempt(instance, { trigger: { type: 'manual' }, attempt: 1, retryOf: null, idempotencyKey: null, notBefore: null, triggeredBy: 'key-1', running: true });
   rows.set(first.id, first);

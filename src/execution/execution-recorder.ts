@@ -1,4 +1,5 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/domain-errors';
 import { nowEpochSeconds } from '../common/time';
 import { Settings } from '../config/settings';
@@ -34,6 +35,7 @@ export class ExecutionRecorder {
     private readonly historyCounts: HistoryCounts,
     private readonly settings: Settings,
     private readonly upstream: UpstreamTrigger,
+    private readonly clock: Clock,
     // Optional: unit tests build the recorder without one.
     @Optional() private readonly outcomeListener?: RunOutcomeListener,
   ) {}
@@ -77,7 +79,8 @@ export class ExecutionRecorder {
           const instance = current && execution.pinned_version !== null ? await this.instances.atVersion(manager, current, execution.pinned_version) : current;
           if (instance && instance.enabled && execution.attempt < executionPolicyOf(instance).max_attempts) {
             const nextAttempt = execution.attempt + 1;
-            const notBefore = finishedAt + retryDelayMs(executionPolicyOf(instance).backoff_ms, nextAttempt) / 1000;
+            // By the Clock, which the queue holds the retry against (run timestamps stay the system's).
+            const notBefore = this.clock.nowSeconds() + retryDelayMs(executionPolicyOf(instance).backoff_ms, nextAttempt) / 1000;
             const next = this.executions.newAttempt(instance, {
               trigger: { type: 'retry', payload: { previous_execution_id: execution.id }, original: execution.trigger.type === 'retry' ? execution.trigger.original : execution.trigger },
               attempt: nextAttempt,
