@@ -22,6 +22,7 @@ import {
 } from '../notifications/channel-form';
 import { describedBy, Field, FieldErrors, SecretChoiceField } from '../notifications/ChannelFields';
 import { SecretOnce } from '../notifications/SecretOnce';
+import { Breadcrumb } from '../components/Breadcrumb';
 
 type Channel = components['schemas']['NotificationChannelDto'];
 
@@ -126,18 +127,7 @@ function ChannelEditor({ channel }: { channel?: Channel }) {
   const listedErrors = allErrors.filter((error) => byField.has(channelFieldId(error.path)) || other.includes(error));
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/notifications">Notification channels</Link>
-          </li>
-          {channel ? (
-            <li>
-              <Link to={`/notifications/${channel.id}`}>{channel.name}</Link>
-            </li>
-          ) : null}
-        </ol>
-      </nav>
+      <Breadcrumb trail={[{ to: '/notifications', label: 'Notification channels' }, ...(channel ? [{ to: `/notifications/${channel.id}`, label: channel.name }] : [])]} />
       <div className="page-head">
         <h1>{creating ? 'New notification channel' : `Edit ${channel.name}`}</h1>
         <p className="lead">Where to announce run outcomes, which ones, and how often. Changing a channel needs an API key with the admin scope when the server has keys.</p>

@@ -10,6 +10,7 @@ import { Time } from '../components/Time';
 import { asApiError, useLoad, useMore, useTitle } from '../hooks';
 import { CHANNEL_TYPES, eventLabel, filterSummary } from '../notifications/channel-form';
 import { ListFooter } from '../components/ListFooter';
+import { Breadcrumb } from '../components/Breadcrumb';
 
 type TestResult = components['schemas']['TestSendResultDto'];
 
@@ -79,13 +80,7 @@ export function ChannelPage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/notifications">Notification channels</Link>
-          </li>
-        </ol>
-      </nav>
+      <Breadcrumb trail={[{ to: '/notifications', label: 'Notification channels' }]} />
       <div className="page-head with-action">
         <div>
           <h1>

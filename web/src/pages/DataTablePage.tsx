@@ -6,6 +6,7 @@ import { Loading } from '../components/Loading';
 import { formatCount } from '../format';
 import { useLoad, useMore, useTitle } from '../hooks';
 import { ListFooter } from '../components/ListFooter';
+import { Breadcrumb } from '../components/Breadcrumb';
 
 const PAGE = 50;
 
@@ -29,13 +30,7 @@ export function DataTablePage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/data">Data tables</Link>
-          </li>
-        </ol>
-      </nav>
+      <Breadcrumb trail={[{ to: '/data', label: 'Data tables' }]} />
       <div className="page-head with-action">
         <div>
           <h1>{name}</h1>

@@ -11,6 +11,7 @@ import { fieldIdFor, instanceFormSchema, titleAt, type InstanceFormData, type Js
 import { InstanceForm } from '../form/InstanceForm';
 import { createBody, updateBody, validateBody, withDefaults, withoutExtraData, type ConfigBaseline } from '../form/payload';
 import { asApiError, useLoad, useTitle } from '../hooks';
+import { Breadcrumb } from '../components/Breadcrumb';
 
 /** Wait this long after the last keystroke before asking the server: one request per pause, not per key. */
 const VALIDATE_DELAY_MS = 400;
@@ -186,22 +187,7 @@ function Editor({ template, instance, etag, onReload }: Loaded & { onReload: () 
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/instances">Instances</Link>
-          </li>
-          {instance ? (
-            <li>
-              <Link to={`/instances/${instance.id}`}>{instance.name}</Link>
-            </li>
-          ) : (
-            <li>
-              <Link to="/templates">Templates</Link>
-            </li>
-          )}
-        </ol>
-      </nav>
+      <Breadcrumb trail={[{ to: '/instances', label: 'Instances' }, instance ? { to: `/instances/${instance.id}`, label: instance.name } : { to: '/templates', label: 'Templates' }]} />
       <div className="page-head">
         <h1>{creating ? `New ${template.name} instance` : `Edit ${instance.name}`}</h1>
         <p className="lead">

@@ -18,6 +18,7 @@ import { formatDuration, humanize, runOutcome, triggerLabel } from '../format';
 import { asApiError, useLoad, useMore, useTitle } from '../hooks';
 import { InstanceTriggers } from '../triggers/InstanceTriggers';
 import { ListFooter } from '../components/ListFooter';
+import { Breadcrumb } from '../components/Breadcrumb';
 
 const HISTORY_PAGE = 20;
 
@@ -115,13 +116,7 @@ export function InstancePage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/instances">Instances</Link>
-          </li>
-        </ol>
-      </nav>
+      <Breadcrumb trail={[{ to: '/instances', label: 'Instances' }]} />
       <div className="page-head with-action">
         <div>
           <h1>

@@ -5,6 +5,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { Loading } from '../components/Loading';
 import { formatCount } from '../format';
 import { useLoad, useTitle } from '../hooks';
+import { Breadcrumb } from '../components/Breadcrumb';
 
 /** Plugins the server could not load at boot (`/templates/load-errors`): which file, and why. */
 export function LoadErrorsPage() {
@@ -12,13 +13,7 @@ export function LoadErrorsPage() {
   const errors = useLoad((signal) => call(api.GET('/api/plugins/load-errors', { signal })), []);
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/templates">Templates</Link>
-          </li>
-        </ol>
-      </nav>
+      <Breadcrumb trail={[{ to: '/templates', label: 'Templates' }]} />
       <div className="page-head">
         <h1>Plugin load errors</h1>
         <p className="lead">

@@ -12,6 +12,7 @@ import { RunProgress } from '../components/RunProgress';
 import { Time } from '../components/Time';
 import { formatDuration, humanize, triggerLabel } from '../format';
 import { asApiError, useLoad, useTitle } from '../hooks';
+import { Breadcrumb } from '../components/Breadcrumb';
 
 /** One run: what started it, how it went (live while it goes), its result or error, and its log. */
 export function RunPage() {
@@ -60,16 +61,7 @@ export function RunPage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/instances">Instances</Link>
-          </li>
-          <li>
-            <Link to={`/instances/${id}`}>{instance.data?.name ?? 'Instance'}</Link>
-          </li>
-        </ol>
-      </nav>
+      <Breadcrumb trail={[{ to: '/instances', label: 'Instances' }, { to: `/instances/${id}`, label: instance.data?.name ?? 'Instance' }]} />
       <div className="page-head">
         <h1>Run of {instance.data?.name ?? 'the instance'}</h1>
         <p className="lead">

@@ -10,6 +10,7 @@ import { changeKindMeaning, versionChangeLabel } from '../history/change-kind';
 import { DiffList } from '../history/DiffList';
 import { diffLines, versionDocument } from '../history/diff-lines';
 import { asApiError, useLoad, useTitle } from '../hooks';
+import { Breadcrumb } from '../components/Breadcrumb';
 
 /**
  * One version of an instance (`/instances/<id>/versions/<v>?compare=<w>`): its content, what changed between it and
@@ -82,16 +83,7 @@ export function VersionPage() {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>
-            <Link to="/instances">Instances</Link>
-          </li>
-          <li>
-            <Link to={`/instances/${id}`}>{owner.name}</Link>
-          </li>
-        </ol>
-      </nav>
+      <Breadcrumb trail={[{ to: '/instances', label: 'Instances' }, { to: `/instances/${id}`, label: owner.name }]} />
       <div className="page-head with-action">
         <div>
           <h1>
