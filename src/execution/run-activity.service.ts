@@ -19,8 +19,14 @@ export type ActivityItem =
  * another user only when they reload. Nothing is replayed: a client that reconnects (it sends Last-Event-ID) gets
  * a `resync` event and reads what it missed from the REST endpoints.
  */
+/** Finishes whose instance read is kept for the streams still writing them. */
+const SHARED_READS = 256;
+
 @Injectable()
 export class RunActivityService {
+  /** The instance after a finish, by the finish's sequence number: one read however many streams are open. */
+  private readonly readsAfterFinish = new Map<number, Promise<PluginInstanceEntity | null>>();
+
   constructor(
     private readonly events: ExecutionEvents,
     private readonly instances: InstancesService,
@@ -50,7 +56,7 @@ export class RunActivityService {
     const offClose = this.events.onClose(stop);
     signal.addEventListener('abort', stop, { once: true });
     const { events, epoch } = { events: this.events, epoch: this.events.log.epoch };
-    const instanceAfter = (id: string) => this.instanceAfter(id);
+    const instanceAfter = (seq: number, id: string) => this.instanceAfter(seq, id);
     return (async function* (): AsyncGenerator<ActivityItem> {
       try {
         // Any id: this stream keeps no history to resume from, so the client reads the current state again.
@@ -62,7 +68,7 @@ export class RunActivityService {
             const { type, execution, seq } = pending.shift()!;
             yield { type, id: `${epoch}-${seq}`, execution };
             if (type !== 'finished') continue;
-            const instance = await instanceAfter(execution.instance_id);
+            const instance = await instanceAfter(seq, execution.instance_id);
             if (instance) yield { type: 'instance', instance };
           }
         }
@@ -74,8 +80,17 @@ export class RunActivityService {
     })();
   }
 
-  /** The instance once a run of it finished (its status and last run moved on), or null when it is gone (or cannot be read now: the stream goes on). */
-  private async instanceAfter(id: string): Promise<PluginInstanceEntity | null> {
-    return this.instances.get(id).catch(() => null);
+  /**
+   * The instance once a run of it finished (its status and last run moved on), or null when it is gone (or cannot be
+   * read now: the stream goes on). Read once per finish and shared by every open stream; the oldest reads are dropped.
+   */
+  private instanceAfter(seq: number, id: string): Promise<PluginInstanceEntity | null> {
+    let read = this.readsAfterFinish.get(seq);
+    if (!read) {
+      read = this.instances.get(id).catch(() => null);
+      this.readsAfterFinish.set(seq, read);
+      if (this.readsAfterFinish.size > SHARED_READS) this.readsAfterFinish.delete(this.readsAfterFinish.keys().next().value!);
+    }
+    return read;
   }
 }
