@@ -261,10 +261,11 @@ describe('Web console in a real browser (e2e)', () => {
     await page.goto(`${app.baseUrl}/instances/${fetcher.body.id}/edit`);
     await page.getByRole('heading', { name: 'Edit Fetcher with token' }).waitFor();
     expect(await page.locator('#root_config_auth_token option').allTextContents()).toEqual(['Keep the stored secret', 'Replace it with a new value']);
-    let before = ui.requests.length;
+    // The form's first check already says "accepts": wait for the check of the edited config itself.
+    const edited = page.waitForRequest((request) => new URL(request.url()).pathname.endsWith('/validate') && request.postDataJSON()?.config?.url === 'https://api.example.org/v2/items');
     await page.locator('#root_config_url').fill('https://api.example.org/v2/items');
+    const check = await edited;
     await page.getByText('The server accepts this config.').waitFor();
-    const check = apiRequests(before).filter((request) => new URL(request.url()).pathname.endsWith('/validate')).pop()!;
     expect(check.postDataJSON()).toMatchObject({ instance_id: fetcher.body.id, config: { url: 'https://api.example.org/v2/items', auth: { type: 'bearer' } } });
     await submitAndOpen('Save changes');
     expect(await instance(fetcher.body.id)).toMatchObject({ version: 2, secret_fields: ['auth.token'] });
@@ -275,7 +276,7 @@ describe('Web console in a real browser (e2e)', () => {
     await page.getByRole('heading', { name: 'Edit String secret' }).waitFor();
     await page.locator('#root_config_auth_token').selectOption('clear');
     await page.getByText('The server accepts this config.').waitFor();
-    before = ui.requests.length;
+    const before = ui.requests.length;
     await submitAndOpen('Save changes');
     const cleared = apiRequests(before).find((request) => request.method() === 'PUT')!;
     expect(cleared.postDataJSON().config).toEqual({ endpoint: 'https://example.org', auth: { user: 'robot', token: null } });
